@@ -20,17 +20,22 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .option('-c, --config <file>', 'configuration file (JSON); default: $XKS_CONFIG, else the dev default under ./keys/dev')
     .option('--host <host>', 'override listen.host')
     .option('--port <port>', 'override listen.port (0 = any free port)', parsePort)
-    .action(async (options: { config?: string; host?: string; port?: number }) => {
+    .option('--admin-port <port>', 'override admin.port of the loopback admin listener (0 = any free port)', parsePort)
+    .action(async (options: { config?: string; host?: string; port?: number; adminPort?: number }) => {
       const resolved = resolveConfig(ctx, options.config, true);
       const config: ProxyConfig = Object.freeze({
         ...resolved.config,
         listen: Object.freeze({ host: options.host ?? resolved.config.listen.host, port: options.port ?? resolved.config.listen.port }),
+        ...(resolved.config.admin !== undefined && {
+          admin: Object.freeze({ ...resolved.config.admin, port: options.adminPort ?? resolved.config.admin.port }),
+        }),
       });
       const logger = createLogger(config.logging);
       const proxy = await startProxy({ config, logger });
       const rel = (p: string) => relative(ctx.cwd, p) || p;
+      if (proxy.adminUrl !== undefined) ctx.stderr.write(`admin listener (xks status) on ${proxy.adminUrl}\n`);
       for (const store of config.keyStores) {
-        const keys = proxy.runtime().storesByPrefix.get(store.uriPrefix)?.keys.listKeys() ?? [];
+        const keys = proxy.runtime.current().storesByPrefix.get(store.uriPrefix)?.keys.listKeys() ?? [];
         ctx.stderr.write(
           `${buildServeBanner({
             url: proxy.url,
@@ -42,7 +47,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
           })}\n`,
         );
       }
-      logger.info({ url: proxy.url, keyStores: config.keyStores.map((s) => s.name) }, 'xks-proxy listening');
+      logger.info({ url: proxy.url, adminUrl: proxy.adminUrl, keyStores: config.keyStores.map((s) => s.name) }, 'xks-proxy listening');
       const signal = await ctx.stopSignal;
       logger.info({ signal }, 'stopping');
       await proxy.close();

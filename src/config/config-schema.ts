@@ -69,6 +69,14 @@ export const configSchema = z
       .object({ host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(7700) })
       .strict()
       .default({ host: '127.0.0.1', port: 7700 }),
+    // The admin listener (GET /status for `xks status`) is unauthenticated: loopback addresses only.
+    admin: z
+      .object({
+        host: z.string().regex(/^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/, 'the admin listener is unauthenticated: use a loopback address'),
+        port: z.number().int().min(0).max(65535),
+      })
+      .strict()
+      .optional(),
     crypto: z
       .object({ engine: z.enum(['node', 'noble']).default('node') })
       .strict()

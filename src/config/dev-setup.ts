@@ -9,6 +9,7 @@ import { generateAccessKeyId, generateSecretAccessKey } from './credentials.js';
 
 /** The embedded default: one key store, dev credentials and dev keys under <root>/keys/dev, loopback only. */
 export const DEV_PORT = 7700;
+export const DEV_ADMIN_PORT = 7701;
 export const DEV_REGION = 'us-east-1';
 export const DEV_KEYS: readonly { id: string; usage: readonly KeyUsage[]; status: KeyStatus }[] = [
   { id: 'dev-key-1', usage: ['ENCRYPT', 'DECRYPT'], status: 'ENABLED' },
@@ -47,6 +48,7 @@ export function ensureDevSetup(root: string, random: RandomBytes): DevSetup {
     const accessKeyId = generateAccessKeyId(random);
     const config = {
       listen: { host: '127.0.0.1', port: DEV_PORT },
+      admin: { host: '127.0.0.1', port: DEV_ADMIN_PORT },
       keyStores: [
         {
           name: 'dev',

@@ -39,6 +39,8 @@ export interface HealthIdentity {
 
 export interface ProxyConfig {
   readonly listen: { readonly host: string; readonly port: number };
+  /** Loopback-only admin listener for `xks status`; absent = off. */
+  readonly admin?: { readonly host: string; readonly port: number };
   readonly crypto: { readonly engine: AesGcmEngineName };
   readonly logging: { readonly level: string };
   readonly health: HealthIdentity;
@@ -112,6 +114,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): ProxyCon
   if (problems.length > 0) throw new ConfigError(options.source, problems);
   return deepFreeze({
     listen: result.data.listen,
+    ...(result.data.admin !== undefined && { admin: result.data.admin }),
     crypto: result.data.crypto,
     logging: result.data.logging,
     health: result.data.health,

@@ -12,6 +12,8 @@ import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET } from './test-app.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 export const MAIN_TS = join(REPO_ROOT, 'src', 'main.ts');
+/** tsx's loader by absolute URL, so child processes can run in any working directory. */
+export const TSX_LOADER = import.meta.resolve('tsx');
 
 export interface TempProxyDir {
   readonly dir: string;
@@ -66,7 +68,7 @@ export async function startProxyProcess(
   args: readonly string[],
   options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number; stdout?: 'pipe' | 'ignore' } = {},
 ): Promise<ProxyProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN_TS, ...args], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN_TS, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
