@@ -5,10 +5,8 @@ import {
   AuthenticationFailedException,
   toWireBody,
   toXksError,
-  UnsupportedOperationException,
   ValidationException,
   InvalidUriPathException,
-  type XksError,
 } from '../errors/xks-errors.js';
 import type { Logger } from '../logging/create-logger.js';
 import { authenticateHeaders, SigV4Error, verifyPayloadSignature, type PendingAuth, type SigV4FailureReason } from '../sigv4/index.js';
@@ -28,6 +26,7 @@ import type { EkmHealthStatus, RequestMetadata } from '../xks/wire-types.js';
 import { keyStoreHealth, type ProxyRuntime, type StoreRuntime } from './proxy-runtime.js';
 import { logWhenDone, requestLog, type RequestLogFields } from './request-log.js';
 import { resolveRoute, type XksRoute } from './resolve-route.js';
+import { readBody } from './read-body.js';
 import { sendJson } from './send-json.js';
 
 export interface AppDeps {
@@ -61,24 +60,6 @@ function splitUrl(url: string): { path: string; query: string } {
   return q < 0 ? { path: url, query: '' } : { path: url.slice(0, q), query: url.slice(q + 1) };
 }
 
-/** Body-parser errors carry a `type`; map each to the spec error we chose (README "Limits"). */
-function bodyParserError(error: unknown): XksError | undefined {
-  const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
-  switch (type) {
-    case 'entity.too.large':
-      return new UnsupportedOperationException(`The request body is larger than this proxy's limit of ${MAX_BODY_BYTES} bytes`, {
-        headers: { Connection: 'close' },
-      });
-    case 'encoding.unsupported':
-      return new ValidationException('Content-Encoding is not supported; send the JSON body uncompressed');
-    case 'request.size.invalid':
-    case 'request.aborted':
-      return new ValidationException('The request body ended before its declared Content-Length');
-    default:
-      return undefined;
-  }
-}
-
 function recordMetadata(log: RequestLogFields, metadata: Partial<RequestMetadata>): void {
   const { kmsRequestId, kmsOperation, awsPrincipalArn, kmsKeyArn, kmsViaService, awsSourceVpc, awsSourceVpce } = metadata;
   Object.assign(log, { kmsRequestId, kmsOperation, awsPrincipalArn, kmsKeyArn, kmsViaService, awsSourceVpc, awsSourceVpce });
@@ -91,7 +72,6 @@ function recordMetadata(log: RequestLogFields, metadata: Partial<RequestMetadata
  */
 export function createApp(deps: AppDeps): express.Express {
   const ekmHealth = deps.ekmHealth ?? ((store: StoreRuntime) => keyStoreHealth(store.keys));
-  const readRawBody = express.raw({ type: () => true, limit: MAX_BODY_BYTES, inflate: false });
 
   const app = express();
   app.disable('x-powered-by');
@@ -120,7 +100,8 @@ export function createApp(deps: AppDeps): express.Express {
 
     // spec A1 / C6: every API is POST; GET (and any other method) on an API URI is 405.
     if (req.method !== 'POST') {
-      log.errorName = 'MethodNotAllowed';
+      log.errorName = 'UnsupportedOperationException';
+      log.reason = `method ${req.method.slice(0, 16)} not allowed`;
       sendJson(
         res,
         405,
@@ -132,10 +113,14 @@ export function createApp(deps: AppDeps): express.Express {
 
     const pending = authenticate(req, path, query, store);
     Object.assign(log, { accessKeyId: pending.accessKeyId, region: pending.region });
-    const body = await readBody(req, res);
+    const body = await readBody(req, MAX_BODY_BYTES);
     try {
       verifyPayloadSignature(pending, body);
     } catch (error) {
+      // The body is unauthenticated: only its kmsRequestId/kmsOperation are logged, because the request id is what
+      // an operator searches for when KMS reports a credential problem (spec C14). ARNs are not taken on trust.
+      const { kmsRequestId, kmsOperation } = peekRequestMetadata(parseJsonOrUndefined(body));
+      Object.assign(log, { kmsRequestId, kmsOperation });
       throw translateAuthError(error);
     }
 
@@ -145,7 +130,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   // The single error middleware: every failure leaves as {errorName, errorMessage} with the spec status (A10).
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const xksError = bodyParserError(error) ?? toXksError(error);
+    const xksError = toXksError(error);
     const log = requestLog(res);
     log.errorName = xksError.errorName;
     log.reason = xksError.detail ?? xksError.message;
@@ -173,14 +158,6 @@ export function createApp(deps: AppDeps): express.Express {
     } catch (error) {
       throw translateAuthError(error);
     }
-  }
-
-  /** Read the body with the size limit enforced while reading (never buffering an oversized body whole). */
-  async function readBody(req: Request, res: Response): Promise<Buffer> {
-    await new Promise<void>((resolve, reject) => {
-      readRawBody(req, res, (error?: unknown) => (error === undefined || error === null ? resolve() : reject(error)));
-    });
-    return Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   }
 
   function dispatch(route: XksRoute, store: StoreRuntime, contentType: string | undefined, body: Buffer, log: RequestLogFields): unknown {

@@ -148,7 +148,8 @@ export function signedRequest(app: TestApp['app'], path: string, body: unknown, 
     if (name.toLowerCase() === 'content-length') continue;
     req.set(name, String(value));
   }
-  return req.send(raw);
+  // Send the exact signed bytes: superagent would JSON-encode a Buffer under a JSON Content-Type.
+  return req.serialize((b: unknown) => b as string).send(raw);
 }
 
 /** A requestMetadata block as KMS sends it for an operation. */
