@@ -39,3 +39,20 @@ export function assertTag(tag: unknown): asserts tag is Uint8Array {
     throw new RangeError(`aes-gcm: tag: expected ${TAG_BYTES} bytes, got ${tag.length}`);
   }
 }
+
+/** Every check an engine's encrypt needs, in one call, so both engines refuse exactly the same arguments. */
+export function assertEncryptArgs(key: unknown, iv: unknown, plaintext: unknown, aad: unknown): void {
+  assertKey(key);
+  assertIv(iv);
+  assertBytes(plaintext, 'plaintext');
+  assertBytes(aad, 'aad');
+}
+
+/** Every check an engine's decrypt needs, in one call. */
+export function assertDecryptArgs(key: unknown, iv: unknown, ciphertext: unknown, tag: unknown, aad: unknown): void {
+  assertKey(key);
+  assertIv(iv);
+  assertBytes(ciphertext, 'ciphertext');
+  assertTag(tag);
+  assertBytes(aad, 'aad');
+}

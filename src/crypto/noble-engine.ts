@@ -6,7 +6,7 @@
  */
 import { gcm } from '@noble/ciphers/aes.js';
 import type { AesGcmEngine } from './aes-gcm.js';
-import { assertBytes, assertIv, assertKey, assertTag } from './aes-gcm-args.js';
+import { assertDecryptArgs, assertEncryptArgs } from './aes-gcm-args.js';
 import { TagMismatchError } from './tag-mismatch-error.js';
 import { TAG_BYTES } from '../xks/limits.js';
 
@@ -18,10 +18,7 @@ export function createNobleEngine(): AesGcmEngine {
     name: 'noble' as const,
 
     encrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array) {
-      assertKey(key);
-      assertIv(iv);
-      assertBytes(plaintext, 'plaintext');
-      assertBytes(aad, 'aad');
+      assertEncryptArgs(key, iv, plaintext, aad);
       // noble returns ciphertext || tag; spec A5 wants the tag split off.
       const sealed = gcm(key, iv, aad).encrypt(plaintext);
       const split = sealed.length - TAG_BYTES;
@@ -29,11 +26,7 @@ export function createNobleEngine(): AesGcmEngine {
     },
 
     decrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array, aad: Uint8Array) {
-      assertKey(key);
-      assertIv(iv);
-      assertBytes(ciphertext, 'ciphertext');
-      assertTag(tag);
-      assertBytes(aad, 'aad');
+      assertDecryptArgs(key, iv, ciphertext, tag, aad);
       const sealed = new Uint8Array(ciphertext.length + TAG_BYTES);
       sealed.set(ciphertext, 0);
       sealed.set(tag, ciphertext.length);

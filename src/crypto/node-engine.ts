@@ -3,7 +3,7 @@
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { AesGcmEngine } from './aes-gcm.js';
-import { assertBytes, assertIv, assertKey, assertTag } from './aes-gcm-args.js';
+import { assertDecryptArgs, assertEncryptArgs } from './aes-gcm-args.js';
 import { TagMismatchError } from './tag-mismatch-error.js';
 import { TAG_BYTES } from '../xks/limits.js';
 
@@ -29,10 +29,7 @@ export function createNodeEngine(): AesGcmEngine {
     name: 'node' as const,
 
     encrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array) {
-      assertKey(key);
-      assertIv(iv);
-      assertBytes(plaintext, 'plaintext');
-      assertBytes(aad, 'aad');
+      assertEncryptArgs(key, iv, plaintext, aad);
       const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
       cipher.setAAD(aad);
       const ciphertext = joinOutput(cipher.update(plaintext), cipher.final());
@@ -40,11 +37,7 @@ export function createNodeEngine(): AesGcmEngine {
     },
 
     decrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array, aad: Uint8Array) {
-      assertKey(key);
-      assertIv(iv);
-      assertBytes(ciphertext, 'ciphertext');
-      assertTag(tag);
-      assertBytes(aad, 'aad');
+      assertDecryptArgs(key, iv, ciphertext, tag, aad);
       const decipher = createDecipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
       decipher.setAuthTag(tag);
       decipher.setAAD(aad);
