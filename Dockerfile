@@ -1,0 +1,24 @@
+# xks-proxy container image. Build: docker build -t xks-proxy .  Run: see docker-compose.yml and the README.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+# better-sqlite3 (KMS emulator state) compiles from source when no prebuilt binary is reachable.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# Key files and the dev default live under /app/keys (mount a volume there); the process never runs as root.
+RUN mkdir -p /app/keys && chown node:node /app/keys
+USER node
+EXPOSE 7700
+HEALTHCHECK --interval=30s --timeout=3s CMD ["node", "-e", "fetch('http://127.0.0.1:7700/ping').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+ENTRYPOINT ["node", "dist/main.js"]
+CMD ["serve", "--host", "0.0.0.0"]

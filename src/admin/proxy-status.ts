@@ -1,0 +1,39 @@
+import type { ProxyRuntime } from '../http/proxy-runtime.js';
+import { keyStoreHealth } from '../http/proxy-runtime.js';
+
+/**
+ * What `xks status` shows about a running proxy, served by the admin listener (GET /status, loopback only).
+ * Never contains secrets or key material. Sections are added by the subsystems that own the data.
+ */
+export interface KeyStoreStatus {
+  readonly name: string;
+  readonly uriPath: string;
+  readonly keys: number;
+  readonly keyFileProblems: readonly { readonly file: string; readonly message: string }[];
+  readonly health: string;
+  /** Filled by the credential-usage tracker (issue: credential rotation). */
+  readonly credentials: readonly { readonly accessKeyId: string; readonly lastUsedAt?: string; readonly requestCount?: number }[];
+}
+
+export interface ProxyStatus {
+  readonly configSource: string;
+  readonly loadedAt: string;
+  readonly loadReason: string;
+  readonly keyStores: readonly KeyStoreStatus[];
+}
+
+export function buildProxyStatus(runtime: ProxyRuntime, loaded: { at: number; reason: string }): ProxyStatus {
+  return {
+    configSource: runtime.config.source,
+    loadedAt: new Date(loaded.at).toISOString(),
+    loadReason: loaded.reason,
+    keyStores: [...runtime.storesByPrefix.values()].map((store) => ({
+      name: store.config.name,
+      uriPath: store.config.uriPath,
+      keys: store.keys.listKeys().length,
+      keyFileProblems: store.keys.problems,
+      health: keyStoreHealth(store.keys),
+      credentials: store.config.credentials.map((c) => ({ accessKeyId: c.accessKeyId })),
+    })),
+  };
+}

@@ -1,0 +1,17 @@
+import { Command } from 'commander';
+import type { CliContext } from './cli-context.js';
+import { registerConfigCommand } from './config-command.js';
+import { registerServeCommand } from './serve-command.js';
+import { registerStatusCommand } from './status-command.js';
+
+/** The `xks` command. Every subcommand has --help. */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('xks')
+    .description('AWS KMS External Key Store (XKS) proxy and tools')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
+  registerServeCommand(program, ctx);
+  registerConfigCommand(program, ctx);
+  registerStatusCommand(program, ctx);
+  return program;
+}

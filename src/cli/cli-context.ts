@@ -1,0 +1,14 @@
+import type { Writable } from 'node:stream';
+
+/** What a command may touch of the outside world; main.ts fills it from `process`, tests fill it by hand. */
+export interface CliContext {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
+  readonly stopSignal: Promise<string>;
+}
+
+/** The environment variable naming the configuration file when --config is not given. */
+export const CONFIG_ENV_VAR = 'XKS_CONFIG';

@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { loadKeyDirectory } from '../keystore/load-key-directory.js';
+import type { CliContext } from './cli-context.js';
+import { resolveConfig } from './resolve-config.js';
+
+export function registerConfigCommand(program: Command, ctx: CliContext): void {
+  const config = program.command('config').description('check configuration');
+  config
+    .command('check')
+    .description('validate a configuration file and its key directories; print every problem at once')
+    .option('-c, --config <file>', 'configuration file (JSON); default: $XKS_CONFIG')
+    .action((options: { config?: string }) => {
+      const { config: loaded } = resolveConfig(ctx, options.config, false);
+      const problems: string[] = [];
+      for (const store of loaded.keyStores) {
+        const { store: keys, warnings } = loadKeyDirectory(store.keyDirectory);
+        for (const p of keys.problems) problems.push(`key store ${store.name}: ${p.file}: ${p.message}`);
+        for (const w of warnings) ctx.stderr.write(`warning: key store ${store.name}: ${w.file}: ${w.message}\n`);
+        for (const id of Object.keys(store.keys)) {
+          if (keys.getKey(id) === undefined) problems.push(`key store ${store.name}: keys.${id} overrides a key that has no key file`);
+        }
+        ctx.stdout.write(`key store ${store.name}: ${store.uriPath}, ${store.credentials.length} credential(s), ${keys.listKeys().length} key(s)\n`);
+      }
+      if (problems.length > 0) {
+        ctx.stderr.write(`${problems.map((p) => `problem: ${p}`).join('\n')}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      ctx.stdout.write(`ok: ${loaded.source}\n`);
+    });
+}

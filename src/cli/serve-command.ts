@@ -1,0 +1,55 @@
+import { relative } from 'node:path';
+import type { Command } from 'commander';
+import type { ProxyConfig } from '../config/load-config.js';
+import { createLogger } from '../logging/create-logger.js';
+import { startProxy } from '../server/start-proxy.js';
+import type { CliContext } from './cli-context.js';
+import { resolveConfig } from './resolve-config.js';
+import { buildServeBanner } from './serve-banner.js';
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be an integer 0-65535, got ${value}`);
+  return port;
+}
+
+export function registerServeCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('serve')
+    .description('start the XKS proxy (without --config or XKS_CONFIG: the embedded dev default on 127.0.0.1:7700)')
+    .option('-c, --config <file>', 'configuration file (JSON); default: $XKS_CONFIG, else the dev default under ./keys/dev')
+    .option('--host <host>', 'override listen.host')
+    .option('--port <port>', 'override listen.port (0 = any free port)', parsePort)
+    .option('--admin-port <port>', 'override admin.port of the loopback admin listener (0 = any free port)', parsePort)
+    .action(async (options: { config?: string; host?: string; port?: number; adminPort?: number }) => {
+      const resolved = resolveConfig(ctx, options.config, true);
+      const config: ProxyConfig = Object.freeze({
+        ...resolved.config,
+        listen: Object.freeze({ host: options.host ?? resolved.config.listen.host, port: options.port ?? resolved.config.listen.port }),
+        ...(resolved.config.admin !== undefined && {
+          admin: Object.freeze({ ...resolved.config.admin, port: options.adminPort ?? resolved.config.admin.port }),
+        }),
+      });
+      const logger = createLogger(config.logging);
+      const proxy = await startProxy({ config, logger });
+      const rel = (p: string) => relative(ctx.cwd, p) || p;
+      if (proxy.adminUrl !== undefined) ctx.stderr.write(`admin listener (xks status) on ${proxy.adminUrl}\n`);
+      for (const store of config.keyStores) {
+        const keys = proxy.runtime.current().storesByPrefix.get(store.uriPrefix)?.keys.listKeys() ?? [];
+        ctx.stderr.write(
+          `${buildServeBanner({
+            url: proxy.url,
+            configSource: rel(config.source),
+            store,
+            keys,
+            ...(resolved.dev !== undefined && { secretPath: rel(resolved.dev.secretPath) }),
+            ...(resolved.dev?.newSecret !== undefined && { newSecret: resolved.dev.newSecret }),
+          })}\n`,
+        );
+      }
+      logger.info({ url: proxy.url, adminUrl: proxy.adminUrl, keyStores: config.keyStores.map((s) => s.name) }, 'xks-proxy listening');
+      const signal = await ctx.stopSignal;
+      logger.info({ signal }, 'stopping');
+      await proxy.close();
+    });
+}

@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import type { ProxyStatus } from '../admin/proxy-status.js';
+import type { CliContext } from './cli-context.js';
+import { resolveConfig } from './resolve-config.js';
+
+/** Render the admin listener's status for a human. */
+export function formatStatus(status: ProxyStatus): string {
+  const lines = [`configuration ${status.configSource} (loaded ${status.loadedAt}, ${status.loadReason})`];
+  for (const store of status.keyStores) {
+    lines.push(`key store ${store.name}  ${store.uriPath}  health ${store.health}  keys ${store.keys}`);
+    for (const p of store.keyFileProblems) lines.push(`  key file problem: ${p.file}: ${p.message}`);
+    for (const c of store.credentials) {
+      lines.push(`  credential ${c.accessKeyId}  last used ${c.lastUsedAt ?? 'never'}  requests ${c.requestCount ?? 0}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerStatusCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('status')
+    .description("show a running proxy's state (key stores, health, credential use) from its loopback admin listener")
+    .option('-c, --config <file>', 'configuration file naming admin.host/port; default: $XKS_CONFIG, else the dev default')
+    .option('--url <url>', 'admin listener URL (overrides the configuration), e.g. http://127.0.0.1:7701')
+    .option('--json', 'print the raw JSON')
+    .action(async (options: { config?: string; url?: string; json?: boolean }) => {
+      let url = options.url;
+      if (url === undefined) {
+        const { config } = resolveConfig(ctx, options.config, true);
+        if (config.admin === undefined) throw new Error('the configuration has no admin listener (admin.host/admin.port); pass --url');
+        url = `http://${config.admin.host.includes(':') ? `[${config.admin.host}]` : config.admin.host}:${config.admin.port}`;
+      }
+      const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(5000) });
+      if (!response.ok) throw new Error(`admin listener answered ${response.status}`);
+      const status = (await response.json()) as ProxyStatus;
+      ctx.stdout.write(options.json === true ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+    });
+}

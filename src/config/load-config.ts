@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { AesGcmEngineName } from '../crypto/aes-gcm.js';
+import type { KeyStatus, KeyUsage } from '../keystore/key-store.js';
+import { XKS_API_BASE } from '../xks/limits.js';
+import { configSchema, SECRET_ACCESS_KEY_PATTERN } from './config-schema.js';
+
+export interface Credential {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+export interface KeyOverride {
+  readonly keyStatus?: KeyStatus;
+  readonly keyUsage?: readonly KeyUsage[];
+}
+
+export interface KeyStoreConfig {
+  readonly name: string;
+  /** '' or '/a/b' */
+  readonly uriPrefix: string;
+  /** uriPrefix + /kms/xks/v1: the XksProxyUriPath KMS is configured with. */
+  readonly uriPath: string;
+  readonly regions: readonly string[];
+  readonly credentials: readonly Credential[];
+  /** Absolute path. */
+  readonly keyDirectory: string;
+  /** Config-level overrides of a key file's status/usage (the kill switch for a single key). */
+  readonly keys: Readonly<Record<string, KeyOverride>>;
+}
+
+export interface HealthIdentity {
+  readonly xksProxyVendor: string;
+  readonly xksProxyModel: string;
+  readonly ekmVendor: string;
+  readonly xksProxyFleetSize: number;
+  readonly ekmFleetDetails: readonly { readonly id: string; readonly model: string }[];
+}
+
+export interface ProxyConfig {
+  readonly listen: { readonly host: string; readonly port: number };
+  /** Loopback-only admin listener for `xks status`; absent = off. */
+  readonly admin?: { readonly host: string; readonly port: number };
+  readonly crypto: { readonly engine: AesGcmEngineName };
+  readonly logging: { readonly level: string };
+  readonly health: HealthIdentity;
+  readonly keyStores: readonly KeyStoreConfig[];
+  /** Where the configuration came from (a file path or "embedded dev default"). */
+  readonly source: string;
+}
+
+/** Every problem found in a configuration, reported together. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`invalid configuration ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export interface ParseConfigOptions {
+  /** Relative paths (keyDirectory, secretFile) are resolved against this directory. */
+  readonly baseDir: string;
+  readonly source: string;
+  readonly readFile?: (path: string) => string;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Validate a configuration object completely (every problem at once), resolve secret files, freeze the result. */
+export function parseConfig(raw: unknown, options: ParseConfigOptions): ProxyConfig {
+  const readFile = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(
+      options.source,
+      result.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`),
+    );
+  }
+  const problems: string[] = [];
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(options.baseDir, p));
+  const keyStores = result.data.keyStores.map((store, i): KeyStoreConfig => {
+    const credentials = store.credentials.map((c, k): Credential => {
+      if (c.secretAccessKey !== undefined) return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey };
+      const file = abs(c.secretFile ?? '');
+      let secret = '';
+      try {
+        secret = readFile(file).trim();
+        if (!SECRET_ACCESS_KEY_PATTERN.test(secret)) {
+          problems.push(`keyStores.${i}.credentials.${k}.secretFile: ${file} must hold 43-64 chars of A-Za-z0-9/+= (spec A12)`);
+        }
+      } catch (error) {
+        problems.push(`keyStores.${i}.credentials.${k}.secretFile: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+      return { accessKeyId: c.accessKeyId, secretAccessKey: secret };
+    });
+    return {
+      name: store.name,
+      uriPrefix: store.uriPrefix,
+      uriPath: `${store.uriPrefix}${XKS_API_BASE}`,
+      regions: store.regions,
+      credentials,
+      keyDirectory: abs(store.keyDirectory),
+      keys: store.keys,
+    };
+  });
+  if (problems.length > 0) throw new ConfigError(options.source, problems);
+  return deepFreeze({
+    listen: result.data.listen,
+    ...(result.data.admin !== undefined && { admin: result.data.admin }),
+    crypto: result.data.crypto,
+    logging: result.data.logging,
+    health: result.data.health,
+    keyStores,
+    source: options.source,
+  });
+}
+
+/** Read and validate a JSON configuration file. */
+export function loadConfigFile(path: string): ProxyConfig {
+  const file = resolve(path);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const why = error instanceof SyntaxError ? `not valid JSON: ${error.message}` : `cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
+    throw new ConfigError(file, [why]);
+  }
+  return parseConfig(raw, { baseDir: dirname(file), source: file });
+}

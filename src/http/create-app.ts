@@ -1,0 +1,241 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { AesGcmEngine } from '../crypto/aes-gcm.js';
+import type { RandomBytes } from '../crypto/random.js';
+import {
+  AuthenticationFailedException,
+  toWireBody,
+  toXksError,
+  UnsupportedOperationException,
+  ValidationException,
+  InvalidUriPathException,
+  type XksError,
+} from '../errors/xks-errors.js';
+import type { Logger } from '../logging/create-logger.js';
+import { authenticateHeaders, SigV4Error, verifyPayloadSignature, type PendingAuth, type SigV4FailureReason } from '../sigv4/index.js';
+import { MAX_BODY_BYTES, MAX_CLOCK_SKEW_MS, SIGV4_SERVICE } from '../xks/limits.js';
+import { decrypt } from '../xks/operations/decrypt.js';
+import { encrypt } from '../xks/operations/encrypt.js';
+import { getHealthStatus } from '../xks/operations/get-health-status.js';
+import { getKeyMetadata } from '../xks/operations/get-key-metadata.js';
+import { requireUsableKey } from '../xks/operations/require-usable-key.js';
+import {
+  parseDecryptRequest,
+  parseEncryptRequest,
+  parseGetKeyMetadataRequest,
+  peekRequestMetadata,
+} from '../xks/parse-requests.js';
+import type { EkmHealthStatus, RequestMetadata } from '../xks/wire-types.js';
+import { keyStoreHealth, type ProxyRuntime, type StoreRuntime } from './proxy-runtime.js';
+import { logWhenDone, requestLog, type RequestLogFields } from './request-log.js';
+import { resolveRoute, type XksRoute } from './resolve-route.js';
+import { sendJson } from './send-json.js';
+
+export interface AppDeps {
+  /** The current runtime (config, key stores, credentials); a reload swaps what this returns. */
+  readonly runtime: () => ProxyRuntime;
+  readonly engine: AesGcmEngine;
+  /** Epoch milliseconds; tests pin it to walk the SigV4 window. */
+  readonly clock: () => number;
+  readonly random: RandomBytes;
+  readonly logger: Logger;
+  /** The key manager's health for GetHealthStatus; defaults to the key store's load state. */
+  readonly ekmHealth?: (store: StoreRuntime) => EkmHealthStatus;
+}
+
+/** What the client is told for each SigV4 failure: the category, never the computed values (those go to the log). */
+const AUTH_MESSAGES: Readonly<Record<SigV4FailureReason, string>> = {
+  'missing-header': 'The request is not signed: Authorization, X-Amz-Date and Host are required and must be signed',
+  malformed: 'The Authorization or X-Amz-Date header is malformed',
+  'unknown-access-key-id': 'The access key id is not valid for this key store',
+  'wrong-scope': 'The credential scope does not match this key store (service kms-xks-proxy, accepted region, request date)',
+  'clock-skew': 'The request time is more than 5 minutes away from the proxy clock',
+  'signature-mismatch': 'The request signature does not match; check the secret access key and signing process',
+};
+
+// spec A1: JSON bodies with Content-Type application/json (parameters such as charset allowed).
+const JSON_CONTENT_TYPE = /^application\/json\s*(?:;.*)?$/i;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function splitUrl(url: string): { path: string; query: string } {
+  const q = url.indexOf('?');
+  return q < 0 ? { path: url, query: '' } : { path: url.slice(0, q), query: url.slice(q + 1) };
+}
+
+/** Body-parser errors carry a `type`; map each to the spec error we chose (README "Limits"). */
+function bodyParserError(error: unknown): XksError | undefined {
+  const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
+  switch (type) {
+    case 'entity.too.large':
+      return new UnsupportedOperationException(`The request body is larger than this proxy's limit of ${MAX_BODY_BYTES} bytes`, {
+        headers: { Connection: 'close' },
+      });
+    case 'encoding.unsupported':
+      return new ValidationException('Content-Encoding is not supported; send the JSON body uncompressed');
+    case 'request.size.invalid':
+    case 'request.aborted':
+      return new ValidationException('The request body ended before its declared Content-Length');
+    default:
+      return undefined;
+  }
+}
+
+function recordMetadata(log: RequestLogFields, metadata: Partial<RequestMetadata>): void {
+  const { kmsRequestId, kmsOperation, awsPrincipalArn, kmsKeyArn, kmsViaService, awsSourceVpc, awsSourceVpce } = metadata;
+  Object.assign(log, { kmsRequestId, kmsOperation, awsPrincipalArn, kmsKeyArn, kmsViaService, awsSourceVpc, awsSourceVpce });
+}
+
+/**
+ * Build the proxy's Express app. It never listens (main.ts does). Order of checks per request, as documented in
+ * the README: path -> method -> authentication (headers) -> body size -> signature over the body -> body -> key ->
+ * key state and usage -> crypto.
+ */
+export function createApp(deps: AppDeps): express.Express {
+  const ekmHealth = deps.ekmHealth ?? ((store: StoreRuntime) => keyStoreHealth(store.keys));
+  const readRawBody = express.raw({ type: () => true, limit: MAX_BODY_BYTES, inflate: false });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  // spec A17: an unauthenticated load-balancer probe outside /kms/xks/v1 that reveals nothing.
+  app.get('/ping', (_req, res) => sendJson(res, 200, { status: 'ok' }));
+
+  app.use((req, res, next) => {
+    logWhenDone(res, deps.logger, req.method, process.hrtime.bigint());
+    next();
+  });
+
+  app.use(async (req: Request, res: Response) => {
+    const log = requestLog(res);
+    const runtime = deps.runtime();
+    const { path, query } = splitUrl(req.url);
+    const route = resolveRoute(path);
+    const store = route === undefined ? undefined : runtime.storesByPrefix.get(route.prefix);
+    if (route === undefined || store === undefined) {
+      throw new InvalidUriPathException('The URI path is not an XKS API path served by this proxy', {
+        detail: `no route for ${path.slice(0, 200)}`,
+      });
+    }
+    Object.assign(log, { operation: route.operation, keyStore: store.config.name, externalKeyId: route.externalKeyId });
+
+    // spec A1 / C6: every API is POST; GET (and any other method) on an API URI is 405.
+    if (req.method !== 'POST') {
+      log.errorName = 'MethodNotAllowed';
+      sendJson(
+        res,
+        405,
+        { errorName: 'UnsupportedOperationException', errorMessage: `HTTP method ${req.method.slice(0, 16)} is not allowed; XKS APIs accept POST only` },
+        { Allow: 'POST' },
+      );
+      return;
+    }
+
+    const pending = authenticate(req, path, query, store);
+    Object.assign(log, { accessKeyId: pending.accessKeyId, region: pending.region });
+    const body = await readBody(req, res);
+    try {
+      verifyPayloadSignature(pending, body);
+    } catch (error) {
+      throw translateAuthError(error);
+    }
+
+    const result = dispatch(route, store, req.headers['content-type'], body, log);
+    sendJson(res, 200, result);
+  });
+
+  // The single error middleware: every failure leaves as {errorName, errorMessage} with the spec status (A10).
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const xksError = bodyParserError(error) ?? toXksError(error);
+    const log = requestLog(res);
+    log.errorName = xksError.errorName;
+    log.reason = xksError.detail ?? xksError.message;
+    if (xksError.errorName === 'InternalException') deps.logger.error({ err: error, kmsRequestId: log.kmsRequestId }, 'internal error');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendJson(res, xksError.httpStatus, toWireBody(xksError), xksError.headers);
+  });
+
+  function authenticate(req: Request, path: string, query: string, store: StoreRuntime): PendingAuth {
+    try {
+      return authenticateHeaders(
+        { method: req.method, path, query, rawHeaders: req.rawHeaders },
+        {
+          service: SIGV4_SERVICE,
+          acceptsRegion: (region) => store.regions.has(region),
+          maxSkewMs: MAX_CLOCK_SKEW_MS,
+          now: deps.clock(),
+          secretFor: (id) => store.secrets.get(id),
+          signingKeyCache: store.signingKeyCache,
+        },
+      );
+    } catch (error) {
+      throw translateAuthError(error);
+    }
+  }
+
+  /** Read the body with the size limit enforced while reading (never buffering an oversized body whole). */
+  async function readBody(req: Request, res: Response): Promise<Buffer> {
+    await new Promise<void>((resolve, reject) => {
+      readRawBody(req, res, (error?: unknown) => (error === undefined || error === null ? resolve() : reject(error)));
+    });
+    return Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  }
+
+  function dispatch(route: XksRoute, store: StoreRuntime, contentType: string | undefined, body: Buffer, log: RequestLogFields): unknown {
+    if (route.operation === 'GetHealthStatus') {
+      // spec A7 / A10: health never answers ValidationException; the metadata is read for the log only.
+      recordMetadata(log, peekRequestMetadata(parseJsonOrUndefined(body)));
+      return getHealthStatus(deps.runtime().config.health, ekmHealth(store));
+    }
+    const json = parseJsonBody(contentType, body, log);
+    const externalKeyId = route.externalKeyId ?? '';
+    const key = store.keys.getKey(externalKeyId);
+    switch (route.operation) {
+      case 'GetKeyMetadata': {
+        recordMetadata(log, parseGetKeyMetadataRequest(json).requestMetadata);
+        return getKeyMetadata(requireUsableKey(key, externalKeyId));
+      }
+      case 'Encrypt': {
+        const request = parseEncryptRequest(json);
+        recordMetadata(log, request.requestMetadata);
+        return encrypt(requireUsableKey(key, externalKeyId, 'ENCRYPT'), request, deps);
+      }
+      case 'Decrypt': {
+        const request = parseDecryptRequest(json);
+        recordMetadata(log, request.requestMetadata);
+        return decrypt(requireUsableKey(key, externalKeyId, 'DECRYPT'), request, deps.engine);
+      }
+    }
+  }
+
+  return app;
+}
+
+/** [UNCONFIRMED] spec A10: a wrong Content-Type or non-JSON body is ValidationException. */
+function parseJsonBody(contentType: string | undefined, body: Buffer, log: RequestLogFields): unknown {
+  const json = parseJsonOrUndefined(body);
+  recordMetadata(log, peekRequestMetadata(json));
+  if (contentType === undefined || !JSON_CONTENT_TYPE.test(contentType)) {
+    throw new ValidationException('Content-Type must be application/json');
+  }
+  if (json === undefined) throw new ValidationException('The request body must be a UTF-8 JSON document');
+  return json;
+}
+
+function parseJsonOrUndefined(body: Buffer): unknown {
+  try {
+    return JSON.parse(utf8.decode(body)) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function translateAuthError(error: unknown): unknown {
+  if (error instanceof SigV4Error) {
+    return new AuthenticationFailedException(AUTH_MESSAGES[error.reason], { detail: `sigv4 ${error.reason}: ${error.detail}` });
+  }
+  return error;
+}
+

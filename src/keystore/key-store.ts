@@ -1,0 +1,59 @@
+/** The key model the proxy serves (spec A4) and the read side every operation uses. */
+
+export const KEY_USAGES = ['ENCRYPT', 'DECRYPT'] as const;
+export type KeyUsage = (typeof KEY_USAGES)[number];
+export const KEY_STATUSES = ['ENABLED', 'DISABLED'] as const;
+export type KeyStatus = (typeof KEY_STATUSES)[number];
+
+export interface KeyVersion {
+  /** 1, 2, 3... ascending; the last one encrypts, every one decrypts. */
+  readonly version: number;
+  /** 32 bytes of AES-256 material. Never logged, never serialized outside a key file. */
+  readonly material: Uint8Array;
+}
+
+export interface XksKey {
+  readonly externalKeyId: string;
+  /** Any subset of ENCRYPT/DECRYPT, the empty set included (the key exists but can do neither). */
+  readonly keyUsage: readonly KeyUsage[];
+  readonly keyStatus: KeyStatus;
+  /** Non-empty, ascending by version. */
+  readonly versions: readonly KeyVersion[];
+}
+
+/** Problems met while loading keys: the proxy keeps serving the keys that did load (and health says DEGRADED). */
+export interface KeyLoadProblem {
+  readonly file: string;
+  readonly message: string;
+}
+
+export interface KeyStore {
+  getKey(externalKeyId: string): XksKey | undefined;
+  listKeys(): readonly XksKey[];
+  /** Files that could not be loaded (empty when all is well). */
+  readonly problems: readonly KeyLoadProblem[];
+  /** False when the key directory itself could not be read. */
+  readonly available: boolean;
+}
+
+export function currentVersion(key: XksKey): KeyVersion {
+  const latest = key.versions[key.versions.length - 1];
+  if (latest === undefined) throw new Error(`key ${key.externalKeyId} has no versions`);
+  return latest;
+}
+
+/** An in-memory store: for tests and for building the runtime view of a loaded directory. */
+export function createMemoryKeyStore(
+  keys: readonly XksKey[],
+  options: { problems?: readonly KeyLoadProblem[]; available?: boolean } = {},
+): KeyStore {
+  const byId = new Map(keys.map((k) => [k.externalKeyId, k] as const));
+  if (byId.size !== keys.length) throw new Error('duplicate externalKeyId in key store'); // spec C10
+  const list = Object.freeze([...byId.values()]);
+  return Object.freeze({
+    getKey: (id: string) => byId.get(id),
+    listKeys: () => list,
+    problems: Object.freeze([...(options.problems ?? [])]),
+    available: options.available ?? true,
+  });
+}
