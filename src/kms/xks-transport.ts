@@ -7,7 +7,7 @@
 import aws4 from 'aws4';
 import http from 'node:http';
 import https from 'node:https';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import type { LookupFunction } from 'node:net';
 import { lookup as systemLookup } from 'node:dns';
 
@@ -54,6 +54,17 @@ export function isLoopbackHost(hostname: string): boolean {
 
 export function buildTrustedCas(extraCaPem: readonly string[]): string[] {
   return [...rootCertificates, ...extraCaPem];
+}
+
+/** Parsing ~140 CA certificates costs tens of ms: build the trust store once per options object, not per call. */
+const secureContexts = new WeakMap<XksTransportOptions, SecureContext>();
+function secureContextFor(options: XksTransportOptions): SecureContext {
+  let ctx = secureContexts.get(options);
+  if (ctx === undefined) {
+    ctx = createSecureContext({ ca: buildTrustedCas(options.extraCaPem), minVersion: 'TLSv1.2' });
+    secureContexts.set(options, ctx);
+  }
+  return ctx;
 }
 
 function createLookup(options: XksTransportOptions): LookupFunction {
@@ -135,7 +146,7 @@ export function postToXksProxy(
       clearTimeout(timer);
       resolve(result);
     };
-    const requestOptions: https.RequestOptions = {
+    const requestOptions: https.RequestOptions & { secureContext?: SecureContext } = {
       host: url.hostname.replace(/^\[|\]$/g, ''),
       port,
       path,
@@ -145,7 +156,7 @@ export function postToXksProxy(
       lookup: createLookup(options),
     };
     if (secure) {
-      requestOptions.ca = buildTrustedCas(options.extraCaPem);
+      requestOptions.secureContext = secureContextFor(options);
       requestOptions.servername = url.hostname;
       requestOptions.minVersion = 'TLSv1.2';
     }

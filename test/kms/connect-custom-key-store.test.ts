@@ -38,8 +38,6 @@ async function createPublic(h: Harness, fake: FakeXksProxy): Promise<string> {
 
 async function connectAndSettle(h: Harness, id: string): Promise<CustomKeyStoresListEntry> {
   await h.kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
-  const first = await h.kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: id }));
-  assert.equal(first.CustomKeyStores?.[0]?.ConnectionState, 'CONNECTING');
   const out = await waitFor(
     () => h.kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: id })),
     (d) => d.CustomKeyStores?.[0]?.ConnectionState !== 'CONNECTING',
@@ -96,6 +94,23 @@ describe('ConnectCustomKeyStore against a fake proxy (PUBLIC_ENDPOINT)', () => {
       }
     });
   }
+
+  it('connect: returns {} at once and the store stays CONNECTING for connectingDelayMs', async () => {
+    fake = await startFakeXksProxy();
+    const slow = await startHarness({ connectingDelayMs: 1500 });
+    try {
+      const id = await createPublic(slow, fake);
+      const started = Date.now();
+      assert.deepEqual(Object.keys(await slow.kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }))).filter((k) => k !== '$metadata'), []);
+      assert.ok(Date.now() - started < 1000);
+      const d = await slow.kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: id }));
+      assert.equal(d.CustomKeyStores?.[0]?.ConnectionState, 'CONNECTING');
+      assert.equal((await connectAndSettle(slow, id)).ConnectionState, 'CONNECTED');
+    } finally {
+      await slow.close();
+      await fake.close();
+    }
+  });
 
   it('connect: FAILED store cannot reconnect without Disconnect -> CustomKeyStoreInvalidStateException; after Disconnect it can', async () => {
     fake = await startFakeXksProxy();
