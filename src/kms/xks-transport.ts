@@ -115,7 +115,8 @@ export function postToXksProxy(
   const hostHeader = url.host;
   const path = `${target.uriPath}${apiPath}`;
   const amzDate = options.now().toISOString().replace(/[:-]|\.\d{3}/g, '');
-  const signed = aws4.sign(
+  // aws4 with doNotModifyHeaders would sign with its own clock: pin the signer's datetime to X-Amz-Date.
+  const signer = new aws4.RequestSigner(
     {
       host: hostHeader,
       path,
@@ -128,6 +129,8 @@ export function postToXksProxy(
     },
     { accessKeyId: target.accessKeyId, secretAccessKey: target.rawSecretAccessKey },
   );
+  signer.datetime = amzDate;
+  const signed = signer.sign();
   const headers: Record<string, string> = {
     Host: hostHeader,
     'X-Amz-Date': amzDate,

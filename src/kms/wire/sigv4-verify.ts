@@ -42,10 +42,13 @@ export function verifyKmsSignature(auth: SigV4Header, req: IncomingRequest, cred
     headers[name] = v;
     include[name] = true;
   }
-  const signed = aws4.sign(
+  const signer = new aws4.RequestSigner(
     { method: 'POST', host: headers['host'], path: req.path, headers, body: req.body.toString('utf8'), service: auth.service, region: auth.region, doNotModifyHeaders: true, extraHeadersToInclude: include } as aws4.Request,
     { accessKeyId: cred.accessKeyId, secretAccessKey: cred.secretAccessKey },
   );
+  // With doNotModifyHeaders aws4 would use its own clock: pin the datetime to the received X-Amz-Date.
+  signer.datetime = amzDate;
+  const signed = signer.sign();
   const expected = /Signature=([0-9a-f]{64})$/.exec(String(signed.headers?.['Authorization'] ?? ''))?.[1] ?? '';
   const a = Buffer.from(expected, 'hex');
   const b = Buffer.from(auth.signature, 'hex');

@@ -97,7 +97,9 @@ export async function startFakeXksProxy(options: FakeOptions = {}): Promise<Fake
         if (m === null || m[1] !== fake.accessKeyId) return send(res, 401, { errorName: 'AuthenticationFailedException' });
         const headers: Record<string, string> = {};
         for (const h of (m[4] ?? '').split(';')) headers[h] = String(req.headers[h] ?? '');
-        const signed = aws4.sign({ method: 'POST', host: headers['host'], path, headers, body: raw, service: 'kms-xks-proxy', region: m[3], doNotModifyHeaders: true } as aws4.Request, { accessKeyId: fake.accessKeyId, secretAccessKey: fake.secret });
+        const signer = new aws4.RequestSigner({ method: 'POST', host: headers['host'], path, headers, body: raw, service: 'kms-xks-proxy', region: m[3], doNotModifyHeaders: true } as aws4.Request, { accessKeyId: fake.accessKeyId, secretAccessKey: fake.secret });
+        signer.datetime = headers['x-amz-date'] ?? '';
+        const signed = signer.sign();
         if (!String(signed.headers?.['Authorization'] ?? '').endsWith(`Signature=${m[5]}`)) return send(res, 401, { errorName: 'AuthenticationFailedException' });
         if (!path.startsWith(`${fake.uriPath}/`)) return send(res, 404, { errorName: 'InvalidUriPathException' });
         const api = path.slice(fake.uriPath.length);
