@@ -1,0 +1,156 @@
+/**
+ * `xks kms`: start the KMS-side emulator (spec Part B) that the AWS CLI and SDK talk to with --endpoint-url.
+ * `xks kms --with-proxy` also starts the proxy (its --proxy-config, else the dev default) for a one-command sandbox.
+ */
+import type { Command } from 'commander';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { createKmsApp } from '../kms/create-kms-app.js';
+import { buildKmsEmulatorConfig, type EmulatorCredential, type VpcEndpointServiceEntry } from '../kms/kms-config.js';
+import { createKmsLogger } from '../kms/kms-logger.js';
+import { createKmsStateStore } from '../kms/store/kms-state-store.js';
+import type { ResolvedAddress } from '../kms/xks-transport.js';
+import { createLogger } from '../logging/create-logger.js';
+import { startProxy, type RunningProxy } from '../server/start-proxy.js';
+import type { CliContext } from './cli-context.js';
+import { resolveConfig } from './resolve-config.js';
+
+interface KmsOptions {
+  host: string;
+  port: string;
+  state: string;
+  region: string;
+  accountId: string;
+  connectingMs: string;
+  disconnectingMs: string;
+  healthIntervalMs: string;
+  proxyTimeoutMs: string;
+  caFile: string[];
+  allowHttpLoopback?: boolean;
+  resolve: string[];
+  dns: string;
+  vpcEndpointServices?: string;
+  credential: string[];
+  cdiv: boolean;
+  faultConnectInternalError?: boolean;
+  logLevel: string;
+  withProxy?: boolean;
+  proxyConfig?: string;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function int(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${value}`);
+  return n;
+}
+
+function parseResolve(entries: readonly string[]): Map<string, ResolvedAddress> {
+  const map = new Map<string, ResolvedAddress>();
+  for (const e of entries) {
+    const m = /^([A-Za-z0-9.-]+)=([0-9.]+|\[[0-9a-fA-F:]+\])(?::(\d{1,5}))?$/.exec(e);
+    if (m === null) throw new Error(`--resolve expects HOST=ADDRESS[:PORT], got ${e}`);
+    map.set((m[1] ?? '').toLowerCase(), { address: (m[2] ?? '').replace(/^\[|\]$/g, ''), port: m[3] === undefined ? undefined : Number(m[3]) });
+  }
+  return map;
+}
+
+function parseCredentials(entries: readonly string[]): EmulatorCredential[] | undefined {
+  if (entries.length === 0) return undefined;
+  return entries.map((e) => {
+    const [accessKeyId, secretAccessKey, principalArn] = e.split(':::');
+    if (accessKeyId === undefined || secretAccessKey === undefined || accessKeyId === '' || secretAccessKey === '') {
+      throw new Error('--credential expects ACCESS_KEY_ID:::SECRET[:::PRINCIPAL_ARN]');
+    }
+    return principalArn === undefined ? { accessKeyId, secretAccessKey } : { accessKeyId, secretAccessKey, principalArn };
+  });
+}
+
+export function registerKmsCommand(program: Command, ctx?: CliContext): void {
+  const out = ctx?.stderr ?? process.stderr;
+  const cwd = ctx?.cwd ?? process.cwd();
+  program
+    .command('kms')
+    .description('start the local KMS emulator (external key stores, spec Part B); point the AWS CLI/SDK at it with --endpoint-url')
+    .option('--host <host>', 'listen address', '127.0.0.1')
+    .option('--port <port>', 'listen port (0 = any free port)', '7800')
+    .option('--state <file>', 'SQLite file that keeps custom key stores and keys across restarts (:memory: = none)', 'kms-emulator.sqlite')
+    .option('--region <region>', 'the emulated KMS Region (key ARNs, SigV4 scope of proxy calls)', 'us-east-1')
+    .option('--account-id <id>', 'the emulated AWS account', '111122223333')
+    .option('--connecting-ms <ms>', 'minimum time a store stays CONNECTING (AWS: ~5 minutes)', '1000')
+    .option('--disconnecting-ms <ms>', 'time a store stays DISCONNECTING', '500')
+    .option('--health-interval-ms <ms>', 'period of the KmsHealthCheck probe while CONNECTED', '60000')
+    .option('--proxy-timeout-ms <ms>', 'timeout of each proxy call (spec: 250)', '250')
+    .option('--ca-file <pem>', 'extra trusted CA certificate(s) for the proxy TLS (repeatable)', collect, [])
+    .option('--allow-http-loopback', 'accept http:// (and port-carrying) endpoints on 127.0.0.1/localhost; never what AWS does')
+    .option('--resolve <host=address[:port]>', 'resolve HOST to ADDRESS[:PORT] for proxy calls, like curl --resolve (repeatable)', collect, [])
+    .option('--dns <mode>', 'system: OS resolver for hosts without --resolve; static: only --resolve and localhost', 'system')
+    .option('--vpc-endpoint-services <file>', 'JSON array of emulated VPC endpoint services (see docs/kms-emulator.md)')
+    .option('--credential <akid:::secret[:::principalArn]>', 'require SigV4 from this credential (repeatable); default: any well-formed signature', collect, [])
+    .option('--no-cdiv', 'do not ask the proxy for the ciphertext data integrity value')
+    .option('--fault-connect-internal-error', 'fault injection: every Connect ends FAILED with INTERNAL_ERROR')
+    .option('--log-level <level>', 'pino log level', 'info')
+    .option('--with-proxy', 'also start the XKS proxy (sandbox); implies --allow-http-loopback')
+    .option('--proxy-config <file>', 'proxy configuration for --with-proxy (default: $XKS_CONFIG, else the dev default)')
+    .action(async (o: KmsOptions) => {
+      let proxy: RunningProxy | undefined;
+      let sandboxHint = '';
+      if (o.withProxy === true) {
+        if (ctx === undefined) throw new Error('--with-proxy needs the CLI context');
+        const resolved = resolveConfig(ctx, o.proxyConfig, true);
+        proxy = await startProxy({ config: resolved.config, logger: createLogger(resolved.config.logging) });
+        const store = resolved.config.keyStores[0];
+        const cred = store?.credentials[0];
+        if (store !== undefined && cred !== undefined) {
+          sandboxHint =
+            `proxy listening on ${proxy.url}\n` +
+            `  aws kms create-custom-key-store --endpoint-url URL --custom-key-store-name sandbox --custom-key-store-type EXTERNAL_KEY_STORE \\\n` +
+            `    --xks-proxy-connectivity PUBLIC_ENDPOINT --xks-proxy-uri-endpoint ${proxy.url} --xks-proxy-uri-path ${store.uriPath} \\\n` +
+            `    --xks-proxy-authentication-credential AccessKeyId=${cred.accessKeyId},RawSecretAccessKey=<the proxy secret>\n`;
+        }
+      }
+      const vpc = o.vpcEndpointServices === undefined ? [] : (JSON.parse(readFileSync(resolve(cwd, o.vpcEndpointServices), 'utf8')) as VpcEndpointServiceEntry[]);
+      if (o.dns !== 'system' && o.dns !== 'static') throw new Error(`--dns must be system or static, got ${o.dns}`);
+      const config = buildKmsEmulatorConfig({
+        region: o.region,
+        accountId: o.accountId,
+        principalArn: `arn:aws:iam::${o.accountId}:user/xks-rehearsal`,
+        connectingDelayMs: int('--connecting-ms', o.connectingMs),
+        disconnectingDelayMs: int('--disconnecting-ms', o.disconnectingMs),
+        healthCheckIntervalMs: int('--health-interval-ms', o.healthIntervalMs),
+        proxyTimeoutMs: int('--proxy-timeout-ms', o.proxyTimeoutMs),
+        extraCaPem: o.caFile.map((f) => readFileSync(resolve(cwd, f), 'utf8')),
+        allowHttpLoopback: o.allowHttpLoopback === true || o.withProxy === true,
+        resolve: parseResolve(o.resolve),
+        dnsMode: o.dns,
+        vpcEndpointServices: vpc,
+        requestCdiv: o.cdiv,
+        credentials: parseCredentials(o.credential),
+        faultConnectInternalError: o.faultConnectInternalError === true,
+      });
+      const logger = createKmsLogger(o.logLevel);
+      const store = createKmsStateStore(o.state === ':memory:' ? ':memory:' : resolve(cwd, o.state));
+      const kms = createKmsApp({ config, store, logger, clock: () => Date.now(), randomBytes, randomUUID });
+      kms.customKeyStores.resume();
+      const server = await new Promise<import('node:http').Server>((ok, fail) => {
+        const s = kms.app.listen(int('--port', o.port), o.host, () => ok(s));
+        s.once('error', fail);
+      });
+      // Longer than SDK/CLI idle sockets live, so a client never reuses a socket the server is closing.
+      server.keepAliveTimeout = 65_000;
+      const url = `http://${o.host}:${(server.address() as AddressInfo).port}`;
+      out.write(`${sandboxHint.replaceAll('--endpoint-url URL', `--endpoint-url ${url}`)}kms emulator listening on ${url} (status view: ${url}/_emulator/status)\n`);
+      logger.info({ url, region: config.region, state: o.state }, 'kms emulator listening');
+      const stop = ctx?.stopSignal ?? new Promise<string>((r) => process.once('SIGTERM', () => r('SIGTERM')));
+      const signal = await stop;
+      logger.info({ signal }, 'stopping');
+      kms.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      store.close();
+      await proxy?.close();
+    });
+}

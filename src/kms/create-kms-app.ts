@@ -1,0 +1,134 @@
+/**
+ * The KMS emulator as an Express app (spec B7): `POST /` with `X-Amz-Target: TrentService.<Operation>`,
+ * awsJson1_1 bodies, errors as `{"__type","message"}` with the status of B8. Built from injected dependencies;
+ * never listens. `GET /_emulator/status` is the status view (stores, states, last KmsHealthCheck).
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { createCustomKeyStoreService, type CustomKeyStoreService } from './custom-key-stores.js';
+import { createKeyService, type KeysContext } from './keys.js';
+import type { KmsEmulatorConfig } from './kms-config.js';
+import { KmsException, kmsError, toKmsException, toKmsWireBody } from './kms-exceptions.js';
+import type { KmsStateStore } from './store/kms-state-store.js';
+import type { JsonObject } from './wire/fields.js';
+import { KMS_CONTENT_TYPE, parseKmsBody, parseSigV4Authorization, parseTarget } from './wire/kms-protocol.js';
+import { verifyKmsSignature } from './wire/sigv4-verify.js';
+import { createXksClient, type XksTransport } from './xks-client.js';
+import { postToXksProxy } from './xks-transport.js';
+
+export interface KmsAppDeps {
+  readonly config: KmsEmulatorConfig;
+  readonly store: KmsStateStore;
+  readonly logger: Logger;
+  readonly clock: () => number;
+  readonly randomBytes: (n: number) => Buffer;
+  readonly randomUUID: () => string;
+  /** Defaults to real sockets; tests may inject a fake. */
+  readonly transport?: XksTransport;
+}
+
+export interface KmsApp {
+  readonly app: express.Express;
+  readonly customKeyStores: CustomKeyStoreService;
+  close(): void;
+}
+
+/** Non-standard header a caller may set to rehearse `kmsViaService` (spec A3), e.g. `ebs`. */
+export const VIA_SERVICE_HEADER = 'x-emulator-kms-via-service';
+const MAX_BODY = '1mb';
+
+type Handler = (body: JsonObject, ctx: KeysContext) => Promise<Record<string, unknown>>;
+
+export function createKmsApp(deps: KmsAppDeps): KmsApp {
+  const { config, logger } = deps;
+  const xks = createXksClient({ ...transportOptions(config), now: () => new Date(deps.clock()) }, deps.transport ?? postToXksProxy);
+  const stores = createCustomKeyStoreService({ ...deps, xks });
+  const keys = createKeyService({ ...deps, xks });
+
+  const operations: Readonly<Record<string, Handler>> = Object.freeze({
+    CreateCustomKeyStore: (b, c) => stores.create(b, c),
+    ConnectCustomKeyStore: (b, c) => stores.connect(b, c),
+    DisconnectCustomKeyStore: (b, c) => stores.disconnect(b, c),
+    DescribeCustomKeyStores: (b) => stores.describe(b),
+    UpdateCustomKeyStore: (b, c) => stores.update(b, c),
+    DeleteCustomKeyStore: (b) => stores.delete(b),
+    CreateKey: (b, c) => keys.createKey(b, c),
+    DescribeKey: (b) => keys.describeKey(b),
+    ListKeys: (b) => keys.listKeys(b),
+    EnableKey: (b) => keys.enableKey(b),
+    DisableKey: (b) => keys.disableKey(b),
+    ScheduleKeyDeletion: (b) => keys.scheduleKeyDeletion(b),
+    CancelKeyDeletion: (b) => keys.cancelKeyDeletion(b),
+    Encrypt: (b, c) => keys.encrypt(b, c),
+    Decrypt: (b, c) => keys.decrypt(b, c),
+    GenerateDataKey: (b, c) => keys.generateDataKey(b, c),
+    GenerateDataKeyWithoutPlaintext: (b, c) => keys.generateDataKeyWithoutPlaintext(b, c),
+    ReEncrypt: (b, c) => keys.reEncrypt(b, c),
+  });
+
+  const app = express();
+  app.disable('etag');
+  app.disable('x-powered-by');
+
+  app.get('/_emulator/status', (_req, res) => {
+    res.json({ region: config.region, accountId: config.accountId, customKeyStores: stores.statusView() });
+  });
+
+  app.post('/', express.raw({ type: () => true, limit: MAX_BODY }), async (req: Request, res: Response) => {
+    const started = Date.now();
+    const requestId = deps.randomUUID();
+    res.setHeader('x-amzn-RequestId', requestId);
+    let operation = 'unknown';
+    try {
+      const auth = parseSigV4Authorization(req.get('authorization'));
+      let principalArn = config.principalArn;
+      if (config.credentials !== undefined) {
+        const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const cred = verifyKmsSignature(auth, { path: req.originalUrl, headers: req.headers, body: raw }, config.credentials, deps.clock());
+        if (cred.principalArn !== undefined) principalArn = cred.principalArn;
+      }
+      operation = parseTarget(req.get('x-amz-target'));
+      const handler = Object.hasOwn(operations, operation) ? operations[operation] : undefined;
+      if (handler === undefined) throw kmsError.UnknownOperationException(`The emulator does not implement ${operation}.`);
+      const body = parseKmsBody(Buffer.isBuffer(req.body) ? req.body : undefined);
+      const out = await handler(body, { requestId, principalArn, viaService: req.get(VIA_SERVICE_HEADER) });
+      res.status(200).type(KMS_CONTENT_TYPE).send(JSON.stringify(out));
+      logger.info({ kmsRequestId: requestId, operation, status: 200, durationMs: Date.now() - started }, 'kms request');
+    } catch (e) {
+      const err = toKmsException(e);
+      sendError(res, err);
+      const level = err.httpStatus >= 500 ? 'error' : 'info';
+      logger[level]({ kmsRequestId: requestId, operation, status: err.httpStatus, errorType: err.type, cause: err.detail }, 'kms request');
+    }
+  });
+
+  // Body-parser failures (entity.too.large) and anything else that escaped: one error middleware.
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const type = (error as { type?: unknown }).type;
+    const err = type === 'entity.too.large' ? kmsError.ValidationException('Request body is too large.') : toKmsException(error);
+    if (!(error instanceof KmsException) && type !== 'entity.too.large') logger.error({ cause: String(error) }, 'unhandled error');
+    sendError(res, err);
+  });
+
+  return {
+    app,
+    customKeyStores: stores,
+    close: () => stores.close(),
+  };
+}
+
+function sendError(res: Response, err: KmsException): void {
+  res.status(err.httpStatus).setHeader('x-amzn-ErrorType', err.type);
+  res.type(KMS_CONTENT_TYPE).send(JSON.stringify(toKmsWireBody(err)));
+}
+
+function transportOptions(config: KmsEmulatorConfig) {
+  return {
+    region: config.region,
+    timeoutMs: config.proxyTimeoutMs,
+    extraCaPem: config.extraCaPem,
+    allowHttpLoopback: config.allowHttpLoopback,
+    resolve: config.resolve,
+    dnsMode: config.dnsMode,
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * The four XKS APIs as KMS calls them (spec B11): request bodies with requestMetadata (A3), answers read into
+ * ProxyResult values (never thrown). The transport is injected so tests can drive it without sockets.
+ */
+import { createHash } from 'node:crypto';
+import {
+  checkFleetHealth,
+  parseDecryptResponse,
+  parseEncryptResponse,
+  parseHealthStatusResponse,
+  parseKeyMetadataResponse,
+  readProxyAnswer,
+  type EncryptResponse,
+  type HealthStatusResponse,
+  type KeyMetadataResponse,
+  type ProxyResult,
+} from './proxy-outcome.js';
+import { postToXksProxy, type XksEndpointTarget, type XksTransportOptions, type XksTransportResult } from './xks-transport.js';
+
+export type XksTransport = (target: XksEndpointTarget, apiPath: string, body: string, options: XksTransportOptions) => Promise<XksTransportResult>;
+
+/** spec A3: the metadata KMS sends; optional members are left out when absent. */
+export interface RequestMetadata {
+  readonly awsPrincipalArn?: string;
+  readonly kmsKeyArn?: string;
+  readonly kmsOperation: string;
+  readonly kmsRequestId: string;
+  readonly kmsViaService?: string;
+}
+
+export interface EncryptCall {
+  readonly requestMetadata: RequestMetadata;
+  readonly plaintext: Buffer;
+  readonly additionalAuthenticatedData: Buffer;
+  readonly requestCdiv: boolean;
+}
+
+export interface DecryptCall {
+  readonly requestMetadata: RequestMetadata;
+  readonly ciphertext: Buffer;
+  readonly ciphertextMetadata: Buffer | undefined;
+  readonly initializationVector: Buffer;
+  readonly authenticationTag: Buffer;
+  readonly additionalAuthenticatedData: Buffer;
+}
+
+export interface XksClient {
+  getHealthStatus(target: XksEndpointTarget, requestMetadata: RequestMetadata): Promise<ProxyResult<HealthStatusResponse>>;
+  getKeyMetadata(target: XksEndpointTarget, externalKeyId: string, requestMetadata: RequestMetadata): Promise<ProxyResult<KeyMetadataResponse>>;
+  encrypt(target: XksEndpointTarget, externalKeyId: string, call: EncryptCall): Promise<ProxyResult<EncryptResponse>>;
+  decrypt(target: XksEndpointTarget, externalKeyId: string, call: DecryptCall): Promise<ProxyResult<Buffer>>;
+}
+
+/** spec A9: SHA-256 over AAD || metadata || IV || ciphertext || tag, no length prefixes. */
+export function computeCdiv(aad: Buffer, meta: Buffer | undefined, iv: Buffer, ciphertext: Buffer, tag: Buffer): Buffer {
+  return createHash('sha256').update(aad).update(meta ?? Buffer.alloc(0)).update(iv).update(ciphertext).update(tag).digest();
+}
+
+export function createXksClient(options: XksTransportOptions, transport: XksTransport = postToXksProxy): XksClient {
+  const post = (target: XksEndpointTarget, apiPath: string, body: object): Promise<XksTransportResult> =>
+    transport(target, apiPath, JSON.stringify(body), options);
+
+  return {
+    async getHealthStatus(target, requestMetadata) {
+      const meta = { kmsRequestId: requestMetadata.kmsRequestId, kmsOperation: requestMetadata.kmsOperation };
+      const result = readProxyAnswer(await post(target, '/health', { requestMetadata: meta }), parseHealthStatusResponse);
+      if (!result.ok) return result;
+      const unhealthy = checkFleetHealth(result.value);
+      return unhealthy === undefined ? result : { ok: false, failure: unhealthy };
+    },
+
+    async getKeyMetadata(target, externalKeyId, requestMetadata) {
+      return readProxyAnswer(await post(target, `/keys/${encodeURIComponent(externalKeyId)}/metadata`, { requestMetadata }), parseKeyMetadataResponse);
+    },
+
+    async encrypt(target, externalKeyId, call) {
+      const body: Record<string, unknown> = {
+        requestMetadata: call.requestMetadata,
+        plaintext: call.plaintext.toString('base64'),
+        encryptionAlgorithm: 'AES_GCM',
+      };
+      if (call.additionalAuthenticatedData.length > 0) body['additionalAuthenticatedData'] = call.additionalAuthenticatedData.toString('base64');
+      if (call.requestCdiv) body['ciphertextDataIntegrityValueAlgorithm'] = 'SHA_256';
+      const result = readProxyAnswer(await post(target, `/keys/${encodeURIComponent(externalKeyId)}/encrypt`, body), parseEncryptResponse);
+      if (!result.ok) return result;
+      const r = result.value;
+      if (r.ciphertext.length !== call.plaintext.length) {
+        return { ok: false, failure: { kind: 'malformed-response', detail: `ciphertext is ${r.ciphertext.length} bytes for ${call.plaintext.length} bytes of plaintext` } };
+      }
+      if (call.requestCdiv) {
+        // spec A5: when requested the CDIV MUST be present; spec A9: KMS recomputes it and fails on mismatch.
+        if (r.ciphertextDataIntegrityValue === undefined) return { ok: false, failure: { kind: 'malformed-response', detail: 'ciphertextDataIntegrityValue was requested but is missing' } };
+        const expected = computeCdiv(call.additionalAuthenticatedData, r.ciphertextMetadata, r.initializationVector, r.ciphertext, r.authenticationTag);
+        if (!expected.equals(r.ciphertextDataIntegrityValue)) return { ok: false, failure: { kind: 'cdiv-mismatch', detail: 'ciphertextDataIntegrityValue does not match SHA-256(AAD||metadata||IV||ciphertext||tag)' } };
+      }
+      return result;
+    },
+
+    async decrypt(target, externalKeyId, call) {
+      const body: Record<string, unknown> = {
+        requestMetadata: call.requestMetadata,
+        ciphertext: call.ciphertext.toString('base64'),
+        encryptionAlgorithm: 'AES_GCM',
+        initializationVector: call.initializationVector.toString('base64'),
+        authenticationTag: call.authenticationTag.toString('base64'),
+      };
+      if (call.ciphertextMetadata !== undefined && call.ciphertextMetadata.length > 0) body['ciphertextMetadata'] = call.ciphertextMetadata.toString('base64');
+      if (call.additionalAuthenticatedData.length > 0) body['additionalAuthenticatedData'] = call.additionalAuthenticatedData.toString('base64');
+      const result = readProxyAnswer(await post(target, `/keys/${encodeURIComponent(externalKeyId)}/decrypt`, body), parseDecryptResponse);
+      if (result.ok && result.value.length !== call.ciphertext.length) {
+        return { ok: false, failure: { kind: 'malformed-response', detail: 'plaintext length differs from ciphertext length' } };
+      }
+      return result;
+    },
+  };
+}

@@ -1,0 +1,191 @@
+/**
+ * End to end: the REAL proxy (`xks serve`) and the emulator (`xks kms`) as processes on 127.0.0.1, driven by
+ * @aws-sdk/client-kms and by the AWS CLI v2 (/usr/bin/aws). Also breaks the real proxy (wrong secret, wrong
+ * path, down) and checks the ConnectionErrorCode each break produces.
+ */
+import {
+  ConnectCustomKeyStoreCommand,
+  CreateCustomKeyStoreCommand,
+  CreateKeyCommand,
+  DecryptCommand,
+  DescribeCustomKeyStoresCommand,
+  DisconnectCustomKeyStoreCommand,
+  EncryptCommand,
+  GenerateDataKeyCommand,
+  KMSClient,
+  ReEncryptCommand,
+} from '@aws-sdk/client-kms';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../helpers/proxy-process.js';
+import { TEST_ACCESS_KEY_ID, TEST_SECRET, testKey } from '../helpers/test-app.js';
+
+const AWS = '/usr/bin/aws';
+/** The proxy wants one access key id per key store: derive one per prefix (20 chars of A-Z2-7). */
+const akidFor = (prefix: string): string => (prefix === '' ? TEST_ACCESS_KEY_ID : `${TEST_ACCESS_KEY_ID.slice(0, 19)}${prefix.slice(1, 2).toUpperCase()}`);
+const CALLER = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+
+async function freePort(): Promise<number> {
+  return new Promise((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+async function settle(kms: KMSClient, id: string): Promise<{ state?: string; code?: string }> {
+  for (let i = 0; i < 200; i++) {
+    const d = await kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: id }));
+    const e = d.CustomKeyStores?.[0];
+    if (e?.ConnectionState !== 'CONNECTING' && e?.ConnectionState !== 'DISCONNECTING') return { state: e?.ConnectionState, code: e?.ConnectionErrorCode };
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('store did not settle');
+}
+
+describe('e2e: real proxy + KMS emulator processes', { timeout: 120_000 }, () => {
+  let dir: TempProxyDir;
+  let proxy: ProxyProcess;
+  let emulator: ProxyProcess;
+  let kms: KMSClient;
+  let proxyPort: number;
+  const stateDir = mkdtempSync(join(tmpdir(), 'kms-e2e-'));
+
+  /** One proxy key store per prefix, all with the same credential and keys. */
+  const startRealProxy = async (secret = TEST_SECRET, prefixes: readonly string[] = ['', '/cli', '/secret', '/path']): Promise<ProxyProcess> => {
+    const cfg = JSON.parse(readFileSync(dir.configPath, 'utf8')) as { listen: { port: number }; keyStores: Record<string, unknown>[] };
+    cfg.listen.port = proxyPort;
+    const base = cfg.keyStores[0]!;
+    cfg.keyStores = prefixes.map((uriPrefix, i) => ({ ...base, name: `e2e-${i}`, uriPrefix, credentials: [{ accessKeyId: akidFor(uriPrefix), secretAccessKey: secret }] }));
+    const path = join(dir.dir, 'run-config.json');
+    writeFileSync(path, JSON.stringify(cfg), { mode: 0o600 });
+    return startProxyProcess(['serve', '--config', path]);
+  };
+
+  before(async () => {
+    dir = createTempProxyDir({ keys: [testKey('key-1'), testKey('key-2')] });
+    proxyPort = await freePort();
+    proxy = await startRealProxy();
+    emulator = await startProxyProcess(['kms', '--port', '0', '--state', join(stateDir, 'kms.sqlite'), '--allow-http-loopback', '--connecting-ms', '100', '--disconnecting-ms', '50', '--dns', 'static', '--log-level', 'debug']);
+    kms = new KMSClient({ endpoint: emulator.url, region: 'us-east-1', credentials: CALLER, maxAttempts: 1 });
+  });
+  after(async () => {
+    kms.destroy();
+    await emulator.stop();
+    await proxy.stop();
+    dir.cleanup();
+  });
+
+  const createStore = async (name: string, path = '/kms/xks/v1'): Promise<string> =>
+    (
+      await kms.send(
+        new CreateCustomKeyStoreCommand({
+          CustomKeyStoreName: name,
+          CustomKeyStoreType: 'EXTERNAL_KEY_STORE',
+          XksProxyConnectivity: 'PUBLIC_ENDPOINT',
+          XksProxyUriEndpoint: `http://127.0.0.1:${proxyPort}`,
+          XksProxyUriPath: path,
+          XksProxyAuthenticationCredential: { AccessKeyId: akidFor(path.slice(0, -'/kms/xks/v1'.length)), RawSecretAccessKey: TEST_SECRET },
+        }),
+      )
+    ).CustomKeyStoreId ?? '';
+
+  it('SDK: create store, connect -> CONNECTED, create keys, encrypt, decrypt, data key, re-encrypt, disconnect', async () => {
+    const id = await createStore('sdk-store');
+    await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    assert.deepEqual(await settle(kms, id), { state: 'CONNECTED', code: undefined });
+    const k1 = (await kms.send(new CreateKeyCommand({ Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: id, XksKeyId: 'key-1' }))).KeyMetadata!;
+    const k2 = (await kms.send(new CreateKeyCommand({ Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: id, XksKeyId: 'key-2' }))).KeyMetadata!;
+    const e = await kms.send(new EncryptCommand({ KeyId: k1.KeyId, Plaintext: Buffer.from('hello xks'), EncryptionContext: { purpose: 'e2e' } }));
+    const d = await kms.send(new DecryptCommand({ CiphertextBlob: e.CiphertextBlob, EncryptionContext: { purpose: 'e2e' } }));
+    assert.equal(Buffer.from(d.Plaintext!).toString(), 'hello xks');
+    const g = await kms.send(new GenerateDataKeyCommand({ KeyId: k1.Arn, KeySpec: 'AES_256' }));
+    const r = await kms.send(new ReEncryptCommand({ CiphertextBlob: g.CiphertextBlob, DestinationKeyId: k2.KeyId }));
+    const back = await kms.send(new DecryptCommand({ CiphertextBlob: r.CiphertextBlob }));
+    assert.deepEqual(Buffer.from(back.Plaintext!), Buffer.from(g.Plaintext!));
+    await kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    assert.equal((await settle(kms, id)).state, 'DISCONNECTED');
+    // The proxy logged the KMS request ids and operations (its log is JSON on stdout).
+    assert.match(proxy.stdout(), /"kmsOperation":"ReEncrypt"/);
+    // Neither process logs plaintext or secrets.
+    for (const log of [proxy.stdout() + proxy.stderr(), emulator.stdout() + emulator.stderr()]) {
+      assert.ok(!log.includes(TEST_SECRET), 'no proxy secret in logs');
+      assert.ok(!log.includes(Buffer.from('hello xks').toString('base64')), 'no plaintext in logs');
+    }
+  });
+
+  it('AWS CLI v2: the README walkthrough', { skip: existsSync(AWS) ? false : `${AWS} not installed (apt-get install awscli)` }, () => {
+    const work = mkdtempSync(join(tmpdir(), 'kms-cli-'));
+    const env = {
+      PATH: '/usr/bin:/bin',
+      HOME: work,
+      AWS_ACCESS_KEY_ID: CALLER.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: CALLER.secretAccessKey,
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_CONFIG_FILE: join(work, 'none'),
+      AWS_SHARED_CREDENTIALS_FILE: join(work, 'none'),
+      AWS_PAGER: '',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    const aws = (...args: string[]): Record<string, unknown> => {
+      const r = spawnSync(AWS, ['kms', ...args, '--endpoint-url', emulator.url, '--output', 'json'], { env, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 0, `aws kms ${args.join(' ')}\n${r.stderr}`);
+      return r.stdout.trim() === '' ? {} : (JSON.parse(r.stdout) as Record<string, unknown>);
+    };
+    const created = aws('create-custom-key-store', '--custom-key-store-name', 'cli-store', '--custom-key-store-type', 'EXTERNAL_KEY_STORE', '--xks-proxy-connectivity', 'PUBLIC_ENDPOINT', '--xks-proxy-uri-endpoint', `http://127.0.0.1:${proxyPort}`, '--xks-proxy-uri-path', '/cli/kms/xks/v1', '--xks-proxy-authentication-credential', `AccessKeyId=${akidFor('/cli')},RawSecretAccessKey=${TEST_SECRET}`);
+    const id = String(created['CustomKeyStoreId']);
+    assert.match(id, /^cks-[0-9a-f]{17}$/);
+    assert.deepEqual(aws('connect-custom-key-store', '--custom-key-store-id', id), {});
+    let state = '';
+    for (let i = 0; i < 100 && state !== 'CONNECTED'; i++) {
+      const d = aws('describe-custom-key-stores', '--custom-key-store-name', 'cli-store') as { CustomKeyStores: { ConnectionState: string; XksProxyConfiguration: Record<string, unknown> }[] };
+      state = d.CustomKeyStores[0]?.ConnectionState ?? '';
+      assert.equal(JSON.stringify(d).includes(TEST_SECRET), false, 'Describe never returns the secret');
+      if (state === 'FAILED') assert.fail(JSON.stringify(d));
+    }
+    assert.equal(state, 'CONNECTED');
+    const key = aws('create-key', '--origin', 'EXTERNAL_KEY_STORE', '--custom-key-store-id', id, '--xks-key-id', 'key-1') as { KeyMetadata: { KeyId: string; KeyState: string } };
+    assert.equal(key.KeyMetadata.KeyState, 'Enabled');
+    const keyId = key.KeyMetadata.KeyId;
+    const e = aws('encrypt', '--key-id', keyId, '--plaintext', Buffer.from('hello from the CLI').toString('base64'), '--encryption-context', 'purpose=walkthrough');
+    const blob = join(work, 'blob.bin');
+    writeFileSync(blob, Buffer.from(String(e['CiphertextBlob']), 'base64'));
+    const d = aws('decrypt', '--ciphertext-blob', `fileb://${blob}`, '--encryption-context', 'purpose=walkthrough');
+    assert.equal(Buffer.from(String(d['Plaintext']), 'base64').toString(), 'hello from the CLI');
+    const g = aws('generate-data-key', '--key-id', keyId, '--key-spec', 'AES_256');
+    writeFileSync(blob, Buffer.from(String(g['CiphertextBlob']), 'base64'));
+    const r = aws('re-encrypt', '--ciphertext-blob', `fileb://${blob}`, '--destination-key-id', keyId);
+    writeFileSync(blob, Buffer.from(String(r['CiphertextBlob']), 'base64'));
+    assert.equal(aws('decrypt', '--ciphertext-blob', `fileb://${blob}`)['Plaintext'], g['Plaintext']);
+    assert.deepEqual(aws('disconnect-custom-key-store', '--custom-key-store-id', id), {});
+  });
+
+  it('breaking the real proxy: wrong secret -> INVALID_CREDENTIALS, wrong path -> XKS_PROXY_INVALID_CONFIGURATION, down -> XKS_PROXY_NOT_REACHABLE; FAILED cannot reconnect', async () => {
+    const wrongSecret = await createStore('break-secret', '/secret/kms/xks/v1');
+    const wrongPath = await createStore('break-path', '/path/kms/xks/v1');
+    await assert.rejects(createStore('break-create', '/tenant/kms/xks/v1'), (e: Error) => e.name === 'XksProxyInvalidConfigurationException');
+    // Rotate the proxy's secret: the store's credential is now wrong.
+    await proxy.stop();
+    proxy = await startRealProxy('R'.repeat(43));
+    await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: wrongSecret }));
+    assert.deepEqual(await settle(kms, wrongSecret), { state: 'FAILED', code: 'INVALID_CREDENTIALS' });
+    await assert.rejects(kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: wrongSecret })), (e: Error) => e.name === 'CustomKeyStoreInvalidStateException');
+    // Move the proxy under a prefix: the store's XksProxyUriPath is now wrong.
+    await proxy.stop();
+    proxy = await startRealProxy(TEST_SECRET, ['', '/cli', '/secret']);
+    await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: wrongPath }));
+    assert.deepEqual(await settle(kms, wrongPath), { state: 'FAILED', code: 'XKS_PROXY_INVALID_CONFIGURATION' });
+    // Proxy down.
+    await proxy.stop();
+    await kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: wrongPath }));
+    await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: wrongPath }));
+    assert.deepEqual(await settle(kms, wrongPath), { state: 'FAILED', code: 'XKS_PROXY_NOT_REACHABLE' });
+    proxy = await startRealProxy();
+  });
+});
