@@ -9,7 +9,6 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createKmsApp } from '../kms/create-kms-app.js';
 import { buildKmsEmulatorConfig, type EmulatorCredential, type VpcEndpointServiceEntry } from '../kms/kms-config.js';
-import { createKmsLogger } from '../kms/kms-logger.js';
 import { createKmsStateStore } from '../kms/store/kms-state-store.js';
 import type { ResolvedAddress } from '../kms/xks-transport.js';
 import { createLogger } from '../logging/create-logger.js';
@@ -131,7 +130,7 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
         credentials: parseCredentials(o.credential),
         faultConnectInternalError: o.faultConnectInternalError === true,
       });
-      const logger = createKmsLogger(o.logLevel);
+      const logger = createLogger({ level: o.logLevel, service: 'kms-emulator' });
       const store = createKmsStateStore(o.state === ':memory:' ? ':memory:' : resolve(cwd, o.state));
       const kms = createKmsApp({ config, store, logger, clock: () => Date.now(), randomBytes, randomUUID });
       kms.customKeyStores.resume();

@@ -6,23 +6,18 @@ export type { Logger } from 'pino';
  * Redaction is defence in depth: no code path passes these to the logger (test/http/logging.test.ts proves it),
  * but if one ever did, the value is censored.
  */
-export const REDACTED_PATHS: readonly string[] = Object.freeze([
-  'authorization',
-  '*.authorization',
-  'secretAccessKey',
-  '*.secretAccessKey',
-  'plaintext',
-  '*.plaintext',
-  'material',
-  '*.material',
-]);
+export const REDACTED_PATHS: readonly string[] = Object.freeze(
+  ['authorization', 'secretAccessKey', 'rawSecretAccessKey', 'RawSecretAccessKey', 'plaintext', 'Plaintext', 'material', 'keyMaterial'].flatMap(
+    (name) => [name, `*.${name}`],
+  ),
+);
 
 /** No module-level logger: the composition root builds one, tests pass an in-memory destination. */
-export function createLogger(options: { level: string }, destination?: DestinationStream): Logger {
+export function createLogger(options: { level: string; service?: string }, destination?: DestinationStream): Logger {
   return pino(
     {
       level: options.level,
-      base: { service: 'xks-proxy' },
+      base: { service: options.service ?? 'xks-proxy' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },

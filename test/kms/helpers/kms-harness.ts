@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { createKmsApp, type KmsApp } from '../../../src/kms/create-kms-app.js';
 import { buildKmsEmulatorConfig, type KmsEmulatorConfig } from '../../../src/kms/kms-config.js';
-import { createKmsLogger } from '../../../src/kms/kms-logger.js';
+import { createLogger } from '../../../src/logging/create-logger.js';
 import { createKmsStateStore, type KmsStateStore } from '../../../src/kms/store/kms-state-store.js';
 
 export interface Harness {
@@ -28,7 +28,7 @@ export async function startHarness(overrides: Partial<KmsEmulatorConfig> = {}, s
     },
   });
   const store = createKmsStateStore(storeLocation);
-  const app = createKmsApp({ config, store, logger: createKmsLogger('debug', sink), clock: () => Date.now(), randomBytes, randomUUID });
+  const app = createKmsApp({ config, store, logger: createLogger({ level: 'debug', service: 'kms-emulator' }, sink), clock: () => Date.now(), randomBytes, randomUUID });
   app.customKeyStores.resume();
   const server: Server = await new Promise((r) => {
     const s = app.app.listen(0, '127.0.0.1', () => r(s));
