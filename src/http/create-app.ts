@@ -124,7 +124,7 @@ export function createApp(deps: AppDeps): express.Express {
       throw translateAuthError(error);
     }
 
-    const result = dispatch(route, store, req.headers['content-type'], body, log);
+    const result = dispatch(route, store, runtime, req.headers['content-type'], body, log);
     sendJson(res, 200, result);
   });
 
@@ -160,11 +160,18 @@ export function createApp(deps: AppDeps): express.Express {
     }
   }
 
-  function dispatch(route: XksRoute, store: StoreRuntime, contentType: string | undefined, body: Buffer, log: RequestLogFields): unknown {
+  function dispatch(
+    route: XksRoute,
+    store: StoreRuntime,
+    runtime: ProxyRuntime,
+    contentType: string | undefined,
+    body: Buffer,
+    log: RequestLogFields,
+  ): unknown {
     if (route.operation === 'GetHealthStatus') {
       // spec A7 / A10: health never answers ValidationException; the metadata is read for the log only.
       recordMetadata(log, peekRequestMetadata(parseJsonOrUndefined(body)));
-      return getHealthStatus(deps.runtime().config.health, ekmHealth(store));
+      return getHealthStatus(runtime.config.health, ekmHealth(store));
     }
     const json = parseJsonBody(contentType, body, log);
     const externalKeyId = route.externalKeyId ?? '';
