@@ -3,6 +3,9 @@ import type { CliContext } from './cli-context.js';
 import { registerConfigCommand } from './config-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerStatusCommand } from './status-command.js';
+import { registerAuthzCommand } from './authz-command.js';
+import { registerCredentialsCommand } from './credentials-command.js';
+import { registerDevCertCommand } from './dev-cert-command.js';
 
 /** The `xks` command. Every subcommand has --help. */
 export function buildProgram(ctx: CliContext): Command {
@@ -13,5 +16,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerServeCommand(program, ctx);
   registerConfigCommand(program, ctx);
   registerStatusCommand(program, ctx);
+  registerCredentialsCommand(program, ctx);
+  registerAuthzCommand(program, ctx);
+  registerDevCertCommand(program, ctx);
   return program;
 }

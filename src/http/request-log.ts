@@ -18,6 +18,9 @@ export interface RequestLogFields {
   kmsViaService?: string;
   awsSourceVpc?: string;
   awsSourceVpce?: string;
+  /** Secondary authorization (spec A14 / C60): the decision and the rule that made it. */
+  authzDecision?: string;
+  authzRule?: string;
   errorName?: string;
   /** Why an error happened, for the operator (e.g. the SigV4 failure reason). Never sent to the client. */
   reason?: string;
