@@ -105,9 +105,9 @@ function applyLimits(server: Server | HttpsServer, limits: LimitsConfig): void {
 
 /**
  * The XKS listener: HTTPS when listen.tls is set (spec A1, A13), else plain HTTP for a TLS-terminating load
- * balancer. Limits come from config.limits. With clientAuth, the TLS layer refuses certificates from another CA,
- * expired or self-signed ones (a TLS alert); a certificate whose CN/SAN DNS names match no allowed subject is closed
- * in `secureConnection`, before the HTTP parser sees a byte.
+ * balancer. Limits come from config.limits. With clientAuth, a connection whose client certificate is missing, from
+ * another CA, expired or self-signed, or whose CN/SAN DNS names match no allowed subject, is closed in
+ * `secureConnection`, at the end of the handshake and before the HTTP parser sees a byte.
  */
 export function createListener(app: RequestListener, config: ProxyConfig, tls: TlsMaterial | undefined, logger: Logger): Listener {
   const { limits } = config;
@@ -133,7 +133,7 @@ export function createListener(app: RequestListener, config: ProxyConfig, tls: T
       ALPNProtocols: [...ALPN_PROTOCOLS],
       handshakeTimeout: limits.tlsHandshakeTimeoutMs,
       requestCert: tls.mtls,
-      rejectUnauthorized: tls.mtls,
+      rejectUnauthorized: false, // enforced in the secureConnection handler below, which also logs the reason
     },
     app,
   );
@@ -141,9 +141,16 @@ export function createListener(app: RequestListener, config: ProxyConfig, tls: T
   let allowed = compileSubjectPatterns(config.listen.tls?.clientAuth?.allowedSubjects ?? []);
   let mtls = tls.mtls;
 
-  // spec A13 / C54: a subject that is not allowed never gets to send a request.
+  // spec A13 / C54: a certificate that does not verify, or whose subject is not allowed, never gets to send a
+  // request. Node verifies the chain after OpenSSL's handshake callback (it cannot send an alert for it); with
+  // rejectUnauthorized off at the node level we do the same rejection here, at the same moment, and log why.
   server.prependListener('secureConnection', (socket: TLSSocket) => {
     if (!mtls) return;
+    if (!socket.authorized) {
+      logger.warn({ remoteAddress: socket.remoteAddress, reason: socket.authorizationError ?? 'no client certificate' }, 'mTLS client certificate refused; connection closed');
+      socket.destroy();
+      return;
+    }
     const names = certificateNames(socket.getPeerCertificate());
     if (names.some(allowed)) return;
     logger.warn({ remoteAddress: socket.remoteAddress, clientSubjects: names.slice(0, 10) }, 'mTLS client subject not allowed; connection closed');
@@ -169,7 +176,7 @@ export function createListener(app: RequestListener, config: ProxyConfig, tls: T
       if (nextTls === undefined) return;
       server.setSecureContext(nextTls.context);
       // tls.Server reads these per connection; setSecureContext leaves them alone.
-      Object.assign(server, { requestCert: nextTls.mtls, rejectUnauthorized: nextTls.mtls });
+      Object.assign(server, { requestCert: nextTls.mtls, rejectUnauthorized: false });
       allowed = compileSubjectPatterns(next.listen.tls?.clientAuth?.allowedSubjects ?? []);
       mtls = nextTls.mtls;
       // A resumed session skips certificate verification: new ticket keys so old sessions cannot outlive a CA change.
