@@ -4,6 +4,9 @@ import { registerConfigCommand } from './config-command.js';
 import { registerKmsCommand } from './kms-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerStatusCommand } from './status-command.js';
+import { registerAuthzCommand } from './authz-command.js';
+import { registerCredentialsCommand } from './credentials-command.js';
+import { registerDevCertCommand } from './dev-cert-command.js';
 
 /** The `xks` command. Every subcommand has --help. */
 export function buildProgram(ctx: CliContext): Command {
@@ -14,6 +17,9 @@ export function buildProgram(ctx: CliContext): Command {
   registerServeCommand(program, ctx);
   registerConfigCommand(program, ctx);
   registerStatusCommand(program, ctx);
+  registerCredentialsCommand(program, ctx);
+  registerAuthzCommand(program, ctx);
+  registerDevCertCommand(program, ctx);
   registerKmsCommand(program, ctx);
   return program;
 }

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { Writable } from 'node:stream';
 
 /** What a command may touch of the outside world; main.ts fills it from `process`, tests fill it by hand. */
@@ -8,6 +9,8 @@ export interface CliContext {
   readonly stderr: Writable;
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
   readonly stopSignal: Promise<string>;
+  /** Emits 'reload' (with the signal name) when the process is asked to reload its configuration (SIGHUP). */
+  readonly reloadSignal?: EventEmitter;
 }
 
 /** The environment variable naming the configuration file when --config is not given. */

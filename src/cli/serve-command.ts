@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import type { ProxyConfig } from '../config/load-config.js';
 import { createLogger } from '../logging/create-logger.js';
 import { startProxy } from '../server/start-proxy.js';
+import { createConfigReloader } from '../server/config-reloader.js';
+import { loadConfigFile } from '../config/load-config.js';
 import type { CliContext } from './cli-context.js';
 import { resolveConfig } from './resolve-config.js';
 import { buildServeBanner } from './serve-banner.js';
@@ -21,15 +23,19 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .option('--host <host>', 'override listen.host')
     .option('--port <port>', 'override listen.port (0 = any free port)', parsePort)
     .option('--admin-port <port>', 'override admin.port of the loopback admin listener (0 = any free port)', parsePort)
-    .action(async (options: { config?: string; host?: string; port?: number; adminPort?: number }) => {
+    .option('--no-watch', 'do not reload when the configuration, certificate or policy files change (SIGHUP still reloads)')
+    .action(async (options: { config?: string; host?: string; port?: number; adminPort?: number; watch?: boolean }) => {
       const resolved = resolveConfig(ctx, options.config, true);
-      const config: ProxyConfig = Object.freeze({
-        ...resolved.config,
-        listen: Object.freeze({ host: options.host ?? resolved.config.listen.host, port: options.port ?? resolved.config.listen.port }),
-        ...(resolved.config.admin !== undefined && {
-          admin: Object.freeze({ ...resolved.config.admin, port: options.adminPort ?? resolved.config.admin.port }),
-        }),
-      });
+      // Command-line overrides apply to the first load and to every reload.
+      const withOverrides = (loaded: ProxyConfig): ProxyConfig =>
+        Object.freeze({
+          ...loaded,
+          listen: Object.freeze({ ...loaded.listen, host: options.host ?? loaded.listen.host, port: options.port ?? loaded.listen.port }),
+          ...(loaded.admin !== undefined && {
+            admin: Object.freeze({ ...loaded.admin, port: options.adminPort ?? loaded.admin.port }),
+          }),
+        });
+      const config = withOverrides(resolved.config);
       const logger = createLogger(config.logging);
       const proxy = await startProxy({ config, logger });
       const rel = (p: string) => relative(ctx.cwd, p) || p;
@@ -48,7 +54,18 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         );
       }
       logger.info({ url: proxy.url, adminUrl: proxy.adminUrl, keyStores: config.keyStores.map((s) => s.name) }, 'xks-proxy listening');
+      const reloader = createConfigReloader({
+        load: () => withOverrides(loadConfigFile(config.source)),
+        proxy,
+        initial: config,
+        logger,
+        watch: options.watch !== false,
+      });
+      const onReload = (signal: string) => reloader.reload(signal);
+      ctx.reloadSignal?.on('reload', onReload);
       const signal = await ctx.stopSignal;
+      ctx.reloadSignal?.off('reload', onReload);
+      reloader.close();
       logger.info({ signal }, 'stopping');
       await proxy.close();
     });

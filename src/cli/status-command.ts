@@ -8,6 +8,12 @@ export function formatStatus(status: ProxyStatus): string {
   const lines = [`configuration ${status.configSource} (loaded ${status.loadedAt}, ${status.loadReason})`];
   for (const store of status.keyStores) {
     lines.push(`key store ${store.name}  ${store.uriPath}  health ${store.health}  keys ${store.keys}`);
+    if (store.blocked !== undefined) {
+      lines.push(`  BLOCKED by ${store.blocked.by} at ${store.blocked.at}${store.blocked.reason === undefined ? '' : `: ${store.blocked.reason}`}`);
+    }
+    for (const k of store.disabledKeys ?? []) {
+      lines.push(`  key ${k.externalKeyId} DISABLED by configuration${k.by === undefined ? '' : ` (${k.by}${k.at === undefined ? '' : ` at ${k.at}`})`}${k.reason === undefined ? '' : `: ${k.reason}`}`);
+    }
     for (const p of store.keyFileProblems) lines.push(`  key file problem: ${p.file}: ${p.message}`);
     for (const c of store.credentials) {
       lines.push(`  credential ${c.accessKeyId}  last used ${c.lastUsedAt ?? 'never'}  requests ${c.requestCount ?? 0}`);

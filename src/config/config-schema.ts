@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KEY_STATUSES, KEY_USAGES } from '../keystore/key-store.js';
+import { blockedSchema, keyOverrideChangeFields, limitsSchema, quotaSchema, throttlingSchema, tlsSchema } from './transport-schema.js';
 import { EXTERNAL_KEY_ID_PATTERN, MAX_EKM_FLEET_ENTRIES, MAX_URI_PATH_LENGTH, XKS_API_BASE } from '../xks/limits.js';
 
 /** spec A12 / C66: access key id is 20-30 chars of A-Z2-7. */
@@ -30,6 +31,7 @@ const keyOverrideSchema = z
       .array(z.enum(KEY_USAGES))
       .refine((u) => new Set(u).size === u.length, 'keyUsage has duplicates')
       .optional(),
+    ...keyOverrideChangeFields,
   })
   .strict();
 
@@ -46,6 +48,10 @@ const keyStoreSchema = z
     keys: z
       .record(z.string().regex(EXTERNAL_KEY_ID_PATTERN, 'key ids are 1-128 chars of A-Za-z0-9-._'), keyOverrideSchema)
       .default({}),
+    // docs/transport-security.md: throttling, secondary authorization, kill switch.
+    quota: quotaSchema.prefault({}),
+    authorizationPolicy: z.string().min(1).optional(),
+    blocked: blockedSchema.optional(),
   })
   .strict();
 
@@ -66,7 +72,7 @@ const healthSchema = z
 export const configSchema = z
   .object({
     listen: z
-      .object({ host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(7700) })
+      .object({ host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(7700), tls: tlsSchema.optional() })
       .strict()
       .default({ host: '127.0.0.1', port: 7700 }),
     // The admin listener (GET /status for `xks status`) is unauthenticated: loopback addresses only.
@@ -93,6 +99,8 @@ export const configSchema = z
       ekmFleetDetails: [{ id: 'in-process-1', model: 'xks-proxy in-process AES-256-GCM key manager 0.1.0' }],
     }),
     keyStores: z.array(keyStoreSchema).min(1),
+    limits: limitsSchema.prefault({}),
+    throttling: throttlingSchema.prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -3,6 +3,8 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { AesGcmEngineName } from '../crypto/aes-gcm.js';
 import type { KeyStatus, KeyUsage } from '../keystore/key-store.js';
 import { XKS_API_BASE } from '../xks/limits.js';
+import { loadPolicyFile } from '../authz/load-policy.js';
+import { PolicyError, type AuthorizationPolicy } from '../authz/policy.js';
 import { configSchema, SECRET_ACCESS_KEY_PATTERN } from './config-schema.js';
 
 export interface Credential {
@@ -13,6 +15,33 @@ export interface Credential {
 export interface KeyOverride {
   readonly keyStatus?: KeyStatus;
   readonly keyUsage?: readonly KeyUsage[];
+  /** Who set the override, when, why (logged at every load; docs/transport-security.md "Kill switches"). */
+  readonly by?: string;
+  readonly at?: string;
+  readonly reason?: string;
+}
+
+/** Who flipped a kill switch, when and why. */
+export interface ChangeRecord {
+  readonly by: string;
+  readonly at: string;
+  readonly reason?: string;
+}
+
+/** listen.tls with absolute paths (docs/transport-security.md "TLS"). */
+export interface TlsConfig {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly clientAuth?: { readonly caFile: string; readonly allowedSubjects: readonly string[] };
+}
+
+export interface LimitsConfig {
+  readonly maxConnections: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly tlsHandshakeTimeoutMs: number;
+  readonly maxHeaderBytes: number;
 }
 
 export interface KeyStoreConfig {
@@ -27,6 +56,12 @@ export interface KeyStoreConfig {
   readonly keyDirectory: string;
   /** Config-level overrides of a key file's status/usage (the kill switch for a single key). */
   readonly keys: Readonly<Record<string, KeyOverride>>;
+  /** Per-store request quota (token bucket); burst resolved (default: one second's worth). */
+  readonly quota: { readonly requestsPerSecond: number; readonly burst: number };
+  /** Secondary authorization policy (spec A14), compiled at load. */
+  readonly authorization?: { readonly file: string; readonly policy: AuthorizationPolicy };
+  /** Kill switch: every XKS call to this store gets InvalidStateException. */
+  readonly blocked?: ChangeRecord;
 }
 
 export interface HealthIdentity {
@@ -38,13 +73,15 @@ export interface HealthIdentity {
 }
 
 export interface ProxyConfig {
-  readonly listen: { readonly host: string; readonly port: number };
+  readonly listen: { readonly host: string; readonly port: number; readonly tls?: TlsConfig };
   /** Loopback-only admin listener for `xks status`; absent = off. */
   readonly admin?: { readonly host: string; readonly port: number };
   readonly crypto: { readonly engine: AesGcmEngineName };
   readonly logging: { readonly level: string };
   readonly health: HealthIdentity;
   readonly keyStores: readonly KeyStoreConfig[];
+  readonly limits: LimitsConfig;
+  readonly throttling: { readonly maxConcurrentRequests: number };
   /** Where the configuration came from (a file path or "embedded dev default"). */
   readonly source: string;
 }
@@ -101,6 +138,16 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): ProxyCon
       }
       return { accessKeyId: c.accessKeyId, secretAccessKey: secret };
     });
+    let authorization: KeyStoreConfig['authorization'];
+    if (store.authorizationPolicy !== undefined) {
+      const file = abs(store.authorizationPolicy);
+      try {
+        authorization = { file, policy: loadPolicyFile(file, readFile) };
+      } catch (error) {
+        if (!(error instanceof PolicyError)) throw error;
+        for (const p of error.problems) problems.push(`keyStores.${i}.authorizationPolicy: ${p}`);
+      }
+    }
     return {
       name: store.name,
       uriPrefix: store.uriPrefix,
@@ -109,16 +156,32 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): ProxyCon
       credentials,
       keyDirectory: abs(store.keyDirectory),
       keys: store.keys,
+      quota: { requestsPerSecond: store.quota.requestsPerSecond, burst: store.quota.burst ?? Math.max(1, Math.ceil(store.quota.requestsPerSecond)) },
+      ...(authorization !== undefined && { authorization }),
+      ...(store.blocked !== undefined && { blocked: store.blocked }),
     };
   });
+  const tls = result.data.listen.tls;
   if (problems.length > 0) throw new ConfigError(options.source, problems);
   return deepFreeze({
-    listen: result.data.listen,
+    listen: {
+      host: result.data.listen.host,
+      port: result.data.listen.port,
+      ...(tls !== undefined && {
+        tls: {
+          certFile: abs(tls.certFile),
+          keyFile: abs(tls.keyFile),
+          ...(tls.clientAuth !== undefined && { clientAuth: { caFile: abs(tls.clientAuth.caFile), allowedSubjects: tls.clientAuth.allowedSubjects } }),
+        },
+      }),
+    },
     ...(result.data.admin !== undefined && { admin: result.data.admin }),
     crypto: result.data.crypto,
     logging: result.data.logging,
     health: result.data.health,
     keyStores,
+    limits: result.data.limits,
+    throttling: result.data.throttling,
     source: options.source,
   });
 }

@@ -28,6 +28,9 @@ import { logWhenDone, requestLog, type RequestLogFields } from './request-log.js
 import { resolveRoute, type XksRoute } from './resolve-route.js';
 import { readBody } from './read-body.js';
 import { sendJson } from './send-json.js';
+import { createRequestGuards } from './request-guards.js';
+import { createRequestThrottle, type RequestThrottle } from '../throttle/request-throttle.js';
+import { createCredentialUsage, type CredentialUsage } from '../usage/credential-usage.js';
 
 export interface AppDeps {
   /** The current runtime (config, key stores, credentials); a reload swaps what this returns. */
@@ -39,6 +42,10 @@ export interface AppDeps {
   readonly logger: Logger;
   /** The key manager's health for GetHealthStatus; defaults to the key store's load state. */
   readonly ekmHealth?: (store: StoreRuntime) => EkmHealthStatus;
+  /** Quota buckets and the concurrency count; pass one that outlives the app to share it (default: a fresh one). */
+  readonly throttle?: RequestThrottle;
+  /** Credential last-use tracker shown by `xks status` (default: a fresh one). */
+  readonly credentialUsage?: CredentialUsage;
 }
 
 /** What the client is told for each SigV4 failure: the category, never the computed values (those go to the log). */
@@ -67,11 +74,16 @@ function recordMetadata(log: RequestLogFields, metadata: Partial<RequestMetadata
 
 /**
  * Build the proxy's Express app. It never listens (main.ts does). Order of checks per request, as documented in
- * the README: path -> method -> authentication (headers) -> body size -> signature over the body -> body -> key ->
- * key state and usage -> crypto.
+ * the README: path -> method -> concurrency bound -> authentication (headers) -> body size -> signature over the body
+ * -> kill switch -> quota -> body -> secondary authorization -> key -> key state and usage -> crypto
+ * (request-guards.ts, docs/transport-security.md).
  */
 export function createApp(deps: AppDeps): express.Express {
   const ekmHealth = deps.ekmHealth ?? ((store: StoreRuntime) => keyStoreHealth(store.keys));
+  const guards = createRequestGuards({
+    throttle: deps.throttle ?? createRequestThrottle(deps.clock),
+    credentialUsage: deps.credentialUsage ?? createCredentialUsage(deps.clock),
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -111,6 +123,9 @@ export function createApp(deps: AppDeps): express.Express {
       return;
     }
 
+    const release = guards.enter(runtime);
+    res.once('close', release);
+
     const pending = authenticate(req, path, query, store);
     Object.assign(log, { accessKeyId: pending.accessKeyId, region: pending.region });
     const body = await readBody(req, MAX_BODY_BYTES);
@@ -123,6 +138,7 @@ export function createApp(deps: AppDeps): express.Express {
       Object.assign(log, { kmsRequestId, kmsOperation });
       throw translateAuthError(error);
     }
+    guards.admit(store, route, pending.accessKeyId, log);
 
     const result = dispatch(route, store, runtime, req.headers['content-type'], body, log);
     sendJson(res, 200, result);
@@ -178,17 +194,21 @@ export function createApp(deps: AppDeps): express.Express {
     const key = store.keys.getKey(externalKeyId);
     switch (route.operation) {
       case 'GetKeyMetadata': {
-        recordMetadata(log, parseGetKeyMetadataRequest(json).requestMetadata);
+        const { requestMetadata } = parseGetKeyMetadataRequest(json);
+        recordMetadata(log, requestMetadata);
+        guards.authorize(store, route, requestMetadata, log);
         return getKeyMetadata(requireUsableKey(key, externalKeyId));
       }
       case 'Encrypt': {
         const request = parseEncryptRequest(json);
         recordMetadata(log, request.requestMetadata);
+        guards.authorize(store, route, request.requestMetadata, log);
         return encrypt(requireUsableKey(key, externalKeyId, 'ENCRYPT'), request, deps);
       }
       case 'Decrypt': {
         const request = parseDecryptRequest(json);
         recordMetadata(log, request.requestMetadata);
+        guards.authorize(store, route, request.requestMetadata, log);
         return decrypt(requireUsableKey(key, externalKeyId, 'DECRYPT'), request, deps.engine);
       }
     }

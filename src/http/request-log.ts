@@ -10,6 +10,8 @@ export interface RequestLogFields {
   keyStore?: string;
   externalKeyId?: string;
   accessKeyId?: string;
+  /** Set on the first request signed with this access key id since the proxy started (credential rotation). */
+  credentialFirstUse?: boolean;
   region?: string;
   kmsRequestId?: string;
   kmsOperation?: string;
@@ -18,6 +20,9 @@ export interface RequestLogFields {
   kmsViaService?: string;
   awsSourceVpc?: string;
   awsSourceVpce?: string;
+  /** Secondary authorization (spec A14 / C60): the decision and the rule that made it. */
+  authzDecision?: string;
+  authzRule?: string;
   errorName?: string;
   /** Why an error happened, for the operator (e.g. the SigV4 failure reason). Never sent to the client. */
   reason?: string;

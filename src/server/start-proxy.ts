@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createAdminApp } from '../admin/create-admin-app.js';
 import { buildProxyStatus } from '../admin/proxy-status.js';
@@ -11,6 +12,10 @@ import type { KeyStore } from '../keystore/key-store.js';
 import { loadKeyDirectory } from '../keystore/load-key-directory.js';
 import type { Logger } from '../logging/create-logger.js';
 import { createRuntimeHolder, type RuntimeHolder } from './runtime-holder.js';
+import { createListener, loadTlsMaterial, type TlsMaterial } from '../transport/create-listener.js';
+import { createRequestThrottle } from '../throttle/request-throttle.js';
+import { createCredentialUsage, type CredentialUsage } from '../usage/credential-usage.js';
+import { logKillSwitches } from './log-kill-switches.js';
 
 /** Load every key store's directory, logging (never the material) what could not be loaded. */
 export function loadRuntime(config: ProxyConfig, logger: Logger): ProxyRuntime {
@@ -31,17 +36,24 @@ export interface ProxyServerOptions {
 }
 
 export interface RunningProxy {
-  readonly server: Server;
+  readonly server: Server | HttpsServer;
   readonly port: number;
   /** e.g. http://127.0.0.1:7700 */
   readonly url: string;
   /** e.g. http://127.0.0.1:7701 when the admin listener is configured. */
   readonly adminUrl: string | undefined;
   readonly runtime: RuntimeHolder;
+  readonly credentialUsage: CredentialUsage;
+  /**
+   * Install a validated new configuration without a restart: TLS material first (throws TlsConfigError and
+   * changes nothing when it is unusable), then key stores, then one atomic swap. In-flight requests keep the
+   * runtime they started with. listen host/port and admin changes need a restart (logged).
+   */
+  reload(next: ProxyConfig, reason: string): void;
   close(): Promise<void>;
 }
 
-async function listen(server: Server, port: number, host: string): Promise<string> {
+async function listen(server: Server | HttpsServer, port: number, host: string, scheme = 'http'): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -50,10 +62,10 @@ async function listen(server: Server, port: number, host: string): Promise<strin
     });
   });
   const address = server.address() as AddressInfo;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }
 
-function closeServer(server: Server): Promise<void> {
+function closeServer(server: Server | HttpsServer): Promise<void> {
   return new Promise<void>((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();
@@ -64,25 +76,34 @@ function closeServer(server: Server): Promise<void> {
 export async function startProxy(options: ProxyServerOptions): Promise<RunningProxy> {
   const { config, logger } = options;
   const clock = options.clock ?? Date.now;
+  const tlsSummary = (m: TlsMaterial | undefined) => m === undefined ? {} : { tls: { ...m.summary, mtls: m.mtls } };
+  const tls = config.listen.tls === undefined ? undefined : loadTlsMaterial(config.listen.tls);
+  if (tls?.summary.expired === true) logger.warn(tls.summary, 'the TLS server certificate has expired');
+  logKillSwitches(config, logger);
   const holder = createRuntimeHolder(loadRuntime(config, logger), clock, (_next, reason) => logger.info({ reason }, 'runtime reloaded'));
+  // Outside the runtime, so quotas and last-used times survive reloads.
+  const credentialUsage = createCredentialUsage(clock);
+  const throttle = createRequestThrottle(clock);
   const app = createApp({
     runtime: holder.current,
     engine: createAesGcmEngine(config.crypto.engine),
     clock,
     random: options.random ?? secureRandomBytes,
     logger,
+    throttle,
+    credentialUsage,
   });
-  const server = createServer(app);
-  // Slow or idle clients cannot hold a connection for long (details in the README, "Limits").
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 65_000;
-  const url = await listen(server, config.listen.port, config.listen.host);
+  const listener = createListener(app, config, tls, logger);
+  const { server } = listener;
+  const url = await listen(server, config.listen.port, config.listen.host, listener.scheme);
+  if (tls !== undefined) logger.info(tlsSummary(tls), 'TLS enabled');
 
   let adminServer: Server | undefined;
   let adminUrl: string | undefined;
   if (config.admin !== undefined) {
-    adminServer = createServer(createAdminApp({ status: () => buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason }) }));
+    adminServer = createServer(
+      createAdminApp({ status: () => buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason }, credentialUsage) }),
+    );
     adminUrl = await listen(adminServer, config.admin.port, config.admin.host);
   }
   const { port } = server.address() as AddressInfo;
@@ -92,6 +113,20 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     url,
     adminUrl,
     runtime: holder,
+    credentialUsage,
+    reload(next, reason) {
+      const nextTls = next.listen.tls === undefined ? undefined : loadTlsMaterial(next.listen.tls);
+      const previous = holder.current().config;
+      if (next.listen.host !== previous.listen.host || next.listen.port !== previous.listen.port) {
+        logger.warn({ listen: { host: next.listen.host, port: next.listen.port } }, 'listen.host/port changed: takes effect at the next restart');
+      }
+      if (JSON.stringify(next.admin) !== JSON.stringify(previous.admin)) logger.warn('admin listener changed: takes effect at the next restart');
+      logKillSwitches(next, logger);
+      const runtime = loadRuntime(next, logger);
+      listener.apply(next, nextTls);
+      holder.swap(runtime, reason);
+      if (nextTls !== undefined) logger.info({ reason, ...tlsSummary(nextTls) }, 'TLS certificates loaded');
+    },
     close: async () => {
       await Promise.all([closeServer(server), adminServer === undefined ? undefined : closeServer(adminServer)]);
     },

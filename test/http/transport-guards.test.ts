@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { createRequestThrottle } from '../../src/throttle/request-throttle.js';
+import { b64, createTestApp, kmsMetadata, signedRequest, TEST_ACCESS_KEY_ID, TEST_NOW, TEST_REGION, TEST_SECRET, type TestAppOptions } from '../helpers/test-app.js';
+
+const SAMPLE_POLICY = resolve(import.meta.dirname, '..', '..', 'examples', 'authorization-policy.json');
+
+function storeWith(extra: Record<string, unknown>): TestAppOptions['rawConfig'] {
+  return {
+    keyStores: [
+      {
+        name: 'test',
+        uriPrefix: '',
+        regions: [TEST_REGION],
+        credentials: [{ accessKeyId: TEST_ACCESS_KEY_ID, secretAccessKey: TEST_SECRET }],
+        keyDirectory: '/nonexistent-test-keys',
+        ...extra,
+      },
+    ],
+  };
+}
+
+const encryptBody = (kmsOperation: string, extra: Record<string, unknown> = {}) => ({
+  requestMetadata: kmsMetadata(kmsOperation, extra),
+  plaintext: b64('data key'),
+  encryptionAlgorithm: 'AES_GCM',
+});
+const healthBody = { requestMetadata: { kmsRequestId: 'h-1', kmsOperation: 'KmsHealthCheck' } };
+
+test('authz: sample policy -> every real-KMS-shaped call allowed (CreateKey, Encrypt, Decrypt, GenerateDataKey*, ReEncrypt)', async () => {
+  const t = createTestApp({ rawConfig: storeWith({ authorizationPolicy: SAMPLE_POLICY }) });
+  const meta = await signedRequest(t.app, '/kms/xks/v1/keys/key-1/metadata', { requestMetadata: { ...kmsMetadata('CreateKey'), kmsKeyArn: undefined } });
+  assert.equal(meta.status, 200, JSON.stringify(meta.body));
+  for (const op of ['Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncrypt']) {
+    const r = await signedRequest(t.app, '/kms/xks/v1/keys/key-1/encrypt', encryptBody(op, op === 'GenerateDataKey' ? { kmsViaService: 'ebs' } : {}));
+    assert.equal(r.status, 200, `${op}: ${JSON.stringify(r.body)}`);
+    if (op === 'Encrypt') {
+      for (const decOp of ['Decrypt', 'ReEncrypt']) {
+        const d = await signedRequest(t.app, '/kms/xks/v1/keys/key-1/decrypt', {
+          requestMetadata: kmsMetadata(decOp),
+          encryptionAlgorithm: 'AES_GCM',
+          ciphertext: r.body.ciphertext,
+          ciphertextMetadata: r.body.ciphertextMetadata,
+          initializationVector: r.body.initializationVector,
+          authenticationTag: r.body.authenticationTag,
+        });
+        assert.equal(d.status, 200, `${decOp}: ${JSON.stringify(d.body)}`);
+      }
+    }
+  }
+  const lines = t.logs.filter((l) => l.msg === 'xks request');
+  assert.ok(lines.every((l) => l.authzDecision === 'allow' && typeof l.authzRule === 'string'));
+  assert.deepEqual([...new Set(lines.map((l) => l.authzRule))].sort(), ['allow-create-key', 'allow-decrypt', 'allow-encrypt']);
+});
+
+test('authz: sample policy -> other kmsOperation values, or Encrypt on /decrypt, -> 403 AccessDeniedException; log names the rule, client learns nothing', async () => {
+  const t = createTestApp({ rawConfig: storeWith({ authorizationPolicy: SAMPLE_POLICY }) });
+  const r = await signedRequest(t.app, '/kms/xks/v1/keys/key-1/encrypt', encryptBody('SomeFutureOperation'));
+  assert.equal(r.status, 403);
+  assert.equal(r.body.errorName, 'AccessDeniedException');
+  assert.doesNotMatch(r.body.errorMessage, /default|rule|allow-/);
+  const line = t.logs.find((l) => l.msg === 'xks request');
+  assert.equal(line?.authzDecision, 'deny');
+  assert.equal(line?.authzRule, 'default');
+  assert.match(String(line?.reason), /denied by rule default of .*authorization-policy\.json/);
+  const meta = await signedRequest(t.app, '/kms/xks/v1/keys/key-1/metadata', { requestMetadata: kmsMetadata('DescribeKey') });
+  assert.equal(meta.body.errorName, 'AccessDeniedException');
+});
+
+test('authz: runs after body validation and before key lookup -> bad body 400, unknown key denied 403 (no key probing)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xks-policy-'));
+  const file = join(dir, 'p.json');
+  writeFileSync(file, JSON.stringify({ default: 'deny', rules: [{ id: 'only-key-1', effect: 'allow', when: { externalKeyId: 'key-1' } }] }));
+  const t = createTestApp({ rawConfig: storeWith({ authorizationPolicy: file }) });
+  const bad = await signedRequest(t.app, '/kms/xks/v1/keys/nope/encrypt', { requestMetadata: kmsMetadata('Encrypt') });
+  assert.equal(bad.body.errorName, 'ValidationException');
+  const unknown = await signedRequest(t.app, '/kms/xks/v1/keys/nope/encrypt', encryptBody('Encrypt'));
+  assert.equal(unknown.body.errorName, 'AccessDeniedException');
+  const known = await signedRequest(t.app, '/kms/xks/v1/keys/key-1/encrypt', encryptBody('Encrypt'));
+  assert.equal(known.status, 200);
+});
+
+test('authz: GetHealthStatus is never subject to the policy (spec A7, A14, C41), even a deny-all one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xks-policy-'));
+  const file = join(dir, 'deny-all.json');
+  writeFileSync(file, JSON.stringify({ default: 'deny', rules: [{ id: 'deny-all', effect: 'deny' }] }));
+  const t = createTestApp({ rawConfig: storeWith({ authorizationPolicy: file }) });
+  const h = await signedRequest(t.app, '/kms/xks/v1/health', healthBody);
+  assert.equal(h.status, 200);
+  const e = await signedRequest(t.app, '/kms/xks/v1/keys/key-1/encrypt', encryptBody('Encrypt'));
+  assert.equal(e.status, 403);
+});
+
+test('throttling: burst above the store quota -> 429 ThrottlingException at once; tokens refill with time; health not counted', async () => {
+  let now = TEST_NOW;
+  const t = createTestApp({ rawConfig: storeWith({ quota: { requestsPerSecond: 2, burst: 3 } }), clock: () => now });
+  const statuses: number[] = [];
+  for (let i = 0; i < 5; i++) statuses.push((await signedRequest(t.app, '/kms/xks/v1/keys/key-1/encrypt', encryptBody('Encrypt'))).status);
+  assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
+  const r = await signedRequest(t.app, '/kms/xks/v1/keys/key-1/encrypt', encryptBody('Encrypt'));
+  assert.equal(r.body.errorName, 'ThrottlingException');
+  assert.equal(r.headers['retry-after'], '1');
+  assert.equal((await signedRequest(t.app, '/kms/xks/v1/health', healthBody)).status, 200, 'health is exempt from the quota');
+  now += 500; // 2/s -> one token
+  assert.equal((await signedRequest(t.app, '/kms/xks/v1/keys/key-1/encrypt', encryptBody('Encrypt'))).status, 200);
+  assert.equal((await signedRequest(t.app, '/kms/xks/v1/keys/key-1/encrypt', encryptBody('Encrypt'))).status, 429);
+  assert.match(String(t.logs.filter((l) => l.msg === 'xks request').at(-1)?.reason), /quota 2\/s burst 3 exceeded/);
+});
+
+test('throttling: unauthenticated requests never spend the quota', async () => {
+  const t = createTestApp({ rawConfig: storeWith({ quota: { requestsPerSecond: 1, burst: 1 } }) });
+  for (let i = 0; i < 3; i++) {
+    const bad = await signedRequest(t.app, '/kms/xks/v1/keys/key-1/encrypt', encryptBody('Encrypt'), { secret: `${TEST_SECRET.slice(0, -1)}X` });
+    assert.equal(bad.status, 401);
+  }
+  assert.equal((await signedRequest(t.app, '/kms/xks/v1/keys/key-1/encrypt', encryptBody('Encrypt'))).status, 200);
+});
+
+test('throttling: global concurrency bound reached -> 429 immediately, released when requests finish', async () => {
+  const throttle = createRequestThrottle(() => TEST_NOW);
+  const t = createTestApp({ rawConfig: { throttling: { maxConcurrentRequests: 1 } }, deps: { throttle } });
+  const release = throttle.tryEnter(1); // a request in progress elsewhere
+  assert.ok(release !== undefined);
+  const r = await signedRequest(t.app, '/kms/xks/v1/health', healthBody);
+  assert.equal(r.status, 429);
+  assert.equal(r.body.errorName, 'ThrottlingException');
+  release();
+  assert.equal((await signedRequest(t.app, '/kms/xks/v1/health', healthBody)).status, 200);
+  assert.equal(throttle.inFlight, 0);
+});
+
+test('kill switch: blocked store -> InvalidStateException for every API (health included) after authentication; bad signature still 401', async () => {
+  const t = createTestApp({ rawConfig: storeWith({ blocked: { by: 'ops', at: '2026-11-28T00:00:00Z' } }) });
+  for (const [path, body] of [
+    ['/kms/xks/v1/health', healthBody],
+    ['/kms/xks/v1/keys/key-1/metadata', { requestMetadata: kmsMetadata('CreateKey') }],
+    ['/kms/xks/v1/keys/key-1/encrypt', encryptBody('Encrypt')],
+  ] as const) {
+    const r = await signedRequest(t.app, path, body);
+    assert.equal(r.status, 400, path);
+    assert.equal(r.body.errorName, 'InvalidStateException');
+    assert.doesNotMatch(r.body.errorMessage, /ops/);
+  }
+  assert.match(String(t.logs.find((l) => l.msg === 'xks request')?.reason), /blocked by ops at 2026-11-28T00:00:00Z/);
+  const bad = await signedRequest(t.app, '/kms/xks/v1/health', healthBody, { secret: `${TEST_SECRET.slice(0, -1)}X` });
+  assert.equal(bad.status, 401);
+});
