@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { CliContext } from './cli-context.js';
 import { registerConfigCommand } from './config-command.js';
+import { registerKeysCommand } from './keys-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerStatusCommand } from './status-command.js';
 
@@ -13,5 +14,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerServeCommand(program, ctx);
   registerConfigCommand(program, ctx);
   registerStatusCommand(program, ctx);
+  registerKeysCommand(program, ctx);
   return program;
 }

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { AesGcmEngineName } from '../crypto/aes-gcm.js';
+import type { KeyEncryptionSecret } from '../keystore/key-encryption.js';
 import type { KeyStatus, KeyUsage } from '../keystore/key-store.js';
+import { resolveKeyEncryption } from './resolve-key-encryption.js';
 import { XKS_API_BASE } from '../xks/limits.js';
 import { configSchema, SECRET_ACCESS_KEY_PATTERN } from './config-schema.js';
 
@@ -27,6 +29,16 @@ export interface KeyStoreConfig {
   readonly keyDirectory: string;
   /** Config-level overrides of a key file's status/usage (the kill switch for a single key). */
   readonly keys: Readonly<Record<string, KeyOverride>>;
+  /** Encryption at rest of the key files; the secret is resolved at load and never logged. */
+  readonly keyEncryption?: KeyEncryptionSecret;
+  /** Opt-in decrypt compatibility modes. */
+  readonly compat: { readonly sha256Aad: boolean };
+}
+
+export interface HealthCheckConfig {
+  readonly intervalMs: number;
+  readonly maxAgeMs: number;
+  readonly slowMs: number;
 }
 
 export interface HealthIdentity {
@@ -44,6 +56,7 @@ export interface ProxyConfig {
   readonly crypto: { readonly engine: AesGcmEngineName };
   readonly logging: { readonly level: string };
   readonly health: HealthIdentity;
+  readonly healthCheck: HealthCheckConfig;
   readonly keyStores: readonly KeyStoreConfig[];
   /** Where the configuration came from (a file path or "embedded dev default"). */
   readonly source: string;
@@ -64,6 +77,8 @@ export interface ParseConfigOptions {
   readonly baseDir: string;
   readonly source: string;
   readonly readFile?: (path: string) => string;
+  /** For keyEncryption.passphraseEnv (only main.ts reads process.env; the CLI passes it down). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -109,6 +124,10 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): ProxyCon
       credentials,
       keyDirectory: abs(store.keyDirectory),
       keys: store.keys,
+      ...(store.keyEncryption !== undefined && {
+        keyEncryption: resolveKeyEncryption(store.keyEncryption, { abs, readFile, env: options.env ?? {}, where: `keyStores.${i}.keyEncryption`, problems }),
+      }),
+      compat: store.compat,
     };
   });
   if (problems.length > 0) throw new ConfigError(options.source, problems);
@@ -118,13 +137,14 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): ProxyCon
     crypto: result.data.crypto,
     logging: result.data.logging,
     health: result.data.health,
+    healthCheck: result.data.healthCheck,
     keyStores,
     source: options.source,
   });
 }
 
 /** Read and validate a JSON configuration file. */
-export function loadConfigFile(path: string): ProxyConfig {
+export function loadConfigFile(path: string, options: { env?: Readonly<Record<string, string | undefined>> } = {}): ProxyConfig {
   const file = resolve(path);
   let raw: unknown;
   try {
@@ -133,5 +153,5 @@ export function loadConfigFile(path: string): ProxyConfig {
     const why = error instanceof SyntaxError ? `not valid JSON: ${error.message}` : `cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
     throw new ConfigError(file, [why]);
   }
-  return parseConfig(raw, { baseDir: dirname(file), source: file });
+  return parseConfig(raw, { baseDir: dirname(file), source: file, ...(options.env !== undefined && { env: options.env }) });
 }
