@@ -32,7 +32,7 @@ export interface KeyStoreConfig {
   /** Encryption at rest of the key files; the secret is resolved at load and never logged. */
   readonly keyEncryption?: KeyEncryptionSecret;
   /** Opt-in decrypt compatibility modes. */
-  readonly compat: { readonly sha256Aad: boolean };
+  readonly compat?: { readonly sha256Aad: boolean };
 }
 
 export interface HealthCheckConfig {
@@ -56,7 +56,8 @@ export interface ProxyConfig {
   readonly crypto: { readonly engine: AesGcmEngineName };
   readonly logging: { readonly level: string };
   readonly health: HealthIdentity;
-  readonly healthCheck: HealthCheckConfig;
+  /** Absent in hand-built configs: the defaults of config-schema.ts apply. */
+  readonly healthCheck?: HealthCheckConfig;
   readonly keyStores: readonly KeyStoreConfig[];
   /** Where the configuration came from (a file path or "embedded dev default"). */
   readonly source: string;

@@ -205,7 +205,7 @@ export function createApp(deps: AppDeps): express.Express {
       case 'Decrypt': {
         const request = parseDecryptRequest(json);
         recordMetadata(log, request.requestMetadata);
-        return decrypt(requireUsableKey(key, externalKeyId, 'DECRYPT'), request, deps.engine);
+        return decrypt(requireUsableKey(key, externalKeyId, 'DECRYPT'), request, deps.engine, { compatSha256Aad: store.config.compat?.sha256Aad === true });
       }
     }
   }

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { linkSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { secureRandomBytes, type RandomBytes } from '../crypto/random.js';
 import { EXTERNAL_KEY_ID_PATTERN, KEY_BYTES } from '../xks/limits.js';
@@ -100,50 +100,64 @@ export function openKeyDirectory(dir: string, options: KeyDirectoryOptions = {})
     if (!EXTERNAL_KEY_ID_PATTERN.test(id)) throw new KeyDirectoryError(`invalid externalKeyId ${JSON.stringify(id.slice(0, 140))}: 1-128 chars of A-Za-z0-9-._ (spec A2)`);
   }
 
-  /** One writer at a time per directory. A lock left by a killed writer (its pid is gone) is taken over. */
+  /**
+   * One writer at a time per directory. The lock file is created complete (pid written to a private file, then
+   * link()ed into place, which fails atomically if the lock exists), so a writer killed at any moment leaves either
+   * no lock or a lock naming its pid; a lock whose pid is gone is taken over.
+   */
   function withLock<T>(fn: () => T): T {
     const lockPath = join(dir, LOCK_FILE_NAME);
+    const mine = join(dir, `${LOCK_FILE_NAME}.${process.pid}`);
     const deadline = clock() + lockTimeoutMs;
-    let fd: number | undefined;
-    while (fd === undefined) {
+    for (;;) {
       try {
-        fd = openSync(lockPath, 'wx', 0o600);
-        writeSync(fd, `${process.pid}\n`);
+        writeFileSync(mine, `${process.pid}\n`, { mode: 0o600 });
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') throw new KeyDirectoryError(`key directory ${dir} does not exist`);
-        if (code !== 'EEXIST') throw error;
-        let holder = Number.NaN;
-        try {
-          holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
-        } catch {
-          // removed meanwhile, or being written: retry
-        }
-        if (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) {
-          try {
-            unlinkSync(lockPath);
-          } catch {
-            // another writer took it over first
-          }
-          continue;
-        }
-        if (clock() > deadline) throw new KeyDirectoryError(`key directory ${dir} is locked by process ${holder} (${lockPath})`);
-        sleepSync(10);
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new KeyDirectoryError(`key directory ${dir} does not exist`);
+        throw error;
       }
+      try {
+        linkSync(mine, lockPath);
+        unlinkSync(mine);
+        break;
+      } catch (error) {
+        unlinkSync(mine);
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      let holder = Number.NaN;
+      try {
+        holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
+      } catch {
+        continue; // released meanwhile
+      }
+      if (!Number.isInteger(holder) || holder <= 0 || !processAlive(holder)) {
+        try {
+          unlinkSync(lockPath);
+        } catch {
+          // another writer took it over first
+        }
+        continue;
+      }
+      if (clock() > deadline) throw new KeyDirectoryError(`key directory ${dir} is locked by process ${holder} (${lockPath})`);
+      sleepSync(10);
     }
     try {
-      removeStaleTemporaryFiles();
+      removeStaleFiles();
       return fn();
     } finally {
-      closeSync(fd);
       unlinkSync(lockPath);
     }
   }
 
-  /** Under the lock, a temporary file can only be left by a writer that died before its rename. */
-  function removeStaleTemporaryFiles(): void {
+  /**
+   * Under the lock, a temporary file can only be left by a writer that died before its rename, and a private lock
+   * file only by a writer that died before its link.
+   */
+  function removeStaleFiles(): void {
     for (const name of readdirSync(dir)) {
-      if (name.startsWith('.') && name.endsWith('.tmp')) unlinkSync(join(dir, name));
+      const lockOwner = name.startsWith(`${LOCK_FILE_NAME}.`) ? Number(name.slice(LOCK_FILE_NAME.length + 1)) : undefined;
+      const stale = (name.startsWith('.') && name.endsWith('.tmp')) || (lockOwner !== undefined && (!Number.isInteger(lockOwner) || !processAlive(lockOwner)));
+      if (stale) unlinkSync(join(dir, name));
     }
   }
 
