@@ -1,4 +1,5 @@
-import type { ProxyRuntime } from '../http/proxy-runtime.js';
+import type { StoreHealthSnapshot } from '../health/health-monitor.js';
+import type { ProxyRuntime, StoreRuntime } from '../http/proxy-runtime.js';
 import { keyStoreHealth } from '../http/proxy-runtime.js';
 
 /**
@@ -11,6 +12,8 @@ export interface KeyStoreStatus {
   readonly keys: number;
   readonly keyFileProblems: readonly { readonly file: string; readonly message: string }[];
   readonly health: string;
+  /** The deep health check (cache age, duration, last error), when a health monitor runs. */
+  readonly healthCheck?: StoreHealthSnapshot;
   /** Filled by the credential-usage tracker (issue: credential rotation). */
   readonly credentials: readonly { readonly accessKeyId: string; readonly lastUsedAt?: string; readonly requestCount?: number }[];
 }
@@ -22,18 +25,26 @@ export interface ProxyStatus {
   readonly keyStores: readonly KeyStoreStatus[];
 }
 
-export function buildProxyStatus(runtime: ProxyRuntime, loaded: { at: number; reason: string }): ProxyStatus {
+export function buildProxyStatus(
+  runtime: ProxyRuntime,
+  loaded: { at: number; reason: string },
+  sources: { health?: (store: StoreRuntime) => StoreHealthSnapshot } = {},
+): ProxyStatus {
   return {
     configSource: runtime.config.source,
     loadedAt: new Date(loaded.at).toISOString(),
     loadReason: loaded.reason,
-    keyStores: [...runtime.storesByPrefix.values()].map((store) => ({
-      name: store.config.name,
-      uriPath: store.config.uriPath,
-      keys: store.keys.listKeys().length,
-      keyFileProblems: store.keys.problems,
-      health: keyStoreHealth(store.keys),
-      credentials: store.config.credentials.map((c) => ({ accessKeyId: c.accessKeyId })),
-    })),
+    keyStores: [...runtime.storesByPrefix.values()].map((store) => {
+      const healthCheck = sources.health?.(store);
+      return {
+        name: store.config.name,
+        uriPath: store.config.uriPath,
+        keys: store.keys.listKeys().length,
+        keyFileProblems: store.keys.problems,
+        health: healthCheck?.healthStatus ?? keyStoreHealth(store.keys),
+        ...(healthCheck !== undefined && { healthCheck }),
+        credentials: store.config.credentials.map((c) => ({ accessKeyId: c.accessKeyId })),
+      };
+    }),
   };
 }

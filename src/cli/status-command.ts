@@ -8,6 +8,12 @@ export function formatStatus(status: ProxyStatus): string {
   const lines = [`configuration ${status.configSource} (loaded ${status.loadedAt}, ${status.loadReason})`];
   for (const store of status.keyStores) {
     lines.push(`key store ${store.name}  ${store.uriPath}  health ${store.health}  keys ${store.keys}`);
+    const h = store.healthCheck;
+    if (h !== undefined) {
+      const age = h.cacheAgeMs === undefined ? 'never checked' : `checked ${h.checkedAt} (${(h.cacheAgeMs / 1000).toFixed(1)} s ago, round trip ${h.durationMs} ms)`;
+      lines.push(`  health check ${h.healthStatus}  ${age}${h.reasons.length > 0 ? `  because: ${h.reasons.join('; ')}` : ''}`);
+      lines.push(`  health check last error: ${h.lastError === undefined ? 'none' : `${h.lastError} (at ${h.lastErrorAt})`}`);
+    }
     for (const p of store.keyFileProblems) lines.push(`  key file problem: ${p.file}: ${p.message}`);
     for (const c of store.credentials) {
       lines.push(`  credential ${c.accessKeyId}  last used ${c.lastUsedAt ?? 'never'}  requests ${c.requestCount ?? 0}`);
