@@ -73,7 +73,7 @@ export function formatKeyShow(k: KeySummary, extra: { encryptedAtRest: boolean; 
 export function registerKeysCommand(program: Command, ctx: CliContext): void {
   const keys = program
     .command('keys')
-    .description(`manage the external keys in a key store's key directory (${PICKUP_NOTE})`);
+    .description("manage the external keys in a key store's key directory; a running proxy picks changes up from its directory watch, no restart");
 
   const withStore = (cmd: Command) =>
     cmd
