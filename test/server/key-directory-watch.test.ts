@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ProxyStatus } from '../../src/admin/proxy-status.js';
@@ -59,6 +59,37 @@ test('running proxy: xks keys changes are picked up by the directory watch; xks 
     const log = lines.join('');
     for (const m of materials) assert.ok(!log.includes(m), 'no key material in the log');
     assert.ok(!log.includes(TEST_SECRET), 'no secret in the log');
+  } finally {
+    await proxy.close();
+    t.cleanup();
+  }
+});
+
+test('running proxy with keys encrypted at rest: wrapped files served, changes picked up, no passphrase or material in the log', { timeout: 30_000 }, async () => {
+  const t = createTempProxyDir({ keys: [testKey('k1', { versions: 2 })], extraConfig: { admin: { host: '127.0.0.1', port: 0 } } });
+  const passphrase = 'passphrase for the test proxy';
+  writeFileSync(join(t.dir, 'passphrase'), `${passphrase}\n`, { mode: 0o600 });
+  const raw = JSON.parse(readFileSync(t.configPath, 'utf8')) as { keyStores: Record<string, unknown>[] };
+  (raw.keyStores[0] as Record<string, unknown>).keyEncryption = { passphraseFile: 'passphrase' };
+  writeFileSync(t.configPath, JSON.stringify(raw));
+  const env = { XKS_CONFIG: t.configPath };
+  assert.equal((await runCli(['keys', 'encrypt-at-rest'], { cwd: t.dir, env })).error, undefined);
+
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'debug' }, { write: (l: string) => void lines.push(l) });
+  const proxy = await startProxy({ config: loadConfigFile(t.configPath), logger });
+  try {
+    const served = () => proxy.runtime.current().storesByPrefix.get('')?.keys;
+    assert.equal(served()?.getKey('k1')?.versions.length, 2);
+    assert.deepEqual(served()?.problems, []);
+    await runCli(['keys', 'create', 'k2'], { cwd: t.dir, env });
+    await eventually('k2 served', () => served()?.getKey('k2') !== undefined);
+    assert.match(readFileSync(join(t.keyDir, 'k2.json'), 'utf8'), /xks-key-wrapped\/1/);
+    const status = (await (await fetch(`${proxy.adminUrl}/status`)).json()) as ProxyStatus;
+    assert.equal(status.keyStores[0]?.health, 'ACTIVE');
+    const log = lines.join('');
+    assert.ok(!log.includes(passphrase), 'no passphrase in the log');
+    for (const key of served()?.listKeys() ?? []) for (const v of key.versions) assert.ok(!log.includes(encodeBase64(v.material)), 'no material in the log');
   } finally {
     await proxy.close();
     t.cleanup();
