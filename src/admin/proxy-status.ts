@@ -1,4 +1,5 @@
-import type { ProxyRuntime } from '../http/proxy-runtime.js';
+import type { StoreHealthSnapshot } from '../health/health-monitor.js';
+import type { ProxyRuntime, StoreRuntime } from '../http/proxy-runtime.js';
 import { keyStoreHealth } from '../http/proxy-runtime.js';
 import type { CredentialUsage } from '../usage/credential-usage.js';
 
@@ -12,6 +13,8 @@ export interface KeyStoreStatus {
   readonly keys: number;
   readonly keyFileProblems: readonly { readonly file: string; readonly message: string }[];
   readonly health: string;
+  /** The deep health check (cache age, duration, last error), when a health monitor runs. */
+  readonly healthCheck?: StoreHealthSnapshot;
   /** Filled by the credential-usage tracker (issue: credential rotation). */
   readonly credentials: readonly { readonly accessKeyId: string; readonly lastUsedAt?: string; readonly requestCount?: number }[];
   /** Kill switch (docs/transport-security.md): present when the store is blocked, with who/when/why. */
@@ -27,25 +30,37 @@ export interface ProxyStatus {
   readonly keyStores: readonly KeyStoreStatus[];
 }
 
-export function buildProxyStatus(runtime: ProxyRuntime, loaded: { at: number; reason: string }, usage?: CredentialUsage): ProxyStatus {
+export function buildProxyStatus(
+  runtime: ProxyRuntime,
+  loaded: { at: number; reason: string },
+  sources: { usage?: CredentialUsage; health?: (store: StoreRuntime) => StoreHealthSnapshot } = {},
+): ProxyStatus {
   return {
     configSource: runtime.config.source,
     loadedAt: new Date(loaded.at).toISOString(),
     loadReason: loaded.reason,
-    keyStores: [...runtime.storesByPrefix.values()].map((store) => ({
-      name: store.config.name,
-      uriPath: store.config.uriPath,
-      keys: store.keys.listKeys().length,
-      keyFileProblems: store.keys.problems,
-      health: store.config.blocked !== undefined ? 'BLOCKED' : keyStoreHealth(store.keys),
-      credentials: store.config.credentials.map((c) => {
-        const use = usage?.get(store.config.name, c.accessKeyId);
-        return { accessKeyId: c.accessKeyId, ...(use !== undefined && { lastUsedAt: new Date(use.lastUsedAt).toISOString(), requestCount: use.requestCount }) };
-      }),
-      ...(store.config.blocked !== undefined && { blocked: store.config.blocked }),
-      disabledKeys: Object.entries(store.config.keys)
-        .filter(([, o]) => o.keyStatus === 'DISABLED')
-        .map(([externalKeyId, o]) => ({ externalKeyId, by: o.by, at: o.at, reason: o.reason })),
-    })),
+    keyStores: [...runtime.storesByPrefix.values()].map((store) => {
+      const healthCheck = sources.health?.(store);
+      const { blocked } = store.config;
+      return {
+        name: store.config.name,
+        uriPath: store.config.uriPath,
+        keys: store.keys.listKeys().length,
+        keyFileProblems: store.keys.problems,
+        health: blocked !== undefined ? 'BLOCKED' : (healthCheck?.healthStatus ?? keyStoreHealth(store.keys)),
+        ...(healthCheck !== undefined && { healthCheck }),
+        credentials: store.config.credentials.map((c) => {
+          const use = sources.usage?.get(store.config.name, c.accessKeyId);
+          return {
+            accessKeyId: c.accessKeyId,
+            ...(use !== undefined && { lastUsedAt: new Date(use.lastUsedAt).toISOString(), requestCount: use.requestCount }),
+          };
+        }),
+        ...(blocked !== undefined && { blocked }),
+        disabledKeys: Object.entries(store.config.keys)
+          .filter(([, o]) => o.keyStatus === 'DISABLED')
+          .map(([externalKeyId, o]) => ({ externalKeyId, by: o.by, at: o.at, reason: o.reason })),
+      };
+    }),
   };
 }

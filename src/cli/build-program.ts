@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { CliContext } from './cli-context.js';
 import { registerConfigCommand } from './config-command.js';
 import { registerKmsCommand } from './kms-command.js';
+import { registerKeysCommand } from './keys-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerAuthzCommand } from './authz-command.js';
@@ -21,5 +22,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerAuthzCommand(program, ctx);
   registerDevCertCommand(program, ctx);
   registerKmsCommand(program, ctx);
+  registerKeysCommand(program, ctx);
   return program;
 }

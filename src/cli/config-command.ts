@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { loadKeyDirectory } from '../keystore/load-key-directory.js';
 import type { CliContext } from './cli-context.js';
+import { registerConfigExportCommand } from './config-export-command.js';
 import { resolveConfig } from './resolve-config.js';
 
 export function registerConfigCommand(program: Command, ctx: CliContext): void {
-  const config = program.command('config').description('check configuration');
+  const config = program.command('config').description('check configuration; export the KMS console proxy configuration file');
   config
     .command('check')
     .description('validate a configuration file and its key directories; print every problem at once')
@@ -28,4 +29,5 @@ export function registerConfigCommand(program: Command, ctx: CliContext): void {
       }
       ctx.stdout.write(`ok: ${loaded.source}\n`);
     });
+  registerConfigExportCommand(config, ctx);
 }

@@ -13,8 +13,8 @@ export interface ResolvedConfig {
 /** --config, else $XKS_CONFIG, else the embedded dev default (generated under ./keys/dev on first use). */
 export function resolveConfig(ctx: CliContext, configOption: string | undefined, allowDevDefault: boolean): ResolvedConfig {
   const path = configOption ?? ctx.env[CONFIG_ENV_VAR];
-  if (path !== undefined && path !== '') return { config: loadConfigFile(resolve(ctx.cwd, path)) };
+  if (path !== undefined && path !== '') return { config: loadConfigFile(resolve(ctx.cwd, path), { env: ctx.env }) };
   if (!allowDevDefault) throw new Error(`no configuration: pass --config FILE or set ${CONFIG_ENV_VAR}`);
   const dev = ensureDevSetup(ctx.cwd, secureRandomBytes);
-  return { config: loadConfigFile(dev.configPath), dev };
+  return { config: loadConfigFile(dev.configPath, { env: ctx.env }), dev };
 }

@@ -14,6 +14,12 @@ export function formatStatus(status: ProxyStatus): string {
     for (const k of store.disabledKeys ?? []) {
       lines.push(`  key ${k.externalKeyId} DISABLED by configuration${k.by === undefined ? '' : ` (${k.by}${k.at === undefined ? '' : ` at ${k.at}`})`}${k.reason === undefined ? '' : `: ${k.reason}`}`);
     }
+    const h = store.healthCheck;
+    if (h !== undefined) {
+      const age = h.cacheAgeMs === undefined ? 'never checked' : `checked ${h.checkedAt} (${(h.cacheAgeMs / 1000).toFixed(1)} s ago, round trip ${h.durationMs} ms)`;
+      lines.push(`  health check ${h.healthStatus}  ${age}${h.reasons.length > 0 ? `  because: ${h.reasons.join('; ')}` : ''}`);
+      lines.push(`  health check last error: ${h.lastError === undefined ? 'none' : `${h.lastError} (at ${h.lastErrorAt})`}`);
+    }
     for (const p of store.keyFileProblems) lines.push(`  key file problem: ${p.file}: ${p.message}`);
     for (const c of store.credentials) {
       lines.push(`  credential ${c.accessKeyId}  last used ${c.lastUsedAt ?? 'never'}  requests ${c.requestCount ?? 0}`);

@@ -35,6 +35,21 @@ const keyOverrideSchema = z
   })
   .strict();
 
+/** Encryption at rest of the key files (docs/key-management.md): exactly one source for the passphrase or KEK. */
+const keyEncryptionSchema = z
+  .object({
+    passphraseEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+    passphraseFile: z.string().min(1).optional(),
+    kekFile: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((k) => [k.passphraseEnv, k.passphraseFile, k.kekFile].filter((v) => v !== undefined).length === 1, {
+    message: 'give exactly one of passphraseEnv, passphraseFile or kekFile',
+  });
+
+/** Opt-in decrypt compatibility with ciphertext made by other proxies (docs/key-management.md, "Compatibility mode"). */
+const compatSchema = z.object({ sha256Aad: z.boolean().default(false) }).strict();
+
 const keyStoreSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 chars of A-Za-z0-9_-'),
@@ -52,6 +67,19 @@ const keyStoreSchema = z
     quota: quotaSchema.prefault({}),
     authorizationPolicy: z.string().min(1).optional(),
     blocked: blockedSchema.optional(),
+    keyEncryption: keyEncryptionSchema.optional(),
+    compat: compatSchema.default({ sha256Aad: false }),
+  })
+  .strict();
+
+/** The deep health check (spec A7): a timer runs it, GetHealthStatus answers from its cached result. */
+const healthCheckSchema = z
+  .object({
+    intervalMs: z.number().int().min(100).max(55_000).default(15_000),
+    /** spec A7 / C46: a cached result may be at most 60 s old; older means UNAVAILABLE. */
+    maxAgeMs: z.number().int().min(1_000).max(60_000).default(60_000),
+    /** A round trip slower than this is DEGRADED. */
+    slowMs: z.number().int().min(1).max(60_000).default(100),
   })
   .strict();
 
@@ -98,6 +126,7 @@ export const configSchema = z
       xksProxyFleetSize: 1,
       ekmFleetDetails: [{ id: 'in-process-1', model: 'xks-proxy in-process AES-256-GCM key manager 0.1.0' }],
     }),
+    healthCheck: healthCheckSchema.default({ intervalMs: 15_000, maxAgeMs: 60_000, slowMs: 100 }),
     keyStores: z.array(keyStoreSchema).min(1),
     limits: limitsSchema.prefault({}),
     throttling: throttlingSchema.prefault({}),

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { AesGcmEngineName } from '../crypto/aes-gcm.js';
+import type { KeyEncryptionSecret } from '../keystore/key-encryption.js';
 import type { KeyStatus, KeyUsage } from '../keystore/key-store.js';
+import { resolveKeyEncryption } from './resolve-key-encryption.js';
 import { XKS_API_BASE } from '../xks/limits.js';
 import { loadPolicyFile } from '../authz/load-policy.js';
 import { PolicyError, type AuthorizationPolicy } from '../authz/policy.js';
@@ -62,6 +64,16 @@ export interface KeyStoreConfig {
   readonly authorization?: { readonly file: string; readonly policy: AuthorizationPolicy };
   /** Kill switch: every XKS call to this store gets InvalidStateException. */
   readonly blocked?: ChangeRecord;
+  /** Encryption at rest of the key files; the secret is resolved at load and never logged. */
+  readonly keyEncryption?: KeyEncryptionSecret;
+  /** Opt-in decrypt compatibility modes. */
+  readonly compat?: { readonly sha256Aad: boolean };
+}
+
+export interface HealthCheckConfig {
+  readonly intervalMs: number;
+  readonly maxAgeMs: number;
+  readonly slowMs: number;
 }
 
 export interface HealthIdentity {
@@ -79,6 +91,8 @@ export interface ProxyConfig {
   readonly crypto: { readonly engine: AesGcmEngineName };
   readonly logging: { readonly level: string };
   readonly health: HealthIdentity;
+  /** Absent in hand-built configs: the defaults of config-schema.ts apply. */
+  readonly healthCheck?: HealthCheckConfig;
   readonly keyStores: readonly KeyStoreConfig[];
   readonly limits: LimitsConfig;
   readonly throttling: { readonly maxConcurrentRequests: number };
@@ -101,6 +115,8 @@ export interface ParseConfigOptions {
   readonly baseDir: string;
   readonly source: string;
   readonly readFile?: (path: string) => string;
+  /** For keyEncryption.passphraseEnv (only main.ts reads process.env; the CLI passes it down). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -159,6 +175,10 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): ProxyCon
       quota: { requestsPerSecond: store.quota.requestsPerSecond, burst: store.quota.burst ?? Math.max(1, Math.ceil(store.quota.requestsPerSecond)) },
       ...(authorization !== undefined && { authorization }),
       ...(store.blocked !== undefined && { blocked: store.blocked }),
+      ...(store.keyEncryption !== undefined && {
+        keyEncryption: resolveKeyEncryption(store.keyEncryption, { abs, readFile, env: options.env ?? {}, where: `keyStores.${i}.keyEncryption`, problems }),
+      }),
+      compat: store.compat,
     };
   });
   const tls = result.data.listen.tls;
@@ -179,6 +199,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): ProxyCon
     crypto: result.data.crypto,
     logging: result.data.logging,
     health: result.data.health,
+    healthCheck: result.data.healthCheck,
     keyStores,
     limits: result.data.limits,
     throttling: result.data.throttling,
@@ -187,7 +208,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): ProxyCon
 }
 
 /** Read and validate a JSON configuration file. */
-export function loadConfigFile(path: string): ProxyConfig {
+export function loadConfigFile(path: string, options: { env?: Readonly<Record<string, string | undefined>> } = {}): ProxyConfig {
   const file = resolve(path);
   let raw: unknown;
   try {
@@ -196,5 +217,5 @@ export function loadConfigFile(path: string): ProxyConfig {
     const why = error instanceof SyntaxError ? `not valid JSON: ${error.message}` : `cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
     throw new ConfigError(file, [why]);
   }
-  return parseConfig(raw, { baseDir: dirname(file), source: file });
+  return parseConfig(raw, { baseDir: dirname(file), source: file, ...(options.env !== undefined && { env: options.env }) });
 }

@@ -209,7 +209,7 @@ export function createApp(deps: AppDeps): express.Express {
         const request = parseDecryptRequest(json);
         recordMetadata(log, request.requestMetadata);
         guards.authorize(store, route, request.requestMetadata, log);
-        return decrypt(requireUsableKey(key, externalKeyId, 'DECRYPT'), request, deps.engine);
+        return decrypt(requireUsableKey(key, externalKeyId, 'DECRYPT'), request, deps.engine, { compatSha256Aad: store.config.compat?.sha256Aad === true });
       }
     }
   }

@@ -56,21 +56,28 @@ export function parseKeyFile(text: string): XksKey {
     externalKeyId: f.externalKeyId,
     keyUsage: Object.freeze([...f.keyUsage]),
     keyStatus: f.keyStatus,
+    ...(f.createdAt !== undefined && { createdAt: f.createdAt }),
     versions: Object.freeze(
-      f.versions.map((v) => Object.freeze({ version: v.version, material: decodeBase64Strict(v.material) as Uint8Array })),
+      f.versions.map((v) =>
+        Object.freeze({
+          version: v.version,
+          material: decodeBase64Strict(v.material) as Uint8Array,
+          ...(v.createdAt !== undefined && { createdAt: v.createdAt }),
+        }),
+      ),
     ),
   });
 }
 
-/** Serialize a key to the file format (pretty-printed, human-readable). */
+/** Serialize a key to the file format (pretty-printed, human-readable). Times the key carries win over `createdAt`. */
 export function serializeKeyFile(key: XksKey, createdAt: string = new Date().toISOString()): string {
   const file: KeyFile = {
     format: KEY_FILE_FORMAT,
     externalKeyId: key.externalKeyId,
     keyUsage: [...key.keyUsage],
     keyStatus: key.keyStatus,
-    createdAt,
-    versions: key.versions.map((v) => ({ version: v.version, createdAt, material: encodeBase64(v.material) })),
+    createdAt: key.createdAt ?? createdAt,
+    versions: key.versions.map((v) => ({ version: v.version, createdAt: v.createdAt ?? createdAt, material: encodeBase64(v.material) })),
   };
   return `${JSON.stringify(file, null, 2)}\n`;
 }

@@ -10,6 +10,8 @@ export interface KeyVersion {
   readonly version: number;
   /** 32 bytes of AES-256 material. Never logged, never serialized outside a key file. */
   readonly material: Uint8Array;
+  /** ISO-8601 time the version was added (kept by the key file; informational). */
+  readonly createdAt?: string;
 }
 
 export interface XksKey {
@@ -19,6 +21,8 @@ export interface XksKey {
   readonly keyStatus: KeyStatus;
   /** Non-empty, ascending by version. */
   readonly versions: readonly KeyVersion[];
+  /** ISO-8601 time the key was created (kept by the key file; informational). */
+  readonly createdAt?: string;
 }
 
 /** Problems met while loading keys: the proxy keeps serving the keys that did load (and health says DEGRADED). */

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { KEY_FILE_SUFFIX, parseKeyFile } from './key-file.js';
+import { createKeyFileCodec, type KeyFileCodec } from './key-file-codec.js';
+import { KEY_FILE_SUFFIX } from './key-file.js';
 import { createMemoryKeyStore, type KeyLoadProblem, type KeyStore, type XksKey } from './key-store.js';
 
 export interface KeyDirectoryWarning {
@@ -8,16 +9,23 @@ export interface KeyDirectoryWarning {
   readonly message: string;
 }
 
+/** Key files are `<externalKeyId>.json`; dot-files (temporary files, `.health/`, the lock) are never keys. */
+export function isKeyFileName(name: string): boolean {
+  return name.endsWith(KEY_FILE_SUFFIX) && !name.startsWith('.');
+}
+
 /**
  * Load every `*.json` key file of a directory. A corrupt or unknown-format file is reported (naming the file)
  * and skipped; the others are served. An unreadable directory gives an unavailable, empty store.
- * Files readable by group or others produce a warning (key files are created 0600).
+ * Files readable by group or others produce a warning (key files are created 0600); so do plain files in a store
+ * configured for encryption at rest.
  */
-export function loadKeyDirectory(dir: string): { store: KeyStore; warnings: KeyDirectoryWarning[] } {
+export function loadKeyDirectory(dir: string, options: { codec?: KeyFileCodec } = {}): { store: KeyStore; warnings: KeyDirectoryWarning[] } {
+  const codec = options.codec ?? createKeyFileCodec();
   const warnings: KeyDirectoryWarning[] = [];
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith(KEY_FILE_SUFFIX) && !n.startsWith('.'));
+    names = readdirSync(dir).filter(isKeyFileName);
   } catch (error) {
     const message = `key directory unreadable: ${(error as NodeJS.ErrnoException).code ?? 'error'}`;
     return { store: createMemoryKeyStore([], { problems: [{ file: dir, message }], available: false }), warnings };
@@ -31,10 +39,11 @@ export function loadKeyDirectory(dir: string): { store: KeyStore; warnings: KeyD
       if ((mode & 0o077) !== 0) {
         warnings.push({ file, message: `key file permissions are ${mode.toString(8)}; expected 600` });
       }
-      const key = parseKeyFile(readFileSync(file, 'utf8'));
+      const { key, wrapped } = codec.decode(readFileSync(file, 'utf8'));
       if (`${key.externalKeyId}${KEY_FILE_SUFFIX}` !== name) {
         throw new Error(`file name does not match externalKeyId ${key.externalKeyId}`);
       }
+      if (codec.wraps && !wrapped) warnings.push({ file, message: 'key file is not encrypted at rest; run `xks keys encrypt-at-rest`' });
       keys.push(key);
     } catch (error) {
       problems.push({ file, message: error instanceof Error ? error.message : String(error) });

@@ -8,6 +8,8 @@ import { createAesGcmEngine } from '../crypto/aes-gcm.js';
 import { secureRandomBytes, type RandomBytes } from '../crypto/random.js';
 import { createApp } from '../http/create-app.js';
 import { buildRuntime, type ProxyRuntime } from '../http/proxy-runtime.js';
+import { createHealthMonitor } from '../health/health-monitor.js';
+import { createKeyCodecRegistry, type KeyCodecRegistry } from '../keystore/key-codec-registry.js';
 import type { KeyStore } from '../keystore/key-store.js';
 import { loadKeyDirectory } from '../keystore/load-key-directory.js';
 import type { Logger } from '../logging/create-logger.js';
@@ -16,16 +18,23 @@ import { createListener, loadTlsMaterial, type TlsMaterial } from '../transport/
 import { createRequestThrottle } from '../throttle/request-throttle.js';
 import { createCredentialUsage, type CredentialUsage } from '../usage/credential-usage.js';
 import { logKillSwitches } from './log-kill-switches.js';
+import { watchKeyDirectories, type KeyDirectoryWatcher } from './watch-key-directories.js';
 
-/** Load every key store's directory, logging (never the material) what could not be loaded. */
-export function loadRuntime(config: ProxyConfig, logger: Logger): ProxyRuntime {
-  return buildRuntime(config, (store: KeyStoreConfig): KeyStore => {
-    const { store: keys, warnings } = loadKeyDirectory(store.keyDirectory);
-    for (const w of warnings) logger.warn({ keyStore: store.name, file: w.file }, w.message);
-    for (const p of keys.problems) logger.error({ keyStore: store.name, file: p.file }, `key file not loaded: ${p.message}`);
-    logger.info({ keyStore: store.name, uriPath: store.uriPath, keys: keys.listKeys().length }, 'key store loaded');
-    return keys;
-  });
+/** Load one key store's directory (unwrapping files encrypted at rest), logging (never the material) what failed. */
+export function loadStoreKeys(store: KeyStoreConfig, logger: Logger, codecs: KeyCodecRegistry): KeyStore {
+  const { store: keys, warnings } = loadKeyDirectory(store.keyDirectory, { codec: codecs.codecFor(store) });
+  for (const w of warnings) logger.warn({ keyStore: store.name, file: w.file }, w.message);
+  for (const p of keys.problems) logger.error({ keyStore: store.name, file: p.file }, `key file not loaded: ${p.message}`);
+  logger.info({ keyStore: store.name, uriPath: store.uriPath, keys: keys.listKeys().length }, 'key store loaded');
+  return keys;
+}
+
+/**
+ * Load every key store's directory. Pass the process's codec registry so passphrases are not derived again on
+ * each reload (a fresh one is correct, only slower).
+ */
+export function loadRuntime(config: ProxyConfig, logger: Logger, codecs: KeyCodecRegistry = createKeyCodecRegistry()): ProxyRuntime {
+  return buildRuntime(config, (store: KeyStoreConfig): KeyStore => loadStoreKeys(store, logger, codecs));
 }
 
 export interface ProxyServerOptions {
@@ -33,6 +42,8 @@ export interface ProxyServerOptions {
   readonly logger: Logger;
   readonly clock?: () => number;
   readonly random?: RandomBytes;
+  /** Watch key directories and swap in changes (default true). */
+  readonly watchKeyDirectories?: boolean;
 }
 
 export interface RunningProxy {
@@ -80,18 +91,41 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   const tls = config.listen.tls === undefined ? undefined : loadTlsMaterial(config.listen.tls);
   if (tls?.summary.expired === true) logger.warn(tls.summary, 'the TLS server certificate has expired');
   logKillSwitches(config, logger);
-  const holder = createRuntimeHolder(loadRuntime(config, logger), clock, (_next, reason) => logger.info({ reason }, 'runtime reloaded'));
   // Outside the runtime, so quotas and last-used times survive reloads.
   const credentialUsage = createCredentialUsage(clock);
   const throttle = createRequestThrottle(clock);
+  const random = options.random ?? secureRandomBytes;
+  const engine = createAesGcmEngine(config.crypto.engine);
+  const codecs = createKeyCodecRegistry();
+  let watcher: KeyDirectoryWatcher | undefined;
+  const holder = createRuntimeHolder(loadRuntime(config, logger, codecs), clock, (_next, reason) => {
+    logger.info({ reason }, 'runtime reloaded');
+    watcher?.resync();
+  });
+  // Lives outside the runtime, so its cached result survives swaps (spec A7 deep health, docs/key-management.md).
+  const health = createHealthMonitor({
+    stores: () => holder.current().config.keyStores,
+    codecs,
+    engine,
+    random,
+    clock,
+    logger,
+    ...(config.healthCheck !== undefined && { config: config.healthCheck }),
+  });
+  health.runChecks();
+  health.start();
+  if (options.watchKeyDirectories !== false) {
+    watcher = watchKeyDirectories({ holder, logger, loadKeys: (store) => loadStoreKeys(store, logger, codecs) });
+  }
   const app = createApp({
     runtime: holder.current,
-    engine: createAesGcmEngine(config.crypto.engine),
+    engine,
     clock,
-    random: options.random ?? secureRandomBytes,
+    random,
     logger,
     throttle,
     credentialUsage,
+    ekmHealth: health.health,
   });
   const listener = createListener(app, config, tls, logger);
   const { server } = listener;
@@ -102,7 +136,9 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   let adminUrl: string | undefined;
   if (config.admin !== undefined) {
     adminServer = createServer(
-      createAdminApp({ status: () => buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason }, credentialUsage) }),
+      createAdminApp({
+        status: () => buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason }, { usage: credentialUsage, health: health.snapshot }),
+      }),
     );
     adminUrl = await listen(adminServer, config.admin.port, config.admin.host);
   }
@@ -122,12 +158,14 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
       }
       if (JSON.stringify(next.admin) !== JSON.stringify(previous.admin)) logger.warn('admin listener changed: takes effect at the next restart');
       logKillSwitches(next, logger);
-      const runtime = loadRuntime(next, logger);
+      const runtime = loadRuntime(next, logger, codecs);
       listener.apply(next, nextTls);
       holder.swap(runtime, reason);
       if (nextTls !== undefined) logger.info({ reason, ...tlsSummary(nextTls) }, 'TLS certificates loaded');
     },
     close: async () => {
+      health.stop();
+      watcher?.close();
       await Promise.all([closeServer(server), adminServer === undefined ? undefined : closeServer(adminServer)]);
     },
   };

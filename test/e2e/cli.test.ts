@@ -20,8 +20,8 @@ function xks(args: readonly string[], options: { cwd?: string; env?: Record<stri
 test('cli: --help on the program and on every command', () => {
   const top = xks(['--help']);
   assert.equal(top.code, 0);
-  for (const command of ['serve', 'config', 'status']) assert.match(top.stdout, new RegExp(`\\b${command}\\b`));
-  for (const args of [['serve', '--help'], ['config', 'check', '--help'], ['status', '--help']]) {
+  for (const command of ['serve', 'config', 'status', 'keys']) assert.match(top.stdout, new RegExp(`\\b${command}\\b`));
+  for (const args of [['serve', '--help'], ['config', 'check', '--help'], ['status', '--help'], ['keys', 'rotate', '--help'], ['config', 'export', '--help']]) {
     const r = xks(args);
     assert.equal(r.code, 0, args.join(' '));
     assert.match(r.stdout, /Usage: xks/);

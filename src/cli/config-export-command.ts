@@ -1,0 +1,65 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { KeyStoreConfig } from '../config/load-config.js';
+import { writeFileAtomic } from '../keystore/atomic-write.js';
+import type { CliContext } from './cli-context.js';
+import { resolveConfig } from './resolve-config.js';
+
+/** spec A18: the proxy configuration file the KMS console accepts. Contains the secret: 0600, never logged. */
+export interface KmsConsoleProxyConfig {
+  readonly XksProxyUriPath: string;
+  readonly XksProxyAuthenticationCredential: { readonly AccessKeyId: string; readonly RawSecretAccessKey: string };
+}
+
+export function buildKmsConsoleProxyConfig(store: KeyStoreConfig, accessKeyId?: string): KmsConsoleProxyConfig {
+  const credential = accessKeyId === undefined ? store.credentials[0] : store.credentials.find((c) => c.accessKeyId === accessKeyId);
+  if (credential === undefined) {
+    throw new Error(`key store ${store.name} has no credential ${accessKeyId ?? ''} (have: ${store.credentials.map((c) => c.accessKeyId).join(', ')})`);
+  }
+  return {
+    XksProxyUriPath: store.uriPath,
+    XksProxyAuthenticationCredential: { AccessKeyId: credential.accessKeyId, RawSecretAccessKey: credential.secretAccessKey },
+  };
+}
+
+export function registerConfigExportCommand(config: Command, ctx: CliContext): void {
+  config
+    .command('export')
+    .description('write the proxy configuration file the AWS KMS console accepts (spec A18); it holds the secret, so it is created 0600')
+    .option('-c, --config <file>', 'configuration file (JSON); default: $XKS_CONFIG, else the dev default')
+    .option('-s, --store <name>', 'key store name (needed when the configuration has several)')
+    .option('--credential <accessKeyId>', 'which credential of the key store (default: the first)')
+    .option('-o, --out <file>', 'output file (default: xks-proxy-config-<store>.json)')
+    .option('--stdout', 'print to standard output instead of a file (the secret then shows on screen)')
+    .option('--force', 'overwrite an existing output file')
+    .action((options: { config?: string; store?: string; credential?: string; out?: string; stdout?: boolean; force?: boolean }) => {
+      const { config: loaded } = resolveConfig(ctx, options.config, true);
+      const stores = loaded.keyStores;
+      const store = options.store === undefined ? (stores.length === 1 ? stores[0] : undefined) : stores.find((s) => s.name === options.store);
+      if (store === undefined) {
+        throw new Error(
+          options.store === undefined
+            ? `the configuration has ${stores.length} key stores; choose one with --store (${stores.map((s) => s.name).join(', ')})`
+            : `no key store named ${options.store} (have: ${stores.map((s) => s.name).join(', ')})`,
+        );
+      }
+      const text = `${JSON.stringify(buildKmsConsoleProxyConfig(store, options.credential), null, 2)}\n`;
+      if (options.stdout === true) {
+        if (options.out !== undefined) throw new Error('give either --out or --stdout, not both');
+        ctx.stdout.write(text);
+        return;
+      }
+      const out = resolve(ctx.cwd, options.out ?? `xks-proxy-config-${store.name}.json`);
+      if (options.force === true) {
+        writeFileAtomic(out, text, 0o600);
+      } else {
+        if (existsSync(out)) throw new Error(`${out} exists; pass --force to overwrite it`);
+        writeFileSync(out, text, { mode: 0o600, flag: 'wx' });
+      }
+      ctx.stdout.write(
+        `wrote ${out} (mode 600) for key store ${store.name}: XksProxyUriPath ${store.uriPath}, AccessKeyId ${JSON.parse(text).XksProxyAuthenticationCredential.AccessKeyId}\n` +
+          'It holds the secret access key: upload it in the KMS console (create or update the external key store), then delete it.\n',
+      );
+    });
+}

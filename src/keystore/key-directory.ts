@@ -1,0 +1,267 @@
+import { linkSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { secureRandomBytes, type RandomBytes } from '../crypto/random.js';
+import { EXTERNAL_KEY_ID_PATTERN, KEY_BYTES } from '../xks/limits.js';
+import { fsyncDirectory, writeFileAtomic } from './atomic-write.js';
+import { createKeyFileCodec, type KeyFileCodec } from './key-file-codec.js';
+import { keyFileName } from './key-file.js';
+import { currentVersion, type KeyStatus, type KeyUsage, type XksKey } from './key-store.js';
+import { loadKeyDirectory, type KeyDirectoryWarning } from './load-key-directory.js';
+
+/**
+ * The write side of a key directory: what `xks keys` does. Every change is a read-modify-write of one key file under
+ * a directory lock, written with writeFileAtomic (temporary file, fsync, rename, fsync of the directory), so a crash
+ * at any point leaves the old or the new file, never a torn one. A running proxy sees the change through its
+ * directory watch (src/server/watch-key-directories.ts).
+ */
+export class KeyDirectoryError extends Error {}
+
+export interface KeyDirectoryOptions {
+  readonly codec?: KeyFileCodec;
+  readonly random?: RandomBytes;
+  /** Epoch ms, for createdAt stamps. */
+  readonly clock?: () => number;
+  /** How long to wait for another writer's lock (ms). */
+  readonly lockTimeoutMs?: number;
+}
+
+export interface NewKeySpec {
+  readonly externalKeyId: string;
+  readonly keyUsage?: readonly KeyUsage[];
+  readonly keyStatus?: KeyStatus;
+}
+
+/** Metadata only: never the material. */
+export interface KeySummary {
+  readonly externalKeyId: string;
+  readonly keyStatus: KeyStatus;
+  readonly keyUsage: readonly KeyUsage[];
+  readonly currentVersion: number;
+  readonly versions: readonly { readonly version: number; readonly createdAt?: string }[];
+  readonly createdAt?: string;
+  readonly file: string;
+}
+
+export const LOCK_FILE_NAME = '.xks-keys.lock';
+const DEFAULT_USAGE: readonly KeyUsage[] = ['ENCRYPT', 'DECRYPT'];
+
+export function summarizeKey(key: XksKey, file: string): KeySummary {
+  return {
+    externalKeyId: key.externalKeyId,
+    keyStatus: key.keyStatus,
+    keyUsage: [...key.keyUsage],
+    currentVersion: currentVersion(key).version,
+    versions: key.versions.map((v) => ({ version: v.version, ...(v.createdAt !== undefined && { createdAt: v.createdAt }) })),
+    ...(key.createdAt !== undefined && { createdAt: key.createdAt }),
+    file,
+  };
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface KeyDirectory {
+  readonly dir: string;
+  list(): { keys: readonly XksKey[]; problems: readonly { file: string; message: string }[]; warnings: readonly KeyDirectoryWarning[] };
+  /** Throws KeyDirectoryError when the key does not exist or its file cannot be read. */
+  get(externalKeyId: string): XksKey;
+  create(spec: NewKeySpec): XksKey;
+  /** Existing material (32 bytes), e.g. moved from another key manager. The caller wipes its copy. */
+  import(spec: NewKeySpec, material: Uint8Array): XksKey;
+  setStatus(externalKeyId: string, keyStatus: KeyStatus): XksKey;
+  setUsage(externalKeyId: string, keyUsage: readonly KeyUsage[]): XksKey;
+  /** Adds version n+1 with fresh material; Encrypt uses it from then on, older versions keep decrypting. */
+  rotate(externalKeyId: string): XksKey;
+  /** Removes the file. Ciphertext under the key becomes undecryptable; the CLI asks for --force. */
+  remove(externalKeyId: string): void;
+  /** Rewrite every key file with the codec (encryption at rest on or off). Returns the ids rewritten. */
+  rewriteAll(): string[];
+}
+
+export function openKeyDirectory(dir: string, options: KeyDirectoryOptions = {}): KeyDirectory {
+  const codec = options.codec ?? createKeyFileCodec();
+  const random = options.random ?? secureRandomBytes;
+  const clock = options.clock ?? Date.now;
+  const lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+  const pathOf = (id: string) => join(dir, keyFileName(id));
+  const now = () => new Date(clock()).toISOString();
+
+  function checkId(id: string): void {
+    if (!EXTERNAL_KEY_ID_PATTERN.test(id)) throw new KeyDirectoryError(`invalid externalKeyId ${JSON.stringify(id.slice(0, 140))}: 1-128 chars of A-Za-z0-9-._ (spec A2)`);
+  }
+
+  /**
+   * One writer at a time per directory. The lock file is created complete (pid written to a private file, then
+   * link()ed into place, which fails atomically if the lock exists), so a writer killed at any moment leaves either
+   * no lock or a lock naming its pid; a lock whose pid is gone is taken over.
+   */
+  function withLock<T>(fn: () => T): T {
+    const lockPath = join(dir, LOCK_FILE_NAME);
+    const mine = join(dir, `${LOCK_FILE_NAME}.${process.pid}`);
+    const deadline = clock() + lockTimeoutMs;
+    for (;;) {
+      try {
+        writeFileSync(mine, `${process.pid}\n`, { mode: 0o600 });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new KeyDirectoryError(`key directory ${dir} does not exist`);
+        throw error;
+      }
+      try {
+        linkSync(mine, lockPath);
+        unlinkSync(mine);
+        break;
+      } catch (error) {
+        unlinkSync(mine);
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      let holder = Number.NaN;
+      try {
+        holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
+      } catch {
+        continue; // released meanwhile
+      }
+      if (!Number.isInteger(holder) || holder <= 0 || !processAlive(holder)) {
+        try {
+          unlinkSync(lockPath);
+        } catch {
+          // another writer took it over first
+        }
+        continue;
+      }
+      if (clock() > deadline) throw new KeyDirectoryError(`key directory ${dir} is locked by process ${holder} (${lockPath})`);
+      sleepSync(10);
+    }
+    try {
+      removeStaleFiles();
+      return fn();
+    } finally {
+      unlinkSync(lockPath);
+    }
+  }
+
+  /**
+   * Under the lock, a temporary file can only be left by a writer that died before its rename, and a private lock
+   * file only by a writer that died before its link.
+   */
+  function removeStaleFiles(): void {
+    for (const name of readdirSync(dir)) {
+      const lockOwner = name.startsWith(`${LOCK_FILE_NAME}.`) ? Number(name.slice(LOCK_FILE_NAME.length + 1)) : undefined;
+      const stale = (name.startsWith('.') && name.endsWith('.tmp')) || (lockOwner !== undefined && (!Number.isInteger(lockOwner) || !processAlive(lockOwner)));
+      if (stale) unlinkSync(join(dir, name));
+    }
+  }
+
+  function read(id: string): XksKey {
+    checkId(id);
+    let text: string;
+    try {
+      text = readFileSync(pathOf(id), 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new KeyDirectoryError(code === 'ENOENT' ? `no key ${id} in ${dir}` : `cannot read ${pathOf(id)} (${code ?? 'error'})`);
+    }
+    try {
+      return codec.decode(text).key;
+    } catch (error) {
+      throw new KeyDirectoryError(`${pathOf(id)}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  function write(key: XksKey): void {
+    writeFileAtomic(pathOf(key.externalKeyId), codec.encode(key), 0o600);
+  }
+
+  function update(id: string, change: (key: XksKey) => XksKey): XksKey {
+    return withLock(() => {
+      const next = change(read(id));
+      write(next);
+      return next;
+    });
+  }
+
+  function add(spec: NewKeySpec, material: Uint8Array): XksKey {
+    checkId(spec.externalKeyId);
+    if (material.length !== KEY_BYTES) throw new KeyDirectoryError(`key material must be ${KEY_BYTES} bytes, got ${material.length}`);
+    const usage = spec.keyUsage ?? DEFAULT_USAGE;
+    if (new Set(usage).size !== usage.length) throw new KeyDirectoryError('keyUsage has duplicates');
+    return withLock(() => {
+      try {
+        readFileSync(pathOf(spec.externalKeyId));
+        throw new KeyDirectoryError(`key ${spec.externalKeyId} already exists in ${dir} (spec A2: one key per externalKeyId)`);
+      } catch (error) {
+        if (error instanceof KeyDirectoryError) throw error;
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+      const at = now();
+      const key: XksKey = {
+        externalKeyId: spec.externalKeyId,
+        keyUsage: [...usage],
+        keyStatus: spec.keyStatus ?? 'ENABLED',
+        createdAt: at,
+        versions: [{ version: 1, material, createdAt: at }],
+      };
+      write(key);
+      return key;
+    });
+  }
+
+  return {
+    dir,
+    list() {
+      const { store, warnings } = loadKeyDirectory(dir, { codec });
+      if (!store.available) throw new KeyDirectoryError(store.problems[0]?.message ?? `key directory ${dir} unreadable`);
+      return { keys: store.listKeys(), problems: store.problems, warnings };
+    },
+    get: read,
+    create(spec) {
+      const material = random(KEY_BYTES);
+      try {
+        return add(spec, material);
+      } catch (error) {
+        material.fill(0);
+        throw error;
+      }
+    },
+    import(spec, material) {
+      return add(spec, Uint8Array.from(material));
+    },
+    setStatus: (id, keyStatus) => update(id, (k) => ({ ...k, keyStatus })),
+    setUsage(id, keyUsage) {
+      if (new Set(keyUsage).size !== keyUsage.length) throw new KeyDirectoryError('keyUsage has duplicates');
+      return update(id, (k) => ({ ...k, keyUsage: [...keyUsage] }));
+    },
+    rotate: (id) =>
+      update(id, (k) => ({
+        ...k,
+        versions: [...k.versions, { version: currentVersion(k).version + 1, material: random(KEY_BYTES), createdAt: now() }],
+      })),
+    remove(id) {
+      checkId(id);
+      withLock(() => {
+        read(id);
+        unlinkSync(pathOf(id));
+        fsyncDirectory(dir);
+      });
+    },
+    rewriteAll() {
+      return withLock(() => {
+        const { store } = loadKeyDirectory(dir, { codec });
+        if (store.problems.length > 0) {
+          throw new KeyDirectoryError(`refusing to rewrite: ${store.problems.map((p) => `${p.file}: ${p.message}`).join('; ')}`);
+        }
+        for (const key of store.listKeys()) write(key);
+        return store.listKeys().map((k) => k.externalKeyId);
+      });
+    },
+  };
+}
