@@ -6,7 +6,6 @@
  */
 import {
   ConnectCustomKeyStoreCommand,
-  CreateCustomKeyStoreCommand,
   CreateKeyCommand,
   DecryptCommand,
   DescribeCustomKeyStoresCommand,
@@ -26,6 +25,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../helpers/proxy-process.js';
 import { TEST_ACCESS_KEY_ID, TEST_SECRET, testKey } from '../helpers/test-app.js';
+import { createPublicStore } from '../kms/helpers/kms-harness.js';
 
 const AWS = '/usr/bin/aws';
 /** The proxy wants one access key id per key store: derive one per prefix (20 chars of A-Z2-7). */
@@ -94,19 +94,8 @@ describe('e2e: real proxy + KMS emulator processes', { timeout: 120_000 }, () =>
     dir.cleanup();
   });
 
-  const createStore = async (name: string, path = '/kms/xks/v1'): Promise<string> =>
-    (
-      await kms.send(
-        new CreateCustomKeyStoreCommand({
-          CustomKeyStoreName: name,
-          CustomKeyStoreType: 'EXTERNAL_KEY_STORE',
-          XksProxyConnectivity: 'PUBLIC_ENDPOINT',
-          XksProxyUriEndpoint: `http://127.0.0.1:${proxyPort}`,
-          XksProxyUriPath: path,
-          XksProxyAuthenticationCredential: { AccessKeyId: akidFor(path.slice(0, -'/kms/xks/v1'.length)), RawSecretAccessKey: TEST_SECRET },
-        }),
-      )
-    ).CustomKeyStoreId ?? '';
+  const createStore = (name: string, path = '/kms/xks/v1'): Promise<string> =>
+    createPublicStore(kms, { name, uriEndpoint: `http://127.0.0.1:${proxyPort}`, uriPath: path, accessKeyId: akidFor(path.slice(0, -'/kms/xks/v1'.length)), secret: TEST_SECRET });
 
   it('SDK: create store, connect -> CONNECTED, create keys, encrypt, decrypt, data key, re-encrypt, disconnect', async () => {
     const id = await createStore('sdk-store');

@@ -3,7 +3,7 @@
  * what it prints connects and serves crypto. Started with `--credential`, so the emulator's own SigV4 check is
  * exercised by real signers: @aws-sdk/client-kms and the AWS CLI v2 (/usr/bin/aws).
  */
-import { ConnectCustomKeyStoreCommand, CreateCustomKeyStoreCommand, CreateKeyCommand, DecryptCommand, DescribeCustomKeyStoresCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, DecryptCommand, DescribeCustomKeyStoresCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../helpers/proxy-process.js';
 import { TEST_SECRET, testKey } from '../helpers/test-app.js';
+import { connectAndSettle, createPublicStore } from '../kms/helpers/kms-harness.js';
 
 const AWS = '/usr/bin/aws';
 const CALLER = { accessKeyId: 'AKIDCALLEREXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
@@ -53,25 +54,8 @@ describe('e2e: xks kms --with-proxy --credential', { timeout: 60_000 }, () => {
     assert.equal(uriEndpoint, proxyUrl);
 
     const kms = client(CALLER.secretAccessKey);
-    const id = (
-      await kms.send(
-        new CreateCustomKeyStoreCommand({
-          CustomKeyStoreName: 'sandbox',
-          CustomKeyStoreType: 'EXTERNAL_KEY_STORE',
-          XksProxyConnectivity: 'PUBLIC_ENDPOINT',
-          XksProxyUriEndpoint: uriEndpoint,
-          XksProxyUriPath: uriPath,
-          XksProxyAuthenticationCredential: { AccessKeyId: accessKeyId, RawSecretAccessKey: TEST_SECRET },
-        }),
-      )
-    ).CustomKeyStoreId!;
-    await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
-    let state: string | undefined;
-    for (let i = 0; i < 100 && state !== 'CONNECTED' && state !== 'FAILED'; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      state = (await kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: id }))).CustomKeyStores?.[0]?.ConnectionState;
-    }
-    assert.equal(state, 'CONNECTED');
+    const id = await createPublicStore(kms, { name: 'sandbox', uriEndpoint, uriPath, accessKeyId, secret: TEST_SECRET });
+    assert.deepEqual(await connectAndSettle(kms, id), { state: 'CONNECTED', code: undefined });
     const key = (await kms.send(new CreateKeyCommand({ Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: id, XksKeyId: 'key-1' }))).KeyMetadata!;
     const e = await kms.send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: Buffer.from('sandbox') }));
     const d = await kms.send(new DecryptCommand({ CiphertextBlob: e.CiphertextBlob }));

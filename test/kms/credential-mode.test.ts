@@ -3,7 +3,7 @@
  * `kms`, the emulator's Region) with a configured credential. Verified by src/sigv4; signed here by aws4 and by
  * @aws-sdk/client-kms (@smithy/signature-v4), two independent signers.
  */
-import { ConnectCustomKeyStoreCommand, CreateCustomKeyStoreCommand, CreateKeyCommand, DescribeCustomKeyStoresCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, DescribeCustomKeyStoresCommand, KMSClient } from '@aws-sdk/client-kms';
 import aws4 from 'aws4';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -11,7 +11,7 @@ import type { EmulatorCredential } from '../../src/kms/kms-config.js';
 import { KmsException } from '../../src/kms/kms-exceptions.js';
 import { authenticateKmsRequest } from '../../src/kms/wire/authenticate-kms-request.js';
 import { FAKE_ACCESS_KEY_ID, FAKE_SECRET, startFakeXksProxy, type FakeXksProxy } from './helpers/fake-xks-proxy.js';
-import { startHarness, waitFor, type Harness } from './helpers/kms-harness.js';
+import { connectAndSettle, createPublicStore, startHarness, type Harness } from './helpers/kms-harness.js';
 
 const CALLER: EmulatorCredential = {
   accessKeyId: 'AKIDCALLEREXAMPLE',
@@ -140,20 +140,8 @@ describe('emulator with --credential, driven by @aws-sdk/client-kms', () => {
   it('signed with the configured secret -> works; the credential principal is the awsPrincipalArn the proxy sees', async () => {
     const kms = client(CALLER.secretAccessKey);
     try {
-      const id = (
-        await kms.send(
-          new CreateCustomKeyStoreCommand({
-            CustomKeyStoreName: 'signed',
-            CustomKeyStoreType: 'EXTERNAL_KEY_STORE',
-            XksProxyConnectivity: 'PUBLIC_ENDPOINT',
-            XksProxyUriEndpoint: `http://127.0.0.1:${fake.port}`,
-            XksProxyUriPath: '/kms/xks/v1',
-            XksProxyAuthenticationCredential: { AccessKeyId: FAKE_ACCESS_KEY_ID, RawSecretAccessKey: FAKE_SECRET },
-          }),
-        )
-      ).CustomKeyStoreId!;
-      await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
-      await waitFor(() => kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: id })), (d) => d.CustomKeyStores?.[0]?.ConnectionState === 'CONNECTED');
+      const id = await createPublicStore(kms, { name: 'signed', uriEndpoint: `http://127.0.0.1:${fake.port}`, uriPath: '/kms/xks/v1', accessKeyId: FAKE_ACCESS_KEY_ID, secret: FAKE_SECRET });
+      assert.deepEqual(await connectAndSettle(kms, id), { state: 'CONNECTED', code: undefined });
       await kms.send(new CreateKeyCommand({ Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: id, XksKeyId: 'foo' }));
       const metadata = fake.requests.at(-1)?.body['requestMetadata'] as Record<string, unknown>;
       assert.equal(metadata['kmsOperation'], 'CreateKey');
