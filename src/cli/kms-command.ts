@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { createKmsApp } from '../kms/create-kms-app.js';
 import { buildKmsEmulatorConfig, type EmulatorCredential, type VpcEndpointServiceEntry } from '../kms/kms-config.js';
 import { createKmsStateStore } from '../kms/store/kms-state-store.js';
@@ -103,12 +103,14 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
         proxy = await startProxy({ config: resolved.config, logger: createLogger(resolved.config.logging) });
         const store = resolved.config.keyStores[0];
         const cred = store?.credentials[0];
+        sandboxHint = `proxy listening on ${proxy.url}${proxy.adminUrl === undefined ? '' : ` (admin listener for xks status: ${proxy.adminUrl})`}\n`;
         if (store !== undefined && cred !== undefined) {
-          sandboxHint =
-            `proxy listening on ${proxy.url}\n` +
+          // Never print the secret itself: point at where it is kept.
+          const secret = resolved.dev === undefined ? `<its secret in ${relative(cwd, resolved.config.source) || resolved.config.source}>` : `$(cat ${relative(cwd, resolved.dev.secretPath)})`;
+          sandboxHint +=
             `  aws kms create-custom-key-store --endpoint-url URL --custom-key-store-name sandbox --custom-key-store-type EXTERNAL_KEY_STORE \\\n` +
             `    --xks-proxy-connectivity PUBLIC_ENDPOINT --xks-proxy-uri-endpoint ${proxy.url} --xks-proxy-uri-path ${store.uriPath} \\\n` +
-            `    --xks-proxy-authentication-credential AccessKeyId=${cred.accessKeyId},RawSecretAccessKey=<the proxy secret>\n`;
+            `    --xks-proxy-authentication-credential AccessKeyId=${cred.accessKeyId},RawSecretAccessKey=${secret}\n`;
         }
       }
       const vpc = o.vpcEndpointServices === undefined ? [] : (JSON.parse(readFileSync(resolve(cwd, o.vpcEndpointServices), 'utf8')) as VpcEndpointServiceEntry[]);

@@ -11,8 +11,8 @@ import type { KmsEmulatorConfig } from './kms-config.js';
 import { KmsException, kmsError, toKmsException, toKmsWireBody } from './kms-exceptions.js';
 import type { KmsStateStore } from './store/kms-state-store.js';
 import type { JsonObject } from './wire/fields.js';
-import { KMS_CONTENT_TYPE, parseKmsBody, parseSigV4Authorization, parseTarget } from './wire/kms-protocol.js';
-import { verifyKmsSignature } from './wire/sigv4-verify.js';
+import { authenticateKmsRequest } from './wire/authenticate-kms-request.js';
+import { KMS_CONTENT_TYPE, parseKmsBody, parseTarget } from './wire/kms-protocol.js';
 import { createXksClient, type XksTransport } from './xks-client.js';
 import { postToXksProxy } from './xks-transport.js';
 
@@ -80,17 +80,17 @@ export function createKmsApp(deps: KmsAppDeps): KmsApp {
     res.setHeader('x-amzn-RequestId', requestId);
     let operation = 'unknown';
     try {
-      const auth = parseSigV4Authorization(req.get('authorization'));
-      let principalArn = config.principalArn;
-      if (config.credentials !== undefined) {
-        const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        const cred = verifyKmsSignature(auth, { path: req.originalUrl, headers: req.headers, body: raw }, config.credentials, deps.clock());
-        if (cred.principalArn !== undefined) principalArn = cred.principalArn;
-      }
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const q = req.originalUrl.indexOf('?');
+      const signer = authenticateKmsRequest(
+        { method: req.method, path: q < 0 ? req.originalUrl : req.originalUrl.slice(0, q), query: q < 0 ? '' : req.originalUrl.slice(q + 1), rawHeaders: req.rawHeaders, body: raw },
+        { credentials: config.credentials, region: config.region, now: deps.clock() },
+      );
+      const principalArn = signer?.principalArn ?? config.principalArn;
       operation = parseTarget(req.get('x-amz-target'));
       const handler = Object.hasOwn(operations, operation) ? operations[operation] : undefined;
       if (handler === undefined) throw kmsError.UnknownOperationException(`The emulator does not implement ${operation}.`);
-      const body = parseKmsBody(Buffer.isBuffer(req.body) ? req.body : undefined);
+      const body = parseKmsBody(raw);
       const out = await handler(body, { requestId, principalArn, viaService: req.get(VIA_SERVICE_HEADER) });
       res.status(200).type(KMS_CONTENT_TYPE).send(JSON.stringify(out));
       logger.info({ kmsRequestId: requestId, operation, status: 200, durationMs: Date.now() - started }, 'kms request');

@@ -1,11 +1,11 @@
 /**
  * End to end: the REAL proxy (`xks serve`) and the emulator (`xks kms`) as processes on 127.0.0.1, driven by
  * @aws-sdk/client-kms and by the AWS CLI v2 (/usr/bin/aws). Also breaks the real proxy (wrong secret, wrong
- * path, down) and checks the ConnectionErrorCode each break produces.
+ * path, down, key directory unreadable, hung) and checks the ConnectionErrorCode each break produces, and the
+ * CreateKey exceptions its external keys produce.
  */
 import {
   ConnectCustomKeyStoreCommand,
-  CreateCustomKeyStoreCommand,
   CreateKeyCommand,
   DecryptCommand,
   DescribeCustomKeyStoresCommand,
@@ -17,13 +17,15 @@ import {
 } from '@aws-sdk/client-kms';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import aws4 from 'aws4';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../helpers/proxy-process.js';
 import { TEST_ACCESS_KEY_ID, TEST_SECRET, testKey } from '../helpers/test-app.js';
+import { createPublicStore } from '../kms/helpers/kms-harness.js';
 
 const AWS = '/usr/bin/aws';
 /** The proxy wants one access key id per key store: derive one per prefix (20 chars of A-Z2-7). */
@@ -57,19 +59,29 @@ describe('e2e: real proxy + KMS emulator processes', { timeout: 120_000 }, () =>
   let proxyPort: number;
   const stateDir = mkdtempSync(join(tmpdir(), 'kms-e2e-'));
 
-  /** One proxy key store per prefix, all with the same credential and keys. */
-  const startRealProxy = async (secret = TEST_SECRET, prefixes: readonly string[] = ['', '/cli', '/secret', '/path']): Promise<ProxyProcess> => {
+  const ALL_PREFIXES = ['', '/cli', '/secret', '/path', '/kmgr', '/down'];
+  /**
+   * One proxy key store per prefix, all with the same credential and keys; `keyDirectories` overrides the key
+   * directory of some prefixes (to make their key manager DEGRADED or UNAVAILABLE).
+   */
+  const startRealProxy = async (secret = TEST_SECRET, prefixes: readonly string[] = ALL_PREFIXES, keyDirectories: Readonly<Record<string, string>> = {}): Promise<ProxyProcess> => {
     const cfg = JSON.parse(readFileSync(dir.configPath, 'utf8')) as { listen: { port: number }; keyStores: Record<string, unknown>[] };
     cfg.listen.port = proxyPort;
     const base = cfg.keyStores[0]!;
-    cfg.keyStores = prefixes.map((uriPrefix, i) => ({ ...base, name: `e2e-${i}`, uriPrefix, credentials: [{ accessKeyId: akidFor(uriPrefix), secretAccessKey: secret }] }));
+    cfg.keyStores = prefixes.map((uriPrefix, i) => ({
+      ...base,
+      name: `e2e-${i}`,
+      uriPrefix,
+      credentials: [{ accessKeyId: akidFor(uriPrefix), secretAccessKey: secret }],
+      ...(keyDirectories[uriPrefix] !== undefined && { keyDirectory: keyDirectories[uriPrefix] }),
+    }));
     const path = join(dir.dir, 'run-config.json');
     writeFileSync(path, JSON.stringify(cfg), { mode: 0o600 });
     return startProxyProcess(['serve', '--config', path]);
   };
 
   before(async () => {
-    dir = createTempProxyDir({ keys: [testKey('key-1'), testKey('key-2')] });
+    dir = createTempProxyDir({ keys: [testKey('key-1'), testKey('key-2'), testKey('key-disabled', { status: 'DISABLED' }), testKey('key-encrypt-only', { usage: ['ENCRYPT'] })] });
     proxyPort = await freePort();
     proxy = await startRealProxy();
     emulator = await startProxyProcess(['kms', '--port', '0', '--state', join(stateDir, 'kms.sqlite'), '--allow-http-loopback', '--connecting-ms', '100', '--disconnecting-ms', '50', '--dns', 'static', '--log-level', 'debug']);
@@ -82,19 +94,8 @@ describe('e2e: real proxy + KMS emulator processes', { timeout: 120_000 }, () =>
     dir.cleanup();
   });
 
-  const createStore = async (name: string, path = '/kms/xks/v1'): Promise<string> =>
-    (
-      await kms.send(
-        new CreateCustomKeyStoreCommand({
-          CustomKeyStoreName: name,
-          CustomKeyStoreType: 'EXTERNAL_KEY_STORE',
-          XksProxyConnectivity: 'PUBLIC_ENDPOINT',
-          XksProxyUriEndpoint: `http://127.0.0.1:${proxyPort}`,
-          XksProxyUriPath: path,
-          XksProxyAuthenticationCredential: { AccessKeyId: akidFor(path.slice(0, -'/kms/xks/v1'.length)), RawSecretAccessKey: TEST_SECRET },
-        }),
-      )
-    ).CustomKeyStoreId ?? '';
+  const createStore = (name: string, path = '/kms/xks/v1'): Promise<string> =>
+    createPublicStore(kms, { name, uriEndpoint: `http://127.0.0.1:${proxyPort}`, uriPath: path, accessKeyId: akidFor(path.slice(0, -'/kms/xks/v1'.length)), secret: TEST_SECRET });
 
   it('SDK: create store, connect -> CONNECTED, create keys, encrypt, decrypt, data key, re-encrypt, disconnect', async () => {
     const id = await createStore('sdk-store');
@@ -180,7 +181,7 @@ describe('e2e: real proxy + KMS emulator processes', { timeout: 120_000 }, () =>
     await assert.rejects(kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: wrongSecret })), (e: Error) => e.name === 'CustomKeyStoreInvalidStateException');
     // Move the proxy under a prefix: the store's XksProxyUriPath is now wrong.
     await proxy.stop();
-    proxy = await startRealProxy(TEST_SECRET, ['', '/cli', '/secret']);
+    proxy = await startRealProxy(TEST_SECRET, ALL_PREFIXES.filter((p) => p !== '/path'));
     await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: wrongPath }));
     assert.deepEqual(await settle(kms, wrongPath), { state: 'FAILED', code: 'XKS_PROXY_INVALID_CONFIGURATION' });
     // Proxy down.
@@ -189,5 +190,72 @@ describe('e2e: real proxy + KMS emulator processes', { timeout: 120_000 }, () =>
     await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: wrongPath }));
     assert.deepEqual(await settle(kms, wrongPath), { state: 'FAILED', code: 'XKS_PROXY_NOT_REACHABLE' });
     proxy = await startRealProxy();
+  });
+  /** The real proxy's own GetHealthStatus answer for a prefix (signed by aws4, independent of both processes). */
+  const proxyHealth = async (prefix: string): Promise<string[]> => {
+    const body = JSON.stringify({ requestMetadata: { kmsRequestId: 'e2e-health', kmsOperation: 'KmsHealthCheck' } });
+    const req = aws4.sign(
+      { method: 'POST', host: `127.0.0.1:${proxyPort}`, path: `${prefix}/kms/xks/v1/health`, service: 'kms-xks-proxy', region: 'us-east-1', body, headers: { 'Content-Type': 'application/json' } },
+      { accessKeyId: akidFor(prefix), secretAccessKey: TEST_SECRET },
+    );
+    const res = await fetch(`http://127.0.0.1:${proxyPort}${req.path}`, { method: 'POST', headers: req.headers as Record<string, string>, body });
+    assert.equal(res.status, 200);
+    return ((await res.json()) as { ekmFleetDetails: { healthStatus: string }[] }).ekmFleetDetails.map((d) => d.healthStatus);
+  };
+
+  it('CreateKey against the real proxy: unknown key -> XksKeyNotFoundException; DISABLED or ENCRYPT-only key -> XksKeyInvalidConfigurationException', async () => {
+    const id = await createStore('keys-store', '/kmgr/kms/xks/v1');
+    await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    assert.equal((await settle(kms, id)).state, 'CONNECTED');
+    const createKey = (XksKeyId: string) => kms.send(new CreateKeyCommand({ Origin: 'EXTERNAL_KEY_STORE', CustomKeyStoreId: id, XksKeyId }));
+    await assert.rejects(createKey('no-such-key'), (e: Error) => e.name === 'XksKeyNotFoundException');
+    await assert.rejects(createKey('key-disabled'), (e: Error) => e.name === 'XksKeyInvalidConfigurationException' && /keyStatus DISABLED/.test(e.message));
+    await assert.rejects(createKey('key-encrypt-only'), (e: Error) => e.name === 'XksKeyInvalidConfigurationException' && /DECRYPT/.test(e.message));
+    await kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    assert.equal((await settle(kms, id)).state, 'DISCONNECTED');
+  });
+
+  it('key manager health on the real proxy: one bad key file -> DEGRADED -> CONNECTED; key directory missing -> UNAVAILABLE -> Create XksProxyUriUnreachableException, Connect FAILED XKS_PROXY_NOT_REACHABLE', async () => {
+    const id = (await kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreName: 'keys-store' }))).CustomKeyStores?.[0]?.CustomKeyStoreId ?? '';
+    const degraded = join(dir.dir, 'keys-degraded');
+    mkdirSync(degraded, { mode: 0o700 });
+    copyFileSync(join(dir.keyDir, 'key-1.json'), join(degraded, 'key-1.json'));
+    writeFileSync(join(degraded, 'key-2.json'), '{ not a key file', { mode: 0o600 });
+    const missing = join(dir.dir, 'no-such-directory');
+    await proxy.stop();
+    proxy = await startRealProxy(TEST_SECRET, ALL_PREFIXES, { '/kmgr': degraded, '/down': missing });
+
+    assert.deepEqual([...new Set(await proxyHealth('/kmgr'))], ['DEGRADED']);
+    await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    assert.deepEqual(await settle(kms, id), { state: 'CONNECTED', code: undefined });
+    await kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    assert.equal((await settle(kms, id)).state, 'DISCONNECTED');
+
+    assert.deepEqual([...new Set(await proxyHealth('/down'))], ['UNAVAILABLE']);
+    await assert.rejects(createStore('down-store', '/down/kms/xks/v1'), (e: Error) => e.name === 'XksProxyUriUnreachableException');
+
+    await proxy.stop();
+    proxy = await startRealProxy(TEST_SECRET, ALL_PREFIXES, { '/kmgr': missing });
+    await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    assert.deepEqual(await settle(kms, id), { state: 'FAILED', code: 'XKS_PROXY_NOT_REACHABLE' });
+    assert.match(proxy.stdout(), /key directory unreadable: ENOENT/, 'the proxy log says why');
+    await kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    await proxy.stop();
+    proxy = await startRealProxy();
+  });
+
+  it('hung proxy process (SIGSTOP: connections accepted, no answer) -> Connect FAILED XKS_PROXY_TIMED_OUT', async () => {
+    const id = (await kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreName: 'keys-store' }))).CustomKeyStores?.[0]?.CustomKeyStoreId ?? '';
+    assert.equal((await settle(kms, id)).state, 'DISCONNECTED');
+    proxy.child.kill('SIGSTOP');
+    try {
+      await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+      assert.deepEqual(await settle(kms, id), { state: 'FAILED', code: 'XKS_PROXY_TIMED_OUT' });
+    } finally {
+      proxy.child.kill('SIGCONT');
+    }
+    await kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    assert.equal((await settle(kms, id)).state, 'CONNECTED', 'the same store connects once the proxy answers again');
   });
 });

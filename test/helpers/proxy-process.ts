@@ -66,7 +66,14 @@ export interface ProxyProcess {
 /** Start `xks <args>` (default: serve) with tsx and wait until it prints its listening URL. */
 export async function startProxyProcess(
   args: readonly string[],
-  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number; stdout?: 'pipe' | 'ignore' } = {},
+  options: {
+    cwd?: string;
+    env?: Record<string, string>;
+    timeoutMs?: number;
+    stdout?: 'pipe' | 'ignore';
+    /** The stderr line that says it is up; group 1 is the URL. Default: the first `listening on <url>`. */
+    ready?: RegExp;
+  } = {},
 ): Promise<ProxyProcess> {
   const child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN_TS, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
@@ -80,7 +87,7 @@ export async function startProxyProcess(
   const url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`proxy did not start in time:\n${err}`)), options.timeoutMs ?? 20_000);
     const check = () => {
-      const m = /listening on (https?:\/\/[^\s]+)/.exec(err);
+      const m = (options.ready ?? /listening on (https?:\/\/[^\s]+)/).exec(err);
       if (m?.[1] !== undefined) {
         clearTimeout(timer);
         resolveUrl(m[1]);

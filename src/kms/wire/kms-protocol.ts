@@ -29,30 +29,3 @@ export function parseKmsBody(raw: Buffer | undefined): JsonObject {
   }
   return parsed as JsonObject;
 }
-
-export interface SigV4Header {
-  readonly accessKeyId: string;
-  readonly date: string;
-  readonly region: string;
-  readonly service: string;
-  readonly signedHeaders: readonly string[];
-  readonly signature: string;
-}
-
-const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/;
-
-/** By default the emulator, like other local emulators, accepts any well-formed SigV4 header for service `kms`. */
-export function parseSigV4Authorization(header: string | undefined): SigV4Header {
-  if (header === undefined || header === '') {
-    throw kmsError.MissingAuthenticationTokenException('Missing Authentication Token');
-  }
-  const m = AUTH.exec(header.trim());
-  if (m === null) {
-    throw kmsError.IncompleteSignatureException('Authorization header is not a well-formed AWS4-HMAC-SHA256 signature');
-  }
-  const [, accessKeyId, date, region, service, signed, signature] = m as unknown as [string, string, string, string, string, string, string];
-  if (service !== 'kms') {
-    throw kmsError.InvalidSignatureException(`Credential should be scoped to correct service: 'kms', not '${service}'`);
-  }
-  return { accessKeyId, date, region, service, signedHeaders: signed.split(';'), signature };
-}

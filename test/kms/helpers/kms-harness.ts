@@ -1,5 +1,5 @@
 /** Starts the emulator app on 127.0.0.1:0 with an in-memory store, plus an SDK client pointed at it. */
-import { KMSClient } from '@aws-sdk/client-kms';
+import { ConnectCustomKeyStoreCommand, CreateCustomKeyStoreCommand, DescribeCustomKeyStoresCommand, KMSClient } from '@aws-sdk/client-kms';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -59,4 +59,33 @@ export async function waitFor<T>(fn: () => Promise<T>, done: (v: T) => boolean, 
     if (Date.now() > until) throw new Error(`waitFor timed out; last value ${JSON.stringify(v)}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** CreateCustomKeyStore for a PUBLIC_ENDPOINT store (spec B9); returns its CustomKeyStoreId. */
+export async function createPublicStore(
+  kms: KMSClient,
+  store: { name: string; uriEndpoint: string; uriPath: string; accessKeyId: string; secret: string },
+): Promise<string> {
+  const out = await kms.send(
+    new CreateCustomKeyStoreCommand({
+      CustomKeyStoreName: store.name,
+      CustomKeyStoreType: 'EXTERNAL_KEY_STORE',
+      XksProxyConnectivity: 'PUBLIC_ENDPOINT',
+      XksProxyUriEndpoint: store.uriEndpoint,
+      XksProxyUriPath: store.uriPath,
+      XksProxyAuthenticationCredential: { AccessKeyId: store.accessKeyId, RawSecretAccessKey: store.secret },
+    }),
+  );
+  return out.CustomKeyStoreId ?? '';
+}
+
+/** ConnectCustomKeyStore, then poll Describe until the store leaves CONNECTING (spec B5); returns the final state. */
+export async function connectAndSettle(kms: KMSClient, id: string): Promise<{ state?: string; code?: string }> {
+  await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+  const d = await waitFor(
+    () => kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: id })),
+    (v) => v.CustomKeyStores?.[0]?.ConnectionState !== 'CONNECTING',
+  );
+  const s = d.CustomKeyStores?.[0];
+  return { state: s?.ConnectionState, code: s?.ConnectionErrorCode };
 }
