@@ -76,7 +76,7 @@ function recordMetadata(log: RequestLogFields, metadata: Partial<RequestMetadata
  * Build the proxy's Express app. It never listens (main.ts does). Order of checks per request, as documented in
  * the README: path -> method -> concurrency bound -> authentication (headers) -> body size -> signature over the body
  * -> kill switch -> quota -> body -> secondary authorization -> key -> key state and usage -> crypto
- * (request-guards.ts, docs/transport-security.md).
+ * (request-guards.ts, the README).
  */
 export function createApp(deps: AppDeps): express.Express {
   const ekmHealth = deps.ekmHealth ?? ((store: StoreRuntime) => keyStoreHealth(store.keys));

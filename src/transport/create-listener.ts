@@ -96,7 +96,7 @@ function checkingInterval(limits: LimitsConfig): number {
 }
 
 function applyLimits(server: Server | HttpsServer, limits: LimitsConfig): void {
-  // Slow or idle clients cannot hold a connection for long (docs/transport-security.md "Limits").
+  // Slow or idle clients cannot hold a connection for long (the README "Limits").
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
