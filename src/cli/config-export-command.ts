@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { KeyStoreConfig } from '../config/load-config.js';
 import { writeFileAtomic } from '../keystore/atomic-write.js';
 import type { CliContext } from './cli-context.js';
-import { resolveConfig } from './resolve-config.js';
+import { resolveConfig, selectKeyStore } from './resolve-config.js';
 
 /** spec A18: the proxy configuration file the KMS console accepts. Contains the secret: 0600, never logged. */
 export interface KmsConsoleProxyConfig {
@@ -35,15 +35,7 @@ export function registerConfigExportCommand(config: Command, ctx: CliContext): v
     .option('--force', 'overwrite an existing output file')
     .action((options: { config?: string; store?: string; credential?: string; out?: string; stdout?: boolean; force?: boolean }) => {
       const { config: loaded } = resolveConfig(ctx, options.config, true);
-      const stores = loaded.keyStores;
-      const store = options.store === undefined ? (stores.length === 1 ? stores[0] : undefined) : stores.find((s) => s.name === options.store);
-      if (store === undefined) {
-        throw new Error(
-          options.store === undefined
-            ? `the configuration has ${stores.length} key stores; choose one with --store (${stores.map((s) => s.name).join(', ')})`
-            : `no key store named ${options.store} (have: ${stores.map((s) => s.name).join(', ')})`,
-        );
-      }
+      const store = selectKeyStore(loaded, options.store);
       const text = `${JSON.stringify(buildKmsConsoleProxyConfig(store, options.credential), null, 2)}\n`;
       if (options.stdout === true) {
         if (options.out !== undefined) throw new Error('give either --out or --stdout, not both');

@@ -8,7 +8,7 @@ import { openKeyDirectory, summarizeKey, type KeyDirectory, type KeySummary } fr
 import { KEY_STATUSES, KEY_USAGES, type KeyStatus, type KeyUsage, type XksKey } from '../keystore/key-store.js';
 import { KEY_BYTES } from '../xks/limits.js';
 import type { CliContext } from './cli-context.js';
-import { resolveConfig } from './resolve-config.js';
+import { resolveConfig, selectKeyStore } from './resolve-config.js';
 
 interface StoreOptions {
   config?: string;
@@ -82,15 +82,7 @@ export function registerKeysCommand(program: Command, ctx: CliContext): void {
 
   function open(options: StoreOptions): { store: KeyStoreConfig; dir: KeyDirectory } {
     const { config } = resolveConfig(ctx, options.config, true);
-    const stores = config.keyStores;
-    const store = options.store === undefined ? (stores.length === 1 ? stores[0] : undefined) : stores.find((s) => s.name === options.store);
-    if (store === undefined) {
-      throw new Error(
-        options.store === undefined
-          ? `the configuration has ${stores.length} key stores; choose one with --store (${stores.map((s) => s.name).join(', ')})`
-          : `no key store named ${options.store} (have: ${stores.map((s) => s.name).join(', ')})`,
-      );
-    }
+    const store = selectKeyStore(config, options.store);
     const codec = createKeyCodecRegistry().codecFor(store);
     return { store, dir: openKeyDirectory(store.keyDirectory, { codec }) };
   }

@@ -1,4 +1,4 @@
-import { KEY_FILE_FORMAT, KeyFileError, parseKeyFile, serializeKeyFile } from './key-file.js';
+import { KEY_FILE_FORMAT, KeyFileError, parseKeyFile, readKeyFileJson, serializeKeyFile } from './key-file.js';
 import { WRAPPED_KEY_FILE_FORMAT, type KeyWrapper } from './key-encryption.js';
 import type { XksKey } from './key-store.js';
 
@@ -18,13 +18,7 @@ export function createKeyFileCodec(wrapper?: KeyWrapper): KeyFileCodec {
   return {
     wraps: wrapper !== undefined,
     decode(text) {
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        throw new KeyFileError('not valid JSON');
-      }
-      const format = typeof json === 'object' && json !== null ? (json as { format?: unknown }).format : undefined;
+      const { json, format } = readKeyFileJson(text);
       if (format !== WRAPPED_KEY_FILE_FORMAT) return { key: parseKeyFile(text), wrapped: false };
       if (wrapper === undefined) {
         throw new KeyFileError(`encrypted at rest (${WRAPPED_KEY_FILE_FORMAT}) but this key store has no keyEncryption configured`);

@@ -35,15 +35,20 @@ export type KeyFile = z.infer<typeof keyFileSchema>;
 
 export class KeyFileError extends Error {}
 
-/** Parse a key file's text. Messages name the problem, never the material. */
-export function parseKeyFile(text: string): XksKey {
+/** The JSON of a key file and its `format` field, read before anything else (any format). */
+export function readKeyFileJson(text: string): { json: unknown; format: unknown } {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     throw new KeyFileError('not valid JSON');
   }
-  const format = typeof json === 'object' && json !== null ? (json as { format?: unknown }).format : undefined;
+  return { json, format: typeof json === 'object' && json !== null ? (json as { format?: unknown }).format : undefined };
+}
+
+/** Parse a key file's text. Messages name the problem, never the material. */
+export function parseKeyFile(text: string): XksKey {
+  const { json, format } = readKeyFileJson(text);
   if (format !== KEY_FILE_FORMAT) {
     throw new KeyFileError(`unknown format ${JSON.stringify(format)?.slice(0, 40) ?? 'undefined'} (expected "${KEY_FILE_FORMAT}")`);
   }

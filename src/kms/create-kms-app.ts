@@ -4,25 +4,17 @@
  * never listens. `GET /_emulator/status` is the status view (stores, states, last KmsHealthCheck).
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Logger } from 'pino';
-import { createCustomKeyStoreService, type CustomKeyStoreService } from './custom-key-stores.js';
+import { createCustomKeyStoreService, type CustomKeyStoreDeps, type CustomKeyStoreService } from './custom-key-stores.js';
 import { createKeyService, type KeysContext } from './keys.js';
 import type { KmsEmulatorConfig } from './kms-config.js';
 import { KmsException, kmsError, toKmsException, toKmsWireBody } from './kms-exceptions.js';
-import type { KmsStateStore } from './store/kms-state-store.js';
 import type { JsonObject } from './wire/fields.js';
 import { authenticateKmsRequest } from './wire/authenticate-kms-request.js';
 import { KMS_CONTENT_TYPE, parseKmsBody, parseTarget } from './wire/kms-protocol.js';
 import { createXksClient, type XksTransport } from './xks-client.js';
 import { postToXksProxy } from './xks-transport.js';
 
-export interface KmsAppDeps {
-  readonly config: KmsEmulatorConfig;
-  readonly store: KmsStateStore;
-  readonly logger: Logger;
-  readonly clock: () => number;
-  readonly randomBytes: (n: number) => Buffer;
-  readonly randomUUID: () => string;
+export interface KmsAppDeps extends Omit<CustomKeyStoreDeps, 'xks'> {
   /** Defaults to real sockets; tests may inject a fake. */
   readonly transport?: XksTransport;
 }

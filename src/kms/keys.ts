@@ -4,17 +4,14 @@
  * material held here, then the proxy's Encrypt). Each proxy failure becomes the exception of spec A11.
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
-import type { Logger } from 'pino';
 import { buildBlobAad, INNER_IV_BYTES, parseCiphertextBlob, serializeCiphertextBlob, TAG_BYTES } from './ciphertext-blob.js';
-import { targetOf, type RequestContext } from './custom-key-stores.js';
-import type { KmsEmulatorConfig } from './kms-config.js';
+import { targetOf, type CustomKeyStoreDeps, type RequestContext } from './custom-key-stores.js';
 import { KmsException, kmsError } from './kms-exceptions.js';
 import { describeFailure, type ProxyFailure } from './proxy-outcome.js';
 import { mapFailure } from './proxy-outcome-mapping.js';
-import type { KmsStateStore } from './store/kms-state-store.js';
 import type { CustomKeyStoreRecord, KmsKeyRecord } from './store/records.js';
 import { optionalEncryptionContext, optionalInteger, optionalString, requiredBlob, requiredString, type JsonObject } from './wire/fields.js';
-import type { RequestMetadata, XksClient } from './xks-client.js';
+import type { RequestMetadata } from './xks-client.js';
 
 /** spec A2 / B10: XksKeyId is 1-128 chars of [a-zA-Z0-9-_.]. */
 export const XKS_KEY_ID = { min: 1, max: 128, pattern: /^[a-zA-Z0-9-_.]+$/ } as const;
@@ -42,15 +39,8 @@ export interface KeyService {
   reEncrypt(body: JsonObject, ctx: KeysContext): Promise<Record<string, unknown>>;
 }
 
-export interface KeyServiceDeps {
-  readonly config: KmsEmulatorConfig;
-  readonly store: KmsStateStore;
-  readonly xks: XksClient;
-  readonly clock: () => number;
-  readonly randomBytes: (n: number) => Buffer;
-  readonly randomUUID: () => string;
-  readonly logger: Logger;
-}
+/** The same dependencies as the custom key store service. */
+export type KeyServiceDeps = CustomKeyStoreDeps;
 
 const DAY_MS = 86_400_000;
 
