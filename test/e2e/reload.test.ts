@@ -159,7 +159,11 @@ test('reload: real `xks serve` process reloads on SIGHUP; `xks status` shows eac
     assert.match(status.stdout, /configuration .* \(loaded .*, SIGHUP\)/);
     assert.match(status.stdout, new RegExp(`credential ${TEST_ACCESS_KEY_ID} {2}last used never {2}requests 0`));
     assert.match(status.stdout, new RegExp(`credential ${NEW_ID} {2}last used \\d{4}-\\d\\d-\\d\\dT[^ ]+ {2}requests 2`));
-    assert.match(proxy.stdout(), new RegExp(`^(?=[^\\n]*"accessKeyId":"${NEW_ID}")(?=[^\\n]*"credentialFirstUse":true)`, 'm'));
+    // spawnSync above blocked this event loop: let the proxy's buffered log lines arrive before reading them.
+    const firstUse = new RegExp(`^(?=[^\\n]*"accessKeyId":"${NEW_ID}")(?=[^\\n]*"credentialFirstUse":true)`, 'm');
+    const logDeadline = Date.now() + 5_000;
+    while (!firstUse.test(proxy.stdout()) && Date.now() < logDeadline) await new Promise((r) => setTimeout(r, 50));
+    assert.match(proxy.stdout(), firstUse);
   } finally {
     await proxy.stop();
     dir.cleanup();
