@@ -41,7 +41,7 @@ const encryptBody = {
   ciphertextDataIntegrityValueAlgorithm: 'SHA_256',
 };
 
-const dir = createTempProxyDir({ keys: [testKey('bench-key')], engine });
+const dir = createTempProxyDir({ keys: [testKey('bench-key')], engine, logLevel: process.env.BENCH_LOG_LEVEL ?? 'info' });
 const proxy = await startProxyProcess(['serve', '--config', dir.configPath], { stdout: 'ignore' });
 const url = new URL(proxy.url);
 

@@ -88,6 +88,8 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // No XKS API uses a query string (spec A2); the raw query still goes into the SigV4 canonical request.
+  app.set('query parser', false);
 
   // spec A17: an unauthenticated load-balancer probe outside /kms/xks/v1 that reveals nothing.
   app.get('/ping', (_req, res) => sendJson(res, 200, { status: 'ok' }));
