@@ -1,4 +1,4 @@
-import { linkSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { secureRandomBytes, type RandomBytes } from '../crypto/random.js';
 import { EXTERNAL_KEY_ID_PATTERN, KEY_BYTES } from '../xks/limits.js';
@@ -131,11 +131,7 @@ export function openKeyDirectory(dir: string, options: KeyDirectoryOptions = {})
         continue; // released meanwhile
       }
       if (!Number.isInteger(holder) || holder <= 0 || !processAlive(holder)) {
-        try {
-          unlinkSync(lockPath);
-        } catch {
-          // another writer took it over first
-        }
+        breakStaleLock(lockPath, mine);
         continue;
       }
       if (clock() > deadline) throw new KeyDirectoryError(`key directory ${dir} is locked by process ${holder} (${lockPath})`);
@@ -147,6 +143,33 @@ export function openKeyDirectory(dir: string, options: KeyDirectoryOptions = {})
     } finally {
       unlinkSync(lockPath);
     }
+  }
+
+  /**
+   * Remove a lock judged stale. Another writer may have broken it and taken the lock between our read and now, so
+   * the lock is moved aside first (rename is atomic) and the file actually moved is judged again: a live holder's
+   * lock is put back, never deleted.
+   */
+  function breakStaleLock(lockPath: string, aside: string): void {
+    try {
+      renameSync(lockPath, aside);
+    } catch {
+      return; // released or broken by another writer meanwhile
+    }
+    let holder = Number.NaN;
+    try {
+      holder = Number.parseInt(readFileSync(aside, 'utf8'), 10);
+    } catch {
+      // unreadable: treated as stale
+    }
+    if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
+      try {
+        linkSync(aside, lockPath);
+      } catch {
+        // a third writer took the free lock meanwhile; it holds it now
+      }
+    }
+    unlinkSync(aside);
   }
 
   /**

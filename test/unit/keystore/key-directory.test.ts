@@ -75,3 +75,35 @@ test('key directory: files written by xks keys are 0600 and readable back in the
   assert.deepEqual(key.versions[0]?.material, testMaterial('imp'));
   assert.throws(() => keys.import({ externalKeyId: 'short' }, new Uint8Array(16)), /must be 32 bytes/);
 });
+
+test('key directory lock: breaking a stale lock never removes a lock another writer took meanwhile', async () => {
+  const fs = (await import('node:fs')).default;
+  const { syncBuiltinESMExports } = await import('node:module');
+  const dir = tmp();
+  const keys = openKeyDirectory(dir, { lockTimeoutMs: 50 });
+  keys.create({ externalKeyId: 'k1' });
+  const lockPath = join(dir, LOCK_FILE_NAME);
+  writeFileSync(lockPath, `${deadPid()}\n`);
+  // Between our read of the stale lock and our removal of it, another (live) writer breaks it and takes the lock.
+  const realRead = fs.readFileSync;
+  let raced = false;
+  fs.readFileSync = ((path: Parameters<typeof realRead>[0], options?: unknown) => {
+    const out = realRead(path, options as BufferEncoding);
+    if (!raced && path === lockPath) {
+      raced = true;
+      fs.unlinkSync(lockPath);
+      fs.writeFileSync(lockPath, `${process.ppid}\n`);
+    }
+    return out;
+  }) as typeof fs.readFileSync;
+  syncBuiltinESMExports();
+  try {
+    assert.throws(() => keys.rotate('k1'), new RegExp(`locked by process ${process.ppid}`), 'the live writer keeps its lock');
+  } finally {
+    fs.readFileSync = realRead;
+    syncBuiltinESMExports();
+  }
+  assert.ok(raced);
+  assert.equal(readFileSync(lockPath, 'utf8'), `${process.ppid}\n`, "the other writer's lock is still in place");
+  assert.equal(loadKeyDirectory(dir).store.getKey('k1')?.versions.length, 1, 'no change made without the lock');
+});
