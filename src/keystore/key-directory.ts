@@ -43,6 +43,9 @@ export interface KeySummary {
 }
 
 export const LOCK_FILE_NAME = '.xks-keys.lock';
+/** The deep health check's own key (src/health/health-monitor.ts): `<keyDirectory>/.health/health-check.json`. */
+export const HEALTH_DIRECTORY = '.health';
+export const HEALTH_KEY_FILE = 'health-check.json';
 const DEFAULT_USAGE: readonly KeyUsage[] = ['ENCRYPT', 'DECRYPT'];
 
 export function summarizeKey(key: XksKey, file: string): KeySummary {
@@ -204,6 +207,30 @@ export function openKeyDirectory(dir: string, options: KeyDirectoryOptions = {})
     writeFileAtomic(pathOf(key.externalKeyId), codec.encode(key), 0o600);
   }
 
+  /**
+   * The health-check key follows the key files into (or out of) encryption at rest; otherwise the deep health check
+   * fails for good once keyEncryption is removed or its secret changed. It protects no data: one that cannot be
+   * read is removed, and the next check creates a fresh one.
+   */
+  function rewriteHealthKey(): void {
+    const file = join(dir, HEALTH_DIRECTORY, HEALTH_KEY_FILE);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    let key: XksKey;
+    try {
+      key = codec.decode(text).key;
+    } catch {
+      unlinkSync(file);
+      return;
+    }
+    writeFileAtomic(file, codec.encode(key), 0o600);
+  }
+
   function update(id: string, change: (key: XksKey) => XksKey): XksKey {
     return withLock(() => {
       const next = change(read(id));
@@ -283,6 +310,7 @@ export function openKeyDirectory(dir: string, options: KeyDirectoryOptions = {})
           throw new KeyDirectoryError(`refusing to rewrite: ${store.problems.map((p) => `${p.file}: ${p.message}`).join('; ')}`);
         }
         for (const key of store.listKeys()) write(key);
+        rewriteHealthKey();
         return store.listKeys().map((k) => k.externalKeyId);
       });
     },
