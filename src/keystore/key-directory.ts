@@ -291,10 +291,12 @@ export function openKeyDirectory(dir: string, options: KeyDirectoryOptions = {})
       return update(id, (k) => ({ ...k, keyUsage: [...keyUsage] }));
     },
     rotate: (id) =>
-      update(id, (k) => ({
-        ...k,
-        versions: [...k.versions, { version: currentVersion(k).version + 1, material: random(KEY_BYTES), createdAt: now() }],
-      })),
+      update(id, (k) => {
+        const version = currentVersion(k).version + 1;
+        // ciphertextMetadata carries the version as a uint32 (src/xks/ciphertext-metadata.ts).
+        if (version > 0xffffffff) throw new KeyDirectoryError(`key ${id} has reached the last version number (${version - 1})`);
+        return { ...k, versions: [...k.versions, { version, material: random(KEY_BYTES), createdAt: now() }] };
+      }),
     remove(id) {
       checkId(id);
       withLock(() => {
