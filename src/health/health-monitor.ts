@@ -7,6 +7,7 @@ import type { RandomBytes } from '../crypto/random.js';
 import { keyStoreHealth, type StoreRuntime } from '../http/proxy-runtime.js';
 import { writeFileAtomic } from '../keystore/atomic-write.js';
 import type { KeyCodecRegistry } from '../keystore/key-codec-registry.js';
+import { HEALTH_DIRECTORY, HEALTH_KEY_FILE } from '../keystore/key-directory.js';
 import type { XksKey } from '../keystore/key-store.js';
 import type { Logger } from '../logging/create-logger.js';
 import { KEY_BYTES } from '../xks/limits.js';
@@ -28,8 +29,7 @@ import type { EkmHealthStatus } from '../xks/wire-types.js';
  *     would be a promise we cannot keep);
  *   - the key store as currently served: some key files failed to load -> DEGRADED; directory unreadable -> UNAVAILABLE.
  */
-export const HEALTH_DIRECTORY = '.health';
-export const HEALTH_KEY_FILE = 'health-check.json';
+export { HEALTH_DIRECTORY, HEALTH_KEY_FILE };
 /** Not a valid place for a KMS key: it names the key inside `.health/`, never served. */
 const HEALTH_KEY_ID = 'xks-proxy-health-check';
 const HEALTH_PLAINTEXT_BYTES = 32;

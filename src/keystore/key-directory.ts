@@ -1,4 +1,4 @@
-import { linkSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { secureRandomBytes, type RandomBytes } from '../crypto/random.js';
 import { EXTERNAL_KEY_ID_PATTERN, KEY_BYTES } from '../xks/limits.js';
@@ -43,6 +43,9 @@ export interface KeySummary {
 }
 
 export const LOCK_FILE_NAME = '.xks-keys.lock';
+/** The deep health check's own key (src/health/health-monitor.ts): `<keyDirectory>/.health/health-check.json`. */
+export const HEALTH_DIRECTORY = '.health';
+export const HEALTH_KEY_FILE = 'health-check.json';
 const DEFAULT_USAGE: readonly KeyUsage[] = ['ENCRYPT', 'DECRYPT'];
 
 export function summarizeKey(key: XksKey, file: string): KeySummary {
@@ -131,11 +134,7 @@ export function openKeyDirectory(dir: string, options: KeyDirectoryOptions = {})
         continue; // released meanwhile
       }
       if (!Number.isInteger(holder) || holder <= 0 || !processAlive(holder)) {
-        try {
-          unlinkSync(lockPath);
-        } catch {
-          // another writer took it over first
-        }
+        breakStaleLock(lockPath, mine);
         continue;
       }
       if (clock() > deadline) throw new KeyDirectoryError(`key directory ${dir} is locked by process ${holder} (${lockPath})`);
@@ -147,6 +146,33 @@ export function openKeyDirectory(dir: string, options: KeyDirectoryOptions = {})
     } finally {
       unlinkSync(lockPath);
     }
+  }
+
+  /**
+   * Remove a lock judged stale. Another writer may have broken it and taken the lock between our read and now, so
+   * the lock is moved aside first (rename is atomic) and the file actually moved is judged again: a live holder's
+   * lock is put back, never deleted.
+   */
+  function breakStaleLock(lockPath: string, aside: string): void {
+    try {
+      renameSync(lockPath, aside);
+    } catch {
+      return; // released or broken by another writer meanwhile
+    }
+    let holder = Number.NaN;
+    try {
+      holder = Number.parseInt(readFileSync(aside, 'utf8'), 10);
+    } catch {
+      // unreadable: treated as stale
+    }
+    if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
+      try {
+        linkSync(aside, lockPath);
+      } catch {
+        // a third writer took the free lock meanwhile; it holds it now
+      }
+    }
+    unlinkSync(aside);
   }
 
   /**
@@ -179,6 +205,30 @@ export function openKeyDirectory(dir: string, options: KeyDirectoryOptions = {})
 
   function write(key: XksKey): void {
     writeFileAtomic(pathOf(key.externalKeyId), codec.encode(key), 0o600);
+  }
+
+  /**
+   * The health-check key follows the key files into (or out of) encryption at rest; otherwise the deep health check
+   * fails for good once keyEncryption is removed or its secret changed. It protects no data: one that cannot be
+   * read is removed, and the next check creates a fresh one.
+   */
+  function rewriteHealthKey(): void {
+    const file = join(dir, HEALTH_DIRECTORY, HEALTH_KEY_FILE);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    let key: XksKey;
+    try {
+      key = codec.decode(text).key;
+    } catch {
+      unlinkSync(file);
+      return;
+    }
+    writeFileAtomic(file, codec.encode(key), 0o600);
   }
 
   function update(id: string, change: (key: XksKey) => XksKey): XksKey {
@@ -241,10 +291,12 @@ export function openKeyDirectory(dir: string, options: KeyDirectoryOptions = {})
       return update(id, (k) => ({ ...k, keyUsage: [...keyUsage] }));
     },
     rotate: (id) =>
-      update(id, (k) => ({
-        ...k,
-        versions: [...k.versions, { version: currentVersion(k).version + 1, material: random(KEY_BYTES), createdAt: now() }],
-      })),
+      update(id, (k) => {
+        const version = currentVersion(k).version + 1;
+        // ciphertextMetadata carries the version as a uint32 (src/xks/ciphertext-metadata.ts).
+        if (version > 0xffffffff) throw new KeyDirectoryError(`key ${id} has reached the last version number (${version - 1})`);
+        return { ...k, versions: [...k.versions, { version, material: random(KEY_BYTES), createdAt: now() }] };
+      }),
     remove(id) {
       checkId(id);
       withLock(() => {
@@ -260,6 +312,7 @@ export function openKeyDirectory(dir: string, options: KeyDirectoryOptions = {})
           throw new KeyDirectoryError(`refusing to rewrite: ${store.problems.map((p) => `${p.file}: ${p.message}`).join('; ')}`);
         }
         for (const key of store.listKeys()) write(key);
+        rewriteHealthKey();
         return store.listKeys().map((k) => k.externalKeyId);
       });
     },

@@ -36,6 +36,12 @@ export interface ScryptParams {
 export const DEFAULT_SCRYPT_PARAMS: ScryptParams = Object.freeze({ N: 2 ** 15, r: 8, p: 1 });
 /** Bounds a file may ask for when read, so a hostile file cannot make the loader burn seconds or gigabytes. */
 const SCRYPT_BOUNDS = { minLogN: 10, maxLogN: 20, maxR: 32, maxP: 16 };
+/**
+ * And as a whole: N * r * p at most 2^20, 4x the default (about half a second, at most 128 MiB, since the memory
+ * is 128 * N * r bytes). Each bound alone still allowed N = 2^20, r = 32, p = 16: 4 GiB and minutes of a blocked
+ * event loop per file.
+ */
+const MAX_SCRYPT_COST = 2 ** 20;
 const SALT_BYTES = 16;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -58,7 +64,8 @@ const wrappedSchema = z
           p: z.number().int().min(1).max(SCRYPT_BOUNDS.maxP),
           salt: b64Bytes(SALT_BYTES),
         })
-        .strict(),
+        .strict()
+        .refine((k) => k.N * k.r * k.p <= MAX_SCRYPT_COST, `scrypt cost N*r*p must be at most 2^${Math.log2(MAX_SCRYPT_COST)}`),
       z.object({ kind: z.literal('raw'), kekId: z.string().regex(/^[0-9a-f]{16}$/) }).strict(),
     ]),
     iv: b64Bytes(IV_BYTES),
@@ -123,8 +130,6 @@ export function createKeyWrapper(
         maxmem: 256 * header.N * header.r * header.p,
       });
       derived.set(cacheKey, key);
-      // New files reuse the first salt met, so a directory normally needs one derivation per process.
-      writeHeader ??= header;
     }
     return key;
   }
@@ -167,6 +172,9 @@ export function createKeyWrapper(
         first.fill(0);
         throw new KeyFileError('cannot unwrap: wrong passphrase/KEK, or the file was modified (GCM tag mismatch)');
       }
+      // New files reuse the first salt met, so a directory normally needs one derivation per process; only the salt
+      // of a file that unwrapped (a planted file must not pick it) and only with the configured parameters.
+      if (f.kek.kind === 'scrypt' && f.kek.N === params.N && f.kek.r === params.r && f.kek.p === params.p) writeHeader ??= f.kek;
       const plain = Buffer.concat([first, last]);
       first.fill(0);
       const plainText = plain.toString('utf8');

@@ -25,7 +25,7 @@ const keyFileSchema = z
     keyStatus: z.enum(KEY_STATUSES),
     createdAt: z.string().optional(),
     versions: z
-      .array(z.object({ version: z.number().int().positive(), createdAt: z.string().optional(), material }).strict())
+      .array(z.object({ version: z.number().int().positive().max(0xffffffff, 'version must fit the uint32 of ciphertextMetadata'), createdAt: z.string().optional(), material }).strict())
       .min(1)
       .refine((v) => v.every((x, i) => i === 0 || x.version > (v[i - 1]?.version ?? 0)), 'versions must ascend'),
   })

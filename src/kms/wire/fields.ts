@@ -105,13 +105,22 @@ export function requiredBlob(body: JsonObject, member: string, min: number, max:
   return bytes;
 }
 
-/** EncryptionContext: a map of string to string (API model EncryptionContextType). */
+/** The canonical encryption context (ciphertext-blob.ts) frames each key and value with a uint16 length. */
+const MAX_CONTEXT_PART_BYTES = 0xffff;
+
+/**
+ * EncryptionContext: a map of string to string (API model EncryptionContextType). The result has no prototype, so
+ * a `__proto__` key is an entry like any other (assigning it on a plain object would drop it from the context).
+ */
 export function optionalEncryptionContext(body: JsonObject, member: string): Readonly<Record<string, string>> {
   const value = optionalObject(body, member);
-  if (value === undefined) return {};
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  if (value === undefined) return out;
   for (const [k, v] of Object.entries(value)) {
     if (typeof v !== 'string') throw kmsError.SerializationException(`Member ${member} must map strings to strings`);
+    if (Buffer.byteLength(k, 'utf8') > MAX_CONTEXT_PART_BYTES || Buffer.byteLength(v, 'utf8') > MAX_CONTEXT_PART_BYTES) {
+      throw kmsError.ValidationException(`Each key and value of ${member} must be at most ${MAX_CONTEXT_PART_BYTES} bytes of UTF-8.`);
+    }
     out[k] = v;
   }
   return out;

@@ -210,3 +210,31 @@ test('health monitor: nothing secret in its log lines', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('health monitor: encrypt-at-rest / decrypt-at-rest rewrite the health-check key too, so the check survives turning encryption at rest off', () => {
+  const kek = { kind: 'kek' as const, kek: encodeBase64(testMaterial('health-kek')), source: 'test' };
+  const plainStore = setup();
+  try {
+    // On: a plain health-check key is wrapped by encrypt-at-rest like every key file.
+    plainStore.monitor.runChecks();
+    const file = join(plainStore.dir, HEALTH_DIRECTORY, HEALTH_KEY_FILE);
+    assert.match(readFileSync(file, 'utf8'), /"format": "xks-key\/1"/);
+    const wrapping = createKeyCodecRegistry().codecFor({ name: 'x', keyEncryption: kek });
+    openKeyDirectory(plainStore.dir, { codec: wrapping }).rewriteAll();
+    assert.match(readFileSync(file, 'utf8'), /"format": "xks-key-wrapped\/1"/, 'the health-check key is wrapped too');
+
+    // Off: decrypt-at-rest, then keyEncryption removed from the configuration -> the check still passes.
+    const plain = createKeyCodecRegistry().codecFor({ name: 'x' });
+    openKeyDirectory(plainStore.dir, { codec: { wraps: false, decode: (t) => wrapping.decode(t), encode: (k) => plain.encode(k) } }).rewriteAll();
+    assert.match(readFileSync(file, 'utf8'), /"format": "xks-key\/1"/);
+    const after = setup({ keyDirectory: plainStore.dir });
+    try {
+      after.monitor.runChecks();
+      assert.equal(after.monitor.health(after.storeRuntime), 'ACTIVE', after.monitor.snapshot(after.storeRuntime).reasons.join('; '));
+    } finally {
+      after.cleanup();
+    }
+  } finally {
+    plainStore.cleanup();
+  }
+});

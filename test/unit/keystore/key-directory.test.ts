@@ -75,3 +75,57 @@ test('key directory: files written by xks keys are 0600 and readable back in the
   assert.deepEqual(key.versions[0]?.material, testMaterial('imp'));
   assert.throws(() => keys.import({ externalKeyId: 'short' }, new Uint8Array(16)), /must be 32 bytes/);
 });
+
+test('key directory lock: breaking a stale lock never removes a lock another writer took meanwhile', async () => {
+  const fs = (await import('node:fs')).default;
+  const { syncBuiltinESMExports } = await import('node:module');
+  const dir = tmp();
+  const keys = openKeyDirectory(dir, { lockTimeoutMs: 50 });
+  keys.create({ externalKeyId: 'k1' });
+  const lockPath = join(dir, LOCK_FILE_NAME);
+  writeFileSync(lockPath, `${deadPid()}\n`);
+  // Between our read of the stale lock and our removal of it, another (live) writer breaks it and takes the lock.
+  const realRead = fs.readFileSync;
+  let raced = false;
+  fs.readFileSync = ((path: Parameters<typeof realRead>[0], options?: unknown) => {
+    const out = realRead(path, options as BufferEncoding);
+    if (!raced && path === lockPath) {
+      raced = true;
+      fs.unlinkSync(lockPath);
+      fs.writeFileSync(lockPath, `${process.ppid}\n`);
+    }
+    return out;
+  }) as typeof fs.readFileSync;
+  syncBuiltinESMExports();
+  try {
+    assert.throws(() => keys.rotate('k1'), new RegExp(`locked by process ${process.ppid}`), 'the live writer keeps its lock');
+  } finally {
+    fs.readFileSync = realRead;
+    syncBuiltinESMExports();
+  }
+  assert.ok(raced);
+  assert.equal(readFileSync(lockPath, 'utf8'), `${process.ppid}\n`, "the other writer's lock is still in place");
+  assert.equal(loadKeyDirectory(dir).store.getKey('k1')?.versions.length, 1, 'no change made without the lock');
+});
+
+test('wrapped key file: scrypt cost is bounded as a whole (memory and work), not only per parameter', () => {
+  const wrapper = createKeyWrapper({ kind: 'passphrase', passphrase: 'a passphrase here', source: 'test' }, { scrypt: { N: 1024, r: 8, p: 1 } });
+  const codec = createKeyFileCodec(wrapper);
+  const json = JSON.parse(codec.encode(testKey('s'))) as { kek: Record<string, unknown> };
+  // Each within its own bound, together 4 GiB of memory and 16 passes: minutes of a blocked event loop.
+  const hostile = { ...json, kek: { ...json.kek, N: 2 ** 20, r: 32, p: 16 } };
+  const started = Date.now();
+  assert.throws(() => codec.decode(JSON.stringify(hostile)), /scrypt cost/);
+  assert.ok(Date.now() - started < 1000, 'refused before any derivation');
+});
+
+test('wrapped key file: a file that does not unwrap never chooses the salt or scrypt parameters of new files', () => {
+  const configured = { N: 2048, r: 8, p: 1 };
+  const codec = createKeyFileCodec(createKeyWrapper({ kind: 'passphrase', passphrase: 'a passphrase here', source: 'test' }, { scrypt: configured }));
+  const salt = encodeBase64(new Uint8Array(16).fill(7));
+  const planted = { format: 'xks-key-wrapped/1', externalKeyId: 'planted', kek: { kind: 'scrypt', N: 1024, r: 1, p: 1, salt }, iv: encodeBase64(new Uint8Array(12)), tag: encodeBase64(new Uint8Array(16)), ciphertext: encodeBase64(new Uint8Array(40)) };
+  assert.throws(() => codec.decode(JSON.stringify(planted)), /GCM tag mismatch/);
+  const written = JSON.parse(codec.encode(testKey('fresh'))) as { kek: { N: number; r: number; p: number; salt: string } };
+  assert.deepEqual({ N: written.kek.N, r: written.kek.r, p: written.kek.p }, configured);
+  assert.notEqual(written.kek.salt, salt);
+});

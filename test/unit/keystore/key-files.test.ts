@@ -111,3 +111,11 @@ test('dev setup: first call generates 0600 secret, keys and config; second call 
   assert.equal(readFileSync(join(root, 'keys/dev/keys/dev-key-1.json'), 'utf8'), keysBefore);
   assert.deepEqual(loadKeyDirectory(join(root, 'keys/dev/keys')).store.listKeys().map((k) => k.externalKeyId).sort(), ['dev-key-1', 'dev-key-disabled', 'dev-key-encrypt-only']);
 });
+
+test('key file: a version that does not fit the uint32 of ciphertextMetadata is refused (it would encrypt what never decrypts)', () => {
+  const key = testKey('big');
+  const text = serializeKeyFile({ ...key, versions: [{ ...key.versions[0]!, version: 2 ** 32 + 1 }] });
+  assert.throws(() => parseKeyFile(text), (e: unknown) => e instanceof KeyFileError && /versions\.0\.version/.test(e.message));
+  const max = serializeKeyFile({ ...key, versions: [{ ...key.versions[0]!, version: 2 ** 32 - 1 }] });
+  assert.equal(parseKeyFile(max).versions[0]?.version, 2 ** 32 - 1);
+});
