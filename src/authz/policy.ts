@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { compileGlob } from './glob.js';
+import { compileGlob, type Glob } from './glob.js';
 
 /**
  * Secondary authorization (spec A14 / C58-C60): an ordered list of allow/deny rules over request metadata, first
@@ -71,7 +71,7 @@ export const policySchema = z
 interface CompiledRule {
   readonly name: string;
   readonly effect: Effect;
-  readonly conditions: readonly { readonly field: AuthzField; readonly patterns: readonly RegExp[] }[];
+  readonly conditions: readonly { readonly field: AuthzField; readonly patterns: readonly Glob[] }[];
 }
 
 export interface AuthorizationPolicy {

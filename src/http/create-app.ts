@@ -126,7 +126,16 @@ export function createApp(deps: AppDeps): express.Express {
     }
 
     const release = guards.enter(runtime);
-    res.once('close', release);
+    // A pipelined request's response waits in Node's queue until the one before it finishes; if the connection
+    // closes first, that queued response never emits 'close'. The socket's 'close' releases the slot then.
+    const socket = req.socket;
+    const done = (): void => {
+      res.off('close', done);
+      socket.off('close', done);
+      release();
+    };
+    res.once('close', done);
+    socket.once('close', done);
 
     const pending = authenticate(req, path, query, store);
     Object.assign(log, { accessKeyId: pending.accessKeyId, region: pending.region });

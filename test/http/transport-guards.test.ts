@@ -148,3 +148,37 @@ test('kill switch: blocked store -> InvalidStateException for every API (health 
   const bad = await signedRequest(t.app, '/kms/xks/v1/health', healthBody, { secret: `${TEST_SECRET.slice(0, -1)}X` });
   assert.equal(bad.status, 401);
 });
+
+test('throttling: a pipelined request queued behind a slow response, connection reset -> its concurrency slot is released', async () => {
+  // Node queues the response of a pipelined request until the one before it finishes; if the connection closes
+  // first, the queued response never emits 'close'. Here the first response is held by the test (in production:
+  // a client that stops reading, so the socket's write buffer never drains), the second is ours.
+  const { createServer } = await import('node:http');
+  const { connect } = await import('node:net');
+  const throttle = createRequestThrottle(() => TEST_NOW);
+  const inFlight = (): number => throttle.inFlight;
+  const t = createTestApp({ deps: { throttle } });
+  const server = createServer((req, res) => {
+    if (req.url === '/held') return; // never answered
+    t.app(req, res);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  try {
+    const { port } = server.address() as import('node:net').AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    await new Promise<void>((ok) => socket.once('connect', ok));
+    const body = JSON.stringify(healthBody);
+    socket.write(
+      'GET /held HTTP/1.1\r\nHost: x\r\n\r\n' +
+        `POST /kms/xks/v1/health HTTP/1.1\r\nHost: ${'x'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    for (let i = 0; i < 100 && inFlight() === 0; i++) await new Promise((ok) => setTimeout(ok, 10));
+    assert.equal(inFlight(), 1, 'the pipelined request entered the concurrency bound');
+    socket.destroy();
+    for (let i = 0; i < 100 && inFlight() !== 0; i++) await new Promise((ok) => setTimeout(ok, 10));
+    assert.equal(inFlight(), 0, 'slot leaked: the queued response never closed');
+  } finally {
+    server.closeAllConnections();
+    await new Promise((ok) => server.close(ok));
+  }
+});

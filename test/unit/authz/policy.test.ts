@@ -65,3 +65,42 @@ test('authz glob: * spans : and /, regex characters are literal', () => {
   assert.ok(compileGlob('a+(b)').test('a+(b)'));
   assert.ok(!compileGlob('vpc-?').test('vpc-'));
 });
+
+test('authz glob: many `*` against a long non-matching value -> answered in linear-ish time (no backtracking blow-up)', () => {
+  // A policy written in good faith (`*-*-*-*-admin`) against an attacker-shaped 2048-char principal used to block
+  // the event loop for minutes: the regex engine tried every way of splitting the value between the stars.
+  const glob = compileGlob('arn:aws:iam::*-*-*-*-*-*-*-*-admin');
+  const value = `arn:aws:iam::${'-'.repeat(2048)}`;
+  const started = performance.now();
+  assert.equal(glob.test(value), false);
+  assert.equal(glob.test(`${value}-admin`), true);
+  assert.ok(performance.now() - started < 250, `took ${performance.now() - started} ms`);
+});
+
+test('authz glob: semantics table (`*` any run incl. empty, `?` one code point, literal elsewhere, anchored)', () => {
+  const rows: readonly [string, string, boolean][] = [
+    ['*', '', true],
+    ['*', 'anything/at:all', true],
+    ['?', '', false],
+    ['?', '\u{1F600}', true],
+    ['a*b*c', 'abc', true],
+    ['a*b*c', 'aXbYc', true],
+    ['a*b*c', 'aXbYcZ', false],
+    ['a*b*c', 'acb', false],
+    ['*a', 'ba', true],
+    ['*a', 'ab', false],
+    ['a**b', 'ab', true],
+    ['a?c', 'abc', true],
+    ['a?c', 'ac', false],
+    ['a.c', 'abc', false],
+    ['a\\*', 'a\\xyz', true],
+    ['[ab]', '[ab]', true],
+    ['[ab]', 'a', false],
+    ['x', 'x\n', false],
+    ['Encrypt', 'encrypt', false],
+    ['*:key/*', 'arn:aws:kms:us-east-1:1:key/a/b', true],
+    ['ab*ab*ab', 'abababab', true],
+    ['ab*ab*ab', 'ababa', false],
+  ];
+  for (const [pattern, value, expected] of rows) assert.equal(compileGlob(pattern).test(value), expected, `${pattern} vs ${JSON.stringify(value)}`);
+});
