@@ -62,6 +62,14 @@ const AUTH_MESSAGES: Readonly<Record<SigV4FailureReason, string>> = {
 const JSON_CONTENT_TYPE = /^application\/json\s*(?:;.*)?$/i;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * A refusal sent before the request body has fully arrived (path, method, authentication, throttling) closes the
+ * connection: otherwise Node would keep reading and discarding whatever the client still streams.
+ */
+function closeIfBodyUnread(req: Request): Record<string, string> {
+  return req.complete ? {} : { Connection: 'close' };
+}
+
 function splitUrl(url: string): { path: string; query: string } {
   const q = url.indexOf('?');
   return q < 0 ? { path: url, query: '' } : { path: url.slice(0, q), query: url.slice(q + 1) };
@@ -120,7 +128,7 @@ export function createApp(deps: AppDeps): express.Express {
         res,
         405,
         { errorName: 'UnsupportedOperationException', errorMessage: `HTTP method ${req.method.slice(0, 16)} is not allowed; XKS APIs accept POST only` },
-        { Allow: 'POST' },
+        { Allow: 'POST', ...closeIfBodyUnread(req) },
       );
       return;
     }
@@ -156,7 +164,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   // The single error middleware: every failure leaves as {errorName, errorMessage} with the spec status (A10).
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const xksError = toXksError(error);
     const log = requestLog(res);
     log.errorName = xksError.errorName;
@@ -166,7 +174,7 @@ export function createApp(deps: AppDeps): express.Express {
       res.destroy();
       return;
     }
-    sendJson(res, xksError.httpStatus, toWireBody(xksError), xksError.headers);
+    sendJson(res, xksError.httpStatus, toWireBody(xksError), { ...xksError.headers, ...closeIfBodyUnread(req) });
   });
 
   function authenticate(req: Request, path: string, query: string, store: StoreRuntime): PendingAuth {
