@@ -3,7 +3,7 @@
  * lifecycle, and the cryptographic operations with double encryption (inner AES-256-GCM layer under key
  * material held here, then the proxy's Encrypt). Each proxy failure becomes the exception of spec A11.
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createAesGcmEngine, TagMismatchError } from '../crypto/aes-gcm.js';
 import { buildBlobAad, INNER_IV_BYTES, parseCiphertextBlob, serializeCiphertextBlob, TAG_BYTES } from './ciphertext-blob.js';
 import { targetOf, type CustomKeyStoreDeps, type RequestContext } from './custom-key-stores.js';
 import { KmsException, kmsError } from './kms-exceptions.js';
@@ -46,6 +46,8 @@ const DAY_MS = 86_400_000;
 
 export function createKeyService(deps: KeyServiceDeps): KeyService {
   const { config, store, xks, clock, logger } = deps;
+  // The KMS layer of the double encryption (spec B1) uses the project's AES-256-GCM engine.
+  const innerLayer = createAesGcmEngine('node');
   const arnPrefix = `arn:aws:kms:${config.region}:${config.accountId}:key/`;
 
   function storeOf(k: KmsKeyRecord): CustomKeyStoreRecord | undefined {
@@ -144,9 +146,8 @@ export function createKeyService(deps: KeyServiceDeps): KeyService {
   async function encryptWith(k: KmsKeyRecord, s: CustomKeyStoreRecord, plaintext: Buffer, context: Readonly<Record<string, string>>, kmsOperation: string, ctx: KeysContext): Promise<Buffer> {
     const aad = buildBlobAad(k.keyId, context);
     const innerIv = deps.randomBytes(INNER_IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', k.keyMaterial, innerIv);
-    cipher.setAAD(aad);
-    const inner = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+    const sealed = innerLayer.encrypt(k.keyMaterial, innerIv, plaintext, aad);
+    const inner = Buffer.concat([sealed.ciphertext, sealed.tag]);
     const result = await xks.encrypt(targetOf(s), k.xksKeyId, { requestMetadata: meta(k, kmsOperation, ctx), plaintext: inner, additionalAuthenticatedData: aad, requestCdiv: config.requestCdiv });
     if (!result.ok) throw cryptoFailure(result.failure, k, kmsOperation, ctx);
     const r = result.value;
@@ -175,13 +176,11 @@ export function createKeyService(deps: KeyServiceDeps): KeyService {
     if (!result.ok) throw cryptoFailure(result.failure, k, kmsOperation, ctx);
     const inner = result.value;
     try {
-      if (inner.length < TAG_BYTES) throw new Error('short');
-      const decipher = createDecipheriv('aes-256-gcm', k.keyMaterial, blob.innerIv);
-      decipher.setAAD(aad);
-      decipher.setAuthTag(inner.subarray(inner.length - TAG_BYTES));
-      const plaintext = Buffer.concat([decipher.update(inner.subarray(0, inner.length - TAG_BYTES)), decipher.final()]);
-      return { key: k, plaintext };
-    } catch {
+      if (inner.length < TAG_BYTES) throw new TagMismatchError();
+      const opened = innerLayer.decrypt(k.keyMaterial, blob.innerIv, inner.subarray(0, inner.length - TAG_BYTES), inner.subarray(inner.length - TAG_BYTES), aad);
+      return { key: k, plaintext: Buffer.from(opened.buffer, opened.byteOffset, opened.byteLength) };
+    } catch (error) {
+      if (!(error instanceof TagMismatchError)) throw error;
       // spec A11: the inner layer rejects what the proxy returned.
       logger.warn({ kmsRequestId: ctx.requestId, kmsOperation, keyArn: k.arn }, 'inner layer rejected the proxy Decrypt output');
       throw kmsError.KMSInvalidStateException('The ciphertext returned by the external key store proxy is corrupt: the KMS layer of the double encryption failed to verify it.');

@@ -3,7 +3,9 @@
  * this module reads the HTTP answer (spec A10 error bodies, A4/A5/A6/A7 success bodies). The mapping from an
  * outcome to what KMS reports (ConnectionErrorCode, exception) is a pure table in proxy-outcome-mapping.ts.
  */
+import { decodeBase64Strict } from '../crypto/base64.js';
 import { XKS_ERROR_STATUS, type XksErrorName } from '../errors/xks-errors.js';
+import { ACCEPTED_IV_BYTES, MAX_CIPHERTEXT_METADATA_BYTES, TAG_BYTES } from '../xks/limits.js';
 import type { FailurePhase, XksTransportResult } from './xks-transport.js';
 
 export type ProxyFailure =
@@ -137,16 +139,13 @@ export function parseKeyMetadataResponse(body: JsonRecord): KeyMetadataResponse 
 
 // ---- Encrypt / Decrypt (spec A5, A6)
 
-/** spec A5: ciphertextMetadata <= 20 bytes decoded; IV 12 or 16 bytes; tag 16 bytes. */
-export const MAX_CIPHERTEXT_METADATA_BYTES = 20;
-export const AUTH_TAG_BYTES = 16;
-const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
+/** The proxy's answer fields are read as strictly as the proxy reads KMS's (standard, padded, canonical base64). */
 function b64(body: JsonRecord, field: string, required: boolean): Buffer | undefined | string {
   const v = body[field];
   if (v === undefined || v === null) return required ? `${field} is missing` : undefined;
-  if (typeof v !== 'string' || !STRICT_BASE64.test(v)) return `${field} is not standard base64`;
-  return Buffer.from(v, 'base64');
+  const bytes = typeof v === 'string' ? decodeBase64Strict(v) : undefined;
+  if (bytes === undefined) return `${field} is not standard base64`;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 export interface EncryptResponse {
@@ -168,8 +167,9 @@ export function parseEncryptResponse(body: JsonRecord): EncryptResponse | string
   const i = iv as Buffer;
   const t = tag as Buffer;
   const m = meta as Buffer | undefined;
-  if (i.length !== 12 && i.length !== 16) return `initializationVector must be 12 or 16 bytes, got ${i.length}`;
-  if (t.length !== AUTH_TAG_BYTES) return `authenticationTag must be ${AUTH_TAG_BYTES} bytes, got ${t.length}`;
+  // spec A5: IV 12 or 16 bytes, tag 16 bytes, ciphertextMetadata <= 20 bytes.
+  if (!ACCEPTED_IV_BYTES.includes(i.length)) return `initializationVector must be 12 or 16 bytes, got ${i.length}`;
+  if (t.length !== TAG_BYTES) return `authenticationTag must be ${TAG_BYTES} bytes, got ${t.length}`;
   if (m !== undefined && m.length > MAX_CIPHERTEXT_METADATA_BYTES) return `ciphertextMetadata must be <= ${MAX_CIPHERTEXT_METADATA_BYTES} bytes, got ${m.length}`;
   return { ciphertext: c, initializationVector: i, authenticationTag: t, ciphertextMetadata: m, ciphertextDataIntegrityValue: cdiv as Buffer | undefined };
 }

@@ -2,7 +2,7 @@
  * The four XKS APIs as KMS calls them (spec B11): request bodies with requestMetadata (A3), answers read into
  * ProxyResult values (never thrown). The transport is injected so tests can drive it without sockets.
  */
-import { createHash } from 'node:crypto';
+import { computeCdiv } from '../xks/cdiv.js';
 import {
   checkFleetHealth,
   parseDecryptResponse,
@@ -51,11 +51,6 @@ export interface XksClient {
   decrypt(target: XksEndpointTarget, externalKeyId: string, call: DecryptCall): Promise<ProxyResult<Buffer>>;
 }
 
-/** spec A9: SHA-256 over AAD || metadata || IV || ciphertext || tag, no length prefixes. */
-export function computeCdiv(aad: Buffer, meta: Buffer | undefined, iv: Buffer, ciphertext: Buffer, tag: Buffer): Buffer {
-  return createHash('sha256').update(aad).update(meta ?? Buffer.alloc(0)).update(iv).update(ciphertext).update(tag).digest();
-}
-
 export function createXksClient(options: XksTransportOptions, transport: XksTransport = postToXksProxy): XksClient {
   const post = (target: XksEndpointTarget, apiPath: string, body: object): Promise<XksTransportResult> =>
     transport(target, apiPath, JSON.stringify(body), options);
@@ -90,8 +85,14 @@ export function createXksClient(options: XksTransportOptions, transport: XksTran
       if (call.requestCdiv) {
         // spec A5: when requested the CDIV MUST be present; spec A9: KMS recomputes it and fails on mismatch.
         if (r.ciphertextDataIntegrityValue === undefined) return { ok: false, failure: { kind: 'malformed-response', detail: 'ciphertextDataIntegrityValue was requested but is missing' } };
-        const expected = computeCdiv(call.additionalAuthenticatedData, r.ciphertextMetadata, r.initializationVector, r.ciphertext, r.authenticationTag);
-        if (!expected.equals(r.ciphertextDataIntegrityValue)) return { ok: false, failure: { kind: 'cdiv-mismatch', detail: 'ciphertextDataIntegrityValue does not match SHA-256(AAD||metadata||IV||ciphertext||tag)' } };
+        const expected = computeCdiv({
+          aad: call.additionalAuthenticatedData,
+          ...(r.ciphertextMetadata !== undefined && { metadata: r.ciphertextMetadata }),
+          iv: r.initializationVector,
+          ciphertext: r.ciphertext,
+          tag: r.authenticationTag,
+        });
+        if (!Buffer.from(expected, 'base64').equals(r.ciphertextDataIntegrityValue)) return { ok: false, failure: { kind: 'cdiv-mismatch', detail: 'ciphertextDataIntegrityValue does not match SHA-256(AAD||metadata||IV||ciphertext||tag)' } };
       }
       return result;
     },
