@@ -56,6 +56,8 @@ export interface TestAppOptions {
   readonly clock?: () => number;
   readonly random?: RandomBytes;
   readonly engine?: AesGcmEngine | AesGcmEngineName;
+  /** Raw fields merged into the default key store (e.g. quota, authorizationPolicy, compat). */
+  readonly store?: Record<string, unknown>;
   /** Raw config fragments merged over the defaults (e.g. more keyStores). */
   readonly rawConfig?: Record<string, unknown>;
   readonly deps?: Partial<AppDeps>;
@@ -72,7 +74,7 @@ export interface TestApp {
   readonly engine: AesGcmEngine;
 }
 
-export function testConfig(options: Pick<TestAppOptions, 'uriPrefix' | 'regions' | 'rawConfig'> = {}): ProxyConfig {
+export function testConfig(options: Pick<TestAppOptions, 'uriPrefix' | 'regions' | 'store' | 'rawConfig'> = {}): ProxyConfig {
   return parseConfig(
     {
       logging: { level: 'info' },
@@ -83,6 +85,7 @@ export function testConfig(options: Pick<TestAppOptions, 'uriPrefix' | 'regions'
           regions: options.regions ?? [TEST_REGION],
           credentials: [{ accessKeyId: TEST_ACCESS_KEY_ID, secretAccessKey: TEST_SECRET }],
           keyDirectory: '/nonexistent-test-keys',
+          ...options.store,
         },
       ],
       ...options.rawConfig,

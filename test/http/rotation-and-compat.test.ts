@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { openKeyDirectory } from '../../src/keystore/key-directory.js';
 import { loadKeyDirectory } from '../../src/keystore/load-key-directory.js';
-import { b64, createTestApp, kmsMetadata, signedRequest, TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey, type TestApp } from '../helpers/test-app.js';
+import { b64, createTestApp, kmsMetadata, signedRequest, testKey, type TestApp } from '../helpers/test-app.js';
 
 const AAD = 'project=nile,department=marketing';
 
@@ -34,20 +34,7 @@ function decryptVia(t: TestApp, keyId: string, enc: Record<string, string | unde
 const appFromDirectory = (dir: string, compat = false) =>
   createTestApp({
     keys: loadKeyDirectory(dir).store.listKeys(),
-    ...(compat && {
-      rawConfig: {
-        keyStores: [
-          {
-            name: 'test',
-            uriPrefix: '',
-            regions: [TEST_REGION],
-            credentials: [{ accessKeyId: TEST_ACCESS_KEY_ID, secretAccessKey: TEST_SECRET }],
-            keyDirectory: '/nonexistent-test-keys',
-            compat: { sha256Aad: true },
-          },
-        ],
-      },
-    }),
+    ...(compat && { store: { compat: { sha256Aad: true } } }),
   });
 
 test('rotation: encrypt under v1, rotate, encrypt under v2 -> metadata names each version and both decrypt', async () => {

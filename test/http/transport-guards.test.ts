@@ -4,24 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { createRequestThrottle } from '../../src/throttle/request-throttle.js';
-import { b64, createTestApp, kmsMetadata, signedRequest, TEST_ACCESS_KEY_ID, TEST_NOW, TEST_REGION, TEST_SECRET, type TestAppOptions } from '../helpers/test-app.js';
+import { b64, createTestApp, kmsMetadata, signedRequest, TEST_NOW, TEST_SECRET } from '../helpers/test-app.js';
 
 const SAMPLE_POLICY = resolve(import.meta.dirname, '..', '..', 'examples', 'authorization-policy.json');
-
-function storeWith(extra: Record<string, unknown>): TestAppOptions['rawConfig'] {
-  return {
-    keyStores: [
-      {
-        name: 'test',
-        uriPrefix: '',
-        regions: [TEST_REGION],
-        credentials: [{ accessKeyId: TEST_ACCESS_KEY_ID, secretAccessKey: TEST_SECRET }],
-        keyDirectory: '/nonexistent-test-keys',
-        ...extra,
-      },
-    ],
-  };
-}
 
 const encryptBody = (kmsOperation: string, extra: Record<string, unknown> = {}) => ({
   requestMetadata: kmsMetadata(kmsOperation, extra),
@@ -31,7 +16,7 @@ const encryptBody = (kmsOperation: string, extra: Record<string, unknown> = {}) 
 const healthBody = { requestMetadata: { kmsRequestId: 'h-1', kmsOperation: 'KmsHealthCheck' } };
 
 test('authz: sample policy -> every real-KMS-shaped call allowed (CreateKey, Encrypt, Decrypt, GenerateDataKey*, ReEncrypt)', async () => {
-  const t = createTestApp({ rawConfig: storeWith({ authorizationPolicy: SAMPLE_POLICY }) });
+  const t = createTestApp({ store: { authorizationPolicy: SAMPLE_POLICY } });
   const meta = await signedRequest(t.app, '/kms/xks/v1/keys/key-1/metadata', { requestMetadata: { ...kmsMetadata('CreateKey'), kmsKeyArn: undefined } });
   assert.equal(meta.status, 200, JSON.stringify(meta.body));
   for (const op of ['Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncrypt']) {
@@ -57,7 +42,7 @@ test('authz: sample policy -> every real-KMS-shaped call allowed (CreateKey, Enc
 });
 
 test('authz: sample policy -> other kmsOperation values, or Encrypt on /decrypt, -> 403 AccessDeniedException; log names the rule, client learns nothing', async () => {
-  const t = createTestApp({ rawConfig: storeWith({ authorizationPolicy: SAMPLE_POLICY }) });
+  const t = createTestApp({ store: { authorizationPolicy: SAMPLE_POLICY } });
   const r = await signedRequest(t.app, '/kms/xks/v1/keys/key-1/encrypt', encryptBody('SomeFutureOperation'));
   assert.equal(r.status, 403);
   assert.equal(r.body.errorName, 'AccessDeniedException');
@@ -74,7 +59,7 @@ test('authz: runs after body validation and before key lookup -> bad body 400, u
   const dir = mkdtempSync(join(tmpdir(), 'xks-policy-'));
   const file = join(dir, 'p.json');
   writeFileSync(file, JSON.stringify({ default: 'deny', rules: [{ id: 'only-key-1', effect: 'allow', when: { externalKeyId: 'key-1' } }] }));
-  const t = createTestApp({ rawConfig: storeWith({ authorizationPolicy: file }) });
+  const t = createTestApp({ store: { authorizationPolicy: file } });
   const bad = await signedRequest(t.app, '/kms/xks/v1/keys/nope/encrypt', { requestMetadata: kmsMetadata('Encrypt') });
   assert.equal(bad.body.errorName, 'ValidationException');
   const unknown = await signedRequest(t.app, '/kms/xks/v1/keys/nope/encrypt', encryptBody('Encrypt'));
@@ -87,7 +72,7 @@ test('authz: GetHealthStatus is never subject to the policy (spec A7, A14, C41),
   const dir = mkdtempSync(join(tmpdir(), 'xks-policy-'));
   const file = join(dir, 'deny-all.json');
   writeFileSync(file, JSON.stringify({ default: 'deny', rules: [{ id: 'deny-all', effect: 'deny' }] }));
-  const t = createTestApp({ rawConfig: storeWith({ authorizationPolicy: file }) });
+  const t = createTestApp({ store: { authorizationPolicy: file } });
   const h = await signedRequest(t.app, '/kms/xks/v1/health', healthBody);
   assert.equal(h.status, 200);
   const e = await signedRequest(t.app, '/kms/xks/v1/keys/key-1/encrypt', encryptBody('Encrypt'));
@@ -96,7 +81,7 @@ test('authz: GetHealthStatus is never subject to the policy (spec A7, A14, C41),
 
 test('throttling: burst above the store quota -> 429 ThrottlingException at once; tokens refill with time; health not counted', async () => {
   let now = TEST_NOW;
-  const t = createTestApp({ rawConfig: storeWith({ quota: { requestsPerSecond: 2, burst: 3 } }), clock: () => now });
+  const t = createTestApp({ store: { quota: { requestsPerSecond: 2, burst: 3 } }, clock: () => now });
   const statuses: number[] = [];
   for (let i = 0; i < 5; i++) statuses.push((await signedRequest(t.app, '/kms/xks/v1/keys/key-1/encrypt', encryptBody('Encrypt'))).status);
   assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
@@ -111,7 +96,7 @@ test('throttling: burst above the store quota -> 429 ThrottlingException at once
 });
 
 test('throttling: unauthenticated requests never spend the quota', async () => {
-  const t = createTestApp({ rawConfig: storeWith({ quota: { requestsPerSecond: 1, burst: 1 } }) });
+  const t = createTestApp({ store: { quota: { requestsPerSecond: 1, burst: 1 } } });
   for (let i = 0; i < 3; i++) {
     const bad = await signedRequest(t.app, '/kms/xks/v1/keys/key-1/encrypt', encryptBody('Encrypt'), { secret: `${TEST_SECRET.slice(0, -1)}X` });
     assert.equal(bad.status, 401);
@@ -133,7 +118,7 @@ test('throttling: global concurrency bound reached -> 429 immediately, released 
 });
 
 test('kill switch: blocked store -> InvalidStateException for every API (health included) after authentication; bad signature still 401', async () => {
-  const t = createTestApp({ rawConfig: storeWith({ blocked: { by: 'ops', at: '2026-11-28T00:00:00Z' } }) });
+  const t = createTestApp({ store: { blocked: { by: 'ops', at: '2026-11-28T00:00:00Z' } } });
   for (const [path, body] of [
     ['/kms/xks/v1/health', healthBody],
     ['/kms/xks/v1/keys/key-1/metadata', { requestMetadata: kmsMetadata('CreateKey') }],
