@@ -208,27 +208,26 @@ export function createApp(deps: AppDeps): express.Express {
       recordMetadata(log, peekRequestMetadata(parseJsonOrUndefined(body)));
       return getHealthStatus(runtime.config.health, ekmHealth(store));
     }
+    // parseJsonBody has already put the request's metadata into the log line, valid or not.
     const json = parseJsonBody(contentType, body, log);
     const externalKeyId = route.externalKeyId ?? '';
-    const key = store.keys.getKey(externalKeyId);
+    // Order of checks (README): body validation, secondary authorization, then the key.
     switch (route.operation) {
       case 'GetKeyMetadata': {
         const { requestMetadata } = parseGetKeyMetadataRequest(json);
-        recordMetadata(log, requestMetadata);
         guards.authorize(store, route, requestMetadata, log);
-        return getKeyMetadata(requireUsableKey(key, externalKeyId));
+        return getKeyMetadata(requireUsableKey(store.keys.getKey(externalKeyId), externalKeyId));
       }
       case 'Encrypt': {
         const request = parseEncryptRequest(json);
-        recordMetadata(log, request.requestMetadata);
         guards.authorize(store, route, request.requestMetadata, log);
-        return encrypt(requireUsableKey(key, externalKeyId, 'ENCRYPT'), request, deps);
+        return encrypt(requireUsableKey(store.keys.getKey(externalKeyId), externalKeyId, 'ENCRYPT'), request, deps);
       }
       case 'Decrypt': {
         const request = parseDecryptRequest(json);
-        recordMetadata(log, request.requestMetadata);
         guards.authorize(store, route, request.requestMetadata, log);
-        return decrypt(requireUsableKey(key, externalKeyId, 'DECRYPT'), request, deps.engine, { compatSha256Aad: store.config.compat?.sha256Aad === true });
+        const key = requireUsableKey(store.keys.getKey(externalKeyId), externalKeyId, 'DECRYPT');
+        return decrypt(key, request, deps.engine, { compatSha256Aad: store.config.compat?.sha256Aad === true });
       }
     }
   }
