@@ -12,7 +12,7 @@ import type { JsonObject } from './wire/fields.js';
 import { authenticateKmsRequest } from './wire/authenticate-kms-request.js';
 import { KMS_CONTENT_TYPE, parseKmsBody, parseTarget } from './wire/kms-protocol.js';
 import { createXksClient, type XksTransport } from './xks-client.js';
-import { postToXksProxy } from './xks-transport.js';
+import { createTrust, postToXksProxy } from './xks-transport.js';
 
 export interface KmsAppDeps extends Omit<CustomKeyStoreDeps, 'xks'> {
   /** Defaults to real sockets; tests may inject a fake. */
@@ -122,5 +122,6 @@ function transportOptions(config: KmsEmulatorConfig) {
     allowHttpLoopback: config.allowHttpLoopback,
     resolve: config.resolve,
     dnsMode: config.dnsMode,
+    trust: createTrust(config.extraCaPem),
   };
 }

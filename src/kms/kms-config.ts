@@ -35,11 +35,15 @@ export interface KmsEmulatorConfig {
   readonly healthCheckIntervalMs: number;
   /** spec B3: custom key stores per account and Region. */
   readonly maxCustomKeyStores: number;
-  /** spec A16: 250 ms. */
+  /** spec A16: KMS gives each proxy call 250 ms for TCP + TLS + HTTP. */
   readonly proxyTimeoutMs: number;
+  /** PEM CA certificates trusted in addition to the system store (spec A12: "make the trust anchor configurable"). */
   readonly extraCaPem: readonly string[];
+  /** Allow `http://` endpoints on loopback hosts (a local rehearsal convenience; never what KMS does). */
   readonly allowHttpLoopback: boolean;
+  /** Host-name overrides, like curl's --resolve: `xks.example.test` -> 127.0.0.1:8443. */
   readonly resolve: ReadonlyMap<string, ResolvedAddress>;
+  /** `static`: only `resolve` entries and localhost resolve (tests: no DNS traffic); `system`: fall back to the OS resolver. */
   readonly dnsMode: 'system' | 'static';
   readonly vpcEndpointServices: readonly VpcEndpointServiceEntry[];
   /** Ask the proxy for the CDIV on every Encrypt and check it (spec A9). */

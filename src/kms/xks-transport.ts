@@ -5,6 +5,7 @@
  * when enabled. Failures come back as values that name the phase that failed, for the connection diagnosis.
  */
 import aws4 from 'aws4';
+import type { KmsEmulatorConfig } from './kms-config.js';
 import http from 'node:http';
 import https from 'node:https';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
@@ -23,20 +24,14 @@ export interface ResolvedAddress {
   readonly port: number | undefined;
 }
 
-export interface XksTransportOptions {
-  readonly region: string;
-  /** spec A16: KMS gives each proxy call 250 ms for TCP + TLS + HTTP. */
+/** The transport's share of the emulator configuration (documented there), plus the per-call timeout and clock. */
+export type XksTransportOptions = Pick<KmsEmulatorConfig, 'region' | 'extraCaPem' | 'allowHttpLoopback' | 'resolve' | 'dnsMode'> & {
+  /** spec A16: 250 ms (KmsEmulatorConfig.proxyTimeoutMs). */
   readonly timeoutMs: number;
-  /** PEM CA certificates trusted in addition to the system store (spec A12: "make the trust anchor configurable"). */
-  readonly extraCaPem: readonly string[];
-  /** Allow `http://` endpoints on loopback hosts (a local rehearsal convenience; never what KMS does). */
-  readonly allowHttpLoopback: boolean;
-  /** Host-name overrides, like curl's --resolve: `xks.example.test` -> 127.0.0.1:8443. */
-  readonly resolve: ReadonlyMap<string, ResolvedAddress>;
-  /** `static`: only `resolve` entries and localhost resolve (tests: no DNS traffic); `system`: fall back to the OS resolver. */
-  readonly dnsMode: 'system' | 'static';
+  /** The TLS trust store (system CAs + extraCaPem), built once by createTrust: parsing ~140 CAs costs tens of ms. */
+  readonly trust: SecureContext;
   readonly now: () => Date;
-}
+};
 
 export type FailurePhase = 'dns' | 'tcp' | 'tls' | 'timeout' | 'insecure-transport';
 
@@ -56,15 +51,9 @@ export function buildTrustedCas(extraCaPem: readonly string[]): string[] {
   return [...rootCertificates, ...extraCaPem];
 }
 
-/** Parsing ~140 CA certificates costs tens of ms: build the trust store once per options object, not per call. */
-const secureContexts = new WeakMap<XksTransportOptions, SecureContext>();
-function secureContextFor(options: XksTransportOptions): SecureContext {
-  let ctx = secureContexts.get(options);
-  if (ctx === undefined) {
-    ctx = createSecureContext({ ca: buildTrustedCas(options.extraCaPem), minVersion: 'TLSv1.2' });
-    secureContexts.set(options, ctx);
-  }
-  return ctx;
+/** spec A12: the server certificate must chain to a trusted CA; TLS 1.2 or later (A1). */
+export function createTrust(extraCaPem: readonly string[]): SecureContext {
+  return createSecureContext({ ca: buildTrustedCas(extraCaPem), minVersion: 'TLSv1.2' });
 }
 
 function createLookup(options: XksTransportOptions): LookupFunction {
@@ -159,7 +148,7 @@ export function postToXksProxy(
       lookup: createLookup(options),
     };
     if (secure) {
-      requestOptions.secureContext = secureContextFor(options);
+      requestOptions.secureContext = options.trust;
       requestOptions.servername = url.hostname;
       requestOptions.minVersion = 'TLSv1.2';
     }
