@@ -3,13 +3,8 @@ import type { Command } from 'commander';
 import { generateAccessKeyId, generateSecretAccessKey } from '../config/credentials.js';
 import { secureRandomBytes } from '../crypto/random.js';
 import { writeFileAtomic } from '../keystore/atomic-write.js';
+import { integerOption } from './parse-integer.js';
 import type { CliContext } from './cli-context.js';
-
-function parseLength(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 20 || n > 30) throw new Error(`--id-length must be an integer 20-30 (spec A12), got ${value}`);
-  return n;
-}
 
 /** `xks credentials new`: a fresh spec-valid credential (A12 / C66-C68) for rotation, printed once. */
 export function registerCredentialsCommand(program: Command, ctx: CliContext): void {
@@ -17,7 +12,7 @@ export function registerCredentialsCommand(program: Command, ctx: CliContext): v
   credentials
     .command('new')
     .description('print a fresh access key id (20-30 chars of A-Z2-7) and a 256-bit secret, with the config entry to add')
-    .option('--id-length <n>', 'access key id length, 20-30', parseLength, 20)
+    .option('--id-length <n>', 'access key id length, 20-30', integerOption('--id-length', 20, 30, ' (spec A12)'), 20)
     .option('--secret-file <file>', 'write the secret to this file (mode 0600) instead of printing it in the config entry')
     .option('--json', 'print {accessKeyId, secretAccessKey} as JSON')
     .action((options: { idLength: number; secretFile?: string; json?: boolean }) => {

@@ -3,13 +3,8 @@ import { dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../keystore/atomic-write.js';
 import { createDevCertificates } from '../transport/dev-cert.js';
+import { integerOption } from './parse-integer.js';
 import type { CliContext } from './cli-context.js';
-
-function parseDays(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 3650) throw new Error(`--days must be an integer 1-3650, got ${value}`);
-  return n;
-}
 
 /** `xks dev-cert`: HTTPS for development in one step (a local CA + a server certificate, optionally wired into a config). */
 export function registerDevCertCommand(program: Command, ctx: CliContext): void {
@@ -19,7 +14,7 @@ export function registerDevCertCommand(program: Command, ctx: CliContext): void 
     .option('--host <name>', 'host name the certificate is for', 'localhost')
     .option('--out <dir>', 'output directory', 'keys/dev/tls')
     .option('--key-type <type>', 'ec (P-256) or rsa (2048)', 'ec')
-    .option('--days <n>', 'server certificate validity in days', parseDays, 90)
+    .option('--days <n>', 'server certificate validity in days', integerOption('--days', 1, 3650), 90)
     .option('-c, --config <file>', 'also set listen.tls in this JSON configuration file (restart xks serve to switch to HTTPS)')
     .action((options: { host: string; out: string; keyType: string; days: number; config?: string }) => {
       if (options.keyType !== 'ec' && options.keyType !== 'rsa') throw new Error(`--key-type must be ec or rsa, got ${options.keyType}`);

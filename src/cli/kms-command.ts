@@ -13,6 +13,7 @@ import { createKmsStateStore } from '../kms/store/kms-state-store.js';
 import type { ResolvedAddress } from '../kms/xks-transport.js';
 import { createLogger } from '../logging/create-logger.js';
 import { startProxy, type RunningProxy } from '../server/start-proxy.js';
+import { parseInteger } from './parse-integer.js';
 import type { CliContext } from './cli-context.js';
 import { resolveConfig } from './resolve-config.js';
 
@@ -40,12 +41,6 @@ interface KmsOptions {
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-function int(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${value}`);
-  return n;
-}
 
 function parseResolve(entries: readonly string[]): Map<string, ResolvedAddress> {
   const map = new Map<string, ResolvedAddress>();
@@ -119,10 +114,10 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
         region: o.region,
         accountId: o.accountId,
         principalArn: `arn:aws:iam::${o.accountId}:user/xks-rehearsal`,
-        connectingDelayMs: int('--connecting-ms', o.connectingMs),
-        disconnectingDelayMs: int('--disconnecting-ms', o.disconnectingMs),
-        healthCheckIntervalMs: int('--health-interval-ms', o.healthIntervalMs),
-        proxyTimeoutMs: int('--proxy-timeout-ms', o.proxyTimeoutMs),
+        connectingDelayMs: parseInteger('--connecting-ms', o.connectingMs, 0),
+        disconnectingDelayMs: parseInteger('--disconnecting-ms', o.disconnectingMs, 0),
+        healthCheckIntervalMs: parseInteger('--health-interval-ms', o.healthIntervalMs, 0),
+        proxyTimeoutMs: parseInteger('--proxy-timeout-ms', o.proxyTimeoutMs, 0),
         extraCaPem: o.caFile.map((f) => readFileSync(resolve(cwd, f), 'utf8')),
         allowHttpLoopback: o.allowHttpLoopback === true || o.withProxy === true,
         resolve: parseResolve(o.resolve),
@@ -137,7 +132,7 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
       const kms = createKmsApp({ config, store, logger, clock: () => Date.now(), randomBytes, randomUUID });
       kms.customKeyStores.resume();
       const server = await new Promise<import('node:http').Server>((ok, fail) => {
-        const s = kms.app.listen(int('--port', o.port), o.host, () => ok(s));
+        const s = kms.app.listen(parseInteger('--port', o.port, 0, 65535), o.host, () => ok(s));
         s.once('error', fail);
       });
       // Longer than SDK/CLI idle sockets live, so a client never reuses a socket the server is closing.

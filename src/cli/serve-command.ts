@@ -5,15 +5,10 @@ import { createLogger } from '../logging/create-logger.js';
 import { startProxy } from '../server/start-proxy.js';
 import { createConfigReloader } from '../server/config-reloader.js';
 import { loadConfigFile } from '../config/load-config.js';
+import { integerOption } from './parse-integer.js';
 import type { CliContext } from './cli-context.js';
 import { resolveConfig } from './resolve-config.js';
 import { buildServeBanner } from './serve-banner.js';
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be an integer 0-65535, got ${value}`);
-  return port;
-}
 
 export function registerServeCommand(program: Command, ctx: CliContext): void {
   program
@@ -21,8 +16,8 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .description('start the XKS proxy (without --config or XKS_CONFIG: the embedded dev default on 127.0.0.1:7700)')
     .option('-c, --config <file>', 'configuration file (JSON); default: $XKS_CONFIG, else the dev default under ./keys/dev')
     .option('--host <host>', 'override listen.host')
-    .option('--port <port>', 'override listen.port (0 = any free port)', parsePort)
-    .option('--admin-port <port>', 'override admin.port of the loopback admin listener (0 = any free port)', parsePort)
+    .option('--port <port>', 'override listen.port (0 = any free port)', integerOption('--port', 0, 65535))
+    .option('--admin-port <port>', 'override admin.port of the loopback admin listener (0 = any free port)', integerOption('--admin-port', 0, 65535))
     .option('--no-watch', 'do not reload when the configuration, certificate or policy files change (SIGHUP still reloads)')
     .action(async (options: { config?: string; host?: string; port?: number; adminPort?: number; watch?: boolean }) => {
       const resolved = resolveConfig(ctx, options.config, true);
