@@ -44,6 +44,8 @@ export interface LimitsConfig {
   readonly keepAliveTimeoutMs: number;
   readonly tlsHandshakeTimeoutMs: number;
   readonly maxHeaderBytes: number;
+  readonly lingeringCloseMs: number;
+  readonly lingeringCloseMaxBytes: number;
 }
 
 export interface KeyStoreConfig {

@@ -16,6 +16,9 @@ export const DEFAULT_LIMITS = Object.freeze({
   keepAliveTimeoutMs: 65_000,
   tlsHandshakeTimeoutMs: 10_000,
   maxHeaderBytes: 16_384,
+  // After a refusal sent before the body was read: read and discard for at most this long / this much (nginx-like).
+  lingeringCloseMs: 5_000,
+  lingeringCloseMaxBytes: 8 * 1024 * 1024,
 });
 
 export const DEFAULT_MAX_CONCURRENT_REQUESTS = 1024;
@@ -53,6 +56,8 @@ export const limitsSchema = z
     keepAliveTimeoutMs: ms(3_600_000).default(DEFAULT_LIMITS.keepAliveTimeoutMs),
     tlsHandshakeTimeoutMs: ms(600_000).default(DEFAULT_LIMITS.tlsHandshakeTimeoutMs),
     maxHeaderBytes: z.number().int().min(1024).max(1_048_576).default(DEFAULT_LIMITS.maxHeaderBytes),
+    lingeringCloseMs: z.number().int().min(0).max(60_000).default(DEFAULT_LIMITS.lingeringCloseMs),
+    lingeringCloseMaxBytes: z.number().int().min(0).max(1_073_741_824).default(DEFAULT_LIMITS.lingeringCloseMaxBytes),
   })
   .strict()
   .refine((l) => l.requestTimeoutMs >= l.headersTimeoutMs, {

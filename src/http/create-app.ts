@@ -27,6 +27,7 @@ import type { EkmHealthStatus, RequestMetadata } from '../xks/wire-types.js';
 import { keyStoreHealth, type ProxyRuntime, type StoreRuntime } from './proxy-runtime.js';
 import { logWhenDone, requestLog, type RequestLogFields } from './request-log.js';
 import { resolveRoute, type XksRoute } from './resolve-route.js';
+import { lingerAfterRefusal } from './lingering-close.js';
 import { readBody } from './read-body.js';
 import { sendJson } from './send-json.js';
 import { createRequestGuards } from './request-guards.js';
@@ -64,11 +65,14 @@ const JSON_CONTENT_TYPE = /^application\/json\s*(?:;.*)?$/i;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * A refusal sent before the request body has fully arrived (path, method, authentication, throttling) closes the
- * connection: otherwise Node would keep reading and discarding whatever the client still streams.
+ * A refusal sent before the request body has fully arrived (path, method, authentication, throttling, body size)
+ * closes the connection, after a bounded lingering close so the client still reads its response (lingering-close.ts).
  */
-function closeIfBodyUnread(req: Request): Record<string, string> {
-  return req.complete ? {} : { Connection: 'close' };
+function closeIfBodyUnread(req: Request, runtime: ProxyRuntime, logger: Logger): Record<string, string> {
+  if (req.complete) return {};
+  return lingerAfterRefusal(req, runtime.config.limits, (lingerOutcome, discardedBytes) => {
+    logger.debug({ lingerOutcome, discardedBytes }, 'lingering close ended');
+  });
 }
 
 function splitUrl(url: string): { path: string; query: string } {
@@ -129,7 +133,7 @@ export function createApp(deps: AppDeps): express.Express {
         res,
         405,
         { errorName: 'UnsupportedOperationException', errorMessage: `HTTP method ${req.method.slice(0, 16)} is not allowed; XKS APIs accept POST only` },
-        { Allow: 'POST', ...closeIfBodyUnread(req) },
+        { Allow: 'POST', ...closeIfBodyUnread(req, runtime, deps.logger) },
       );
       return;
     }
@@ -175,7 +179,7 @@ export function createApp(deps: AppDeps): express.Express {
       res.destroy();
       return;
     }
-    sendJson(res, xksError.httpStatus, toWireBody(xksError), { ...xksError.headers, ...closeIfBodyUnread(req) });
+    sendJson(res, xksError.httpStatus, toWireBody(xksError), { ...xksError.headers, ...closeIfBodyUnread(req, deps.runtime(), deps.logger) });
   });
 
   function authenticate(req: Request, path: string, query: string, store: StoreRuntime): PendingAuth {

@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { UnsupportedOperationException, ValidationException, type XksError } from '../errors/xks-errors.js';
 
 function bodyTooLarge(limit: number): XksError {
-  // The connection is closed after the answer, so the rest of the body is never read.
+  // The connection closes after the answer (after a bounded lingering close, lingering-close.ts): the rest of the
+  // body is never parsed.
   return new UnsupportedOperationException(`The request body is larger than this proxy's limit of ${limit} bytes`, {
     headers: { Connection: 'close' },
   });

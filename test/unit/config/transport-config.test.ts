@@ -17,6 +17,8 @@ const parse = (raw: unknown, readFile?: (p: string) => string) => parseConfig(ra
 test('config transport: defaults -> documented limits, 1800 req/s quota with one second of burst, no TLS', () => {
   const c = parse({ keyStores: [store()] });
   assert.deepEqual(c.limits, DEFAULT_LIMITS);
+  assert.equal(c.limits.lingeringCloseMs, 5000);
+  assert.equal(c.limits.lingeringCloseMaxBytes, 8 * 1024 * 1024);
   assert.equal(c.throttling.maxConcurrentRequests, 1024);
   assert.deepEqual(c.keyStores[0]?.quota, { requestsPerSecond: DEFAULT_REQUESTS_PER_SECOND, burst: 1800 });
   assert.equal(c.listen.tls, undefined);
@@ -63,4 +65,18 @@ test('config transport: every problem at once (limits, subjects, quota, blocked 
     assert.ok(error instanceof ConfigError);
     assert.match(error.problems.join('\n'), /keyStores\.0\.authorizationPolicy: \/etc\/xks\/p\.json: \(root\): Unrecognized key/);
   }
+});
+
+test('config transport: lingering close bounds -> 0 allowed (close at once); negative, fractional or too large refused', () => {
+  const c = parse({ limits: { lingeringCloseMs: 0, lingeringCloseMaxBytes: 0 }, keyStores: [store()] });
+  assert.deepEqual([c.limits.lingeringCloseMs, c.limits.lingeringCloseMaxBytes], [0, 0]);
+  try {
+    parse({ limits: { lingeringCloseMs: 60_001, lingeringCloseMaxBytes: -1 }, keyStores: [store()] });
+    assert.fail('expected ConfigError');
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    const text = error.problems.join('\n');
+    for (const p of ['limits.lingeringCloseMs', 'limits.lingeringCloseMaxBytes']) assert.ok(text.includes(p), `${p} in:\n${text}`);
+  }
+  assert.throws(() => parse({ limits: { lingeringCloseMs: 1.5 }, keyStores: [store()] }), ConfigError);
 });

@@ -1,0 +1,255 @@
+/**
+ * A refusal sent before the body was read still reaches a client that writes its whole body first (lingering
+ * close, src/http/lingering-close.ts), against a real `xks serve` process with the default bounds (5 s, 8 MiB).
+ * Clients: Node's http client (Content-Length and chunked), a raw socket that reads only after its last byte was
+ * written, and curl. The proof is a loop that fails on any attempt without the JSON error; without lingering close
+ * the same loop fails on most attempts (measured figures in the issue report).
+ */
+import aws4 from 'aws4';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../helpers/proxy-process.js';
+import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../helpers/test-app.js';
+
+const MiB = 1024 * 1024;
+const ENCRYPT = '/kms/xks/v1/keys/k1/encrypt';
+
+let dir: TempProxyDir;
+let proxy: ProxyProcess;
+let port: number;
+before(async () => {
+  // One concurrent request, so a slot still held by a lingering connection would show up as a 429.
+  dir = createTempProxyDir({ keys: [testKey('k1')], logLevel: 'debug', extraConfig: { throttling: { maxConcurrentRequests: 1 } } });
+  proxy = await startProxyProcess(['serve', '--config', dir.configPath]);
+  port = Number(new URL(proxy.url).port);
+});
+after(async () => {
+  await proxy.stop();
+  dir.cleanup();
+});
+
+/** Headers that pass the header-only SigV4 checks; the body is refused (or the signature fails) later. */
+function signedHeaders(path: string): Record<string, string> {
+  const signed = aws4.sign(
+    { host: `127.0.0.1:${port}`, method: 'POST', path, service: 'kms-xks-proxy', region: TEST_REGION, headers: { 'Content-Type': 'application/json' }, body: '' },
+    { accessKeyId: TEST_ACCESS_KEY_ID, secretAccessKey: TEST_SECRET },
+  );
+  return signed.headers as Record<string, string>;
+}
+
+interface Outcome {
+  readonly status?: number;
+  readonly errorName?: string;
+  readonly failure?: string;
+}
+
+function parseErrorName(text: string): string | undefined {
+  try {
+    return (JSON.parse(text) as { errorName?: string }).errorName;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Node's http client: write the whole body (in 64 KiB pieces), end, then take the response. */
+function nodeClient(options: { method?: string; path: string; headers: Record<string, string>; size: number; chunked: boolean }): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve({ failure: 'timeout' }), 15_000);
+    const done = (o: Outcome): void => {
+      clearTimeout(timer);
+      resolve(o);
+    };
+    const headers = { ...options.headers, ...(options.chunked ? { 'Transfer-Encoding': 'chunked' } : { 'Content-Length': String(options.size) }) };
+    const req = httpRequest({ host: '127.0.0.1', port, method: options.method ?? 'POST', path: options.path, headers, agent: false });
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => done({ status: res.statusCode ?? 0, errorName: parseErrorName(text) }));
+      res.on('error', (e: NodeJS.ErrnoException) => done({ failure: `response ${e.code ?? e.message}` }));
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => done({ failure: `request ${e.code ?? e.message}` }));
+    const piece = Buffer.alloc(64 * 1024, 0x61);
+    for (let sent = 0; sent < options.size; sent += piece.length) req.write(piece.subarray(0, Math.min(piece.length, options.size - sent)));
+    req.end();
+  });
+}
+
+/** A raw socket that writes the request and its whole body, waits until every byte is written, then reads. */
+function writeAllThenRead(head: string, size: number, chunked: boolean): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    const timer = setTimeout(() => finish({ failure: 'timeout' }), 15_000);
+    const finish = (o: Outcome): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(o);
+    };
+    socket.pause();
+    socket.on('error', (e: NodeJS.ErrnoException) => finish({ failure: e.code ?? e.message }));
+    socket.write(head);
+    const piece = Buffer.alloc(64 * 1024, 0x61);
+    for (let sent = 0; sent < size; sent += piece.length) {
+      const part = piece.subarray(0, Math.min(piece.length, size - sent));
+      socket.write(chunked ? Buffer.concat([Buffer.from(`${part.length.toString(16)}\r\n`), part, Buffer.from('\r\n')]) : part);
+    }
+    socket.write(chunked ? '0\r\n\r\n' : '', () => {
+      let text = '';
+      socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      socket.on('end', () => {
+        const status = /^HTTP\/1\.1 (\d{3})/.exec(text)?.[1];
+        finish(status === undefined ? { failure: `no response (${text.length} bytes)` } : { status: Number(status), errorName: parseErrorName(text.slice(text.indexOf('\r\n\r\n') + 4)) });
+      });
+      socket.resume();
+    });
+  });
+}
+
+/** Run `attempts` sequential attempts and return the failures, for one assertion with every detail. */
+async function repeat(attempts: number, attempt: () => Promise<Outcome>, expected: Outcome): Promise<string[]> {
+  const failures: string[] = [];
+  for (let i = 0; i < attempts; i++) {
+    const o = await attempt();
+    if (o.status !== expected.status || o.errorName !== expected.errorName) failures.push(`#${i}: ${JSON.stringify(o)}`);
+  }
+  return failures;
+}
+
+const TOO_LARGE: Outcome = { status: 501, errorName: 'UnsupportedOperationException' };
+
+for (const size of [1, 5]) {
+  for (const chunked of [false, true]) {
+    const framing = chunked ? 'chunked' : 'Content-Length';
+    test(`lingering close: Node http client writes ${size} MiB (${framing}) before reading, 20 attempts -> 20 x 501 JSON error`, async () => {
+      const failures = await repeat(20, () => nodeClient({ path: ENCRYPT, headers: signedHeaders(ENCRYPT), size: size * MiB, chunked }), TOO_LARGE);
+      assert.deepEqual(failures, []);
+    });
+  }
+}
+
+for (const chunked of [false, true]) {
+  test(`lingering close: raw socket writes 5 MiB (${chunked ? 'chunked' : 'Content-Length'}), reads only after the last byte, 10 attempts -> 10 x 501`, async () => {
+    const headers = Object.entries(signedHeaders(ENCRYPT)).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    const framing = chunked ? 'Transfer-Encoding: chunked\r\n' : `Content-Length: ${5 * MiB}\r\n`;
+    const failures = await repeat(10, () => writeAllThenRead(`POST ${ENCRYPT} HTTP/1.1\r\n${headers}${framing}\r\n`, 5 * MiB, chunked), TOO_LARGE);
+    assert.deepEqual(failures, []);
+  });
+}
+
+// Every refusal sent before the body is read: the client that keeps writing gets the response.
+for (const [name, options, expected] of [
+  ['404 (unknown path)', { path: '/no/such/path', headers: { 'Content-Type': 'application/json' } }, { status: 404, errorName: 'InvalidUriPathException' }],
+  ['405 (PUT)', { method: 'PUT', path: ENCRYPT, headers: { 'Content-Type': 'application/json' } }, { status: 405, errorName: 'UnsupportedOperationException' }],
+  ['401 from the headers (not signed)', { path: ENCRYPT, headers: { 'Content-Type': 'application/json' } }, { status: 401, errorName: 'AuthenticationFailedException' }],
+] as const) {
+  test(`lingering close: ${name} while the client writes 1 MiB, 5 attempts -> the JSON error every time`, async () => {
+    const failures = await repeat(5, () => nodeClient({ ...options, size: MiB, chunked: false }), expected);
+    assert.deepEqual(failures, []);
+  });
+}
+
+/** Hold the only concurrency slot: signed headers and a body that never completes. Resolves once it is held. */
+async function holdTheSlot(): Promise<() => void> {
+  const socket = connect(port, '127.0.0.1');
+  const headers = Object.entries(signedHeaders(ENCRYPT)).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.on('error', () => undefined);
+  socket.write(`POST ${ENCRYPT} HTTP/1.1\r\n${headers}Content-Length: 1000\r\n\r\n{`);
+  await new Promise((r) => setTimeout(r, 200));
+  return () => socket.destroy();
+}
+
+test('lingering close: 429 (concurrency bound) while the client writes 1 MiB, 5 attempts -> the JSON error every time', async () => {
+  const release = await holdTheSlot();
+  try {
+    const failures = await repeat(5, () => nodeClient({ path: ENCRYPT, headers: signedHeaders(ENCRYPT), size: MiB, chunked: false }), { status: 429, errorName: 'ThrottlingException' });
+    assert.deepEqual(failures, []);
+  } finally {
+    release();
+  }
+});
+
+test('lingering close: curl uploading 5 MiB gets the 501 JSON error', () => {
+  const file = join(dir.dir, 'big.json');
+  writeFileSync(file, Buffer.alloc(5 * MiB, 0x61));
+  const r = spawnSync(
+    'curl',
+    ['-sS', '-o', '-', '-w', '\n%{http_code}', '--aws-sigv4', `aws:amz:${TEST_REGION}:kms-xks-proxy`, '--user', `${TEST_ACCESS_KEY_ID}:${TEST_SECRET}`, '-H', 'Content-Type: application/json', '--data-binary', `@${file}`, `${proxy.url}${ENCRYPT}`],
+    { encoding: 'utf8', timeout: 15_000 },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const split = r.stdout.lastIndexOf('\n');
+  assert.equal(r.stdout.slice(split + 1), '501');
+  assert.equal(parseErrorName(r.stdout.slice(0, split)), 'UnsupportedOperationException');
+});
+
+test('lingering close: a 50 MiB sender is cut at the 8 MiB bound, well before it has sent everything', async () => {
+  // allowHalfOpen: the sender keeps writing after the proxy's FIN, as a client that never reads would.
+  const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+  const headers = Object.entries(signedHeaders(ENCRYPT)).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.write(`POST ${ENCRYPT} HTTP/1.1\r\n${headers}Content-Length: ${50 * MiB}\r\n\r\n`);
+  let response = '';
+  socket.on('data', (d: Buffer) => (response += d.toString('latin1')));
+  const piece = Buffer.alloc(64 * 1024, 0x61);
+  let written = 0;
+  const started = Date.now();
+  const cut = await new Promise<string>((resolve) => {
+    const timer = setTimeout(() => resolve('not cut within 10 s'), 10_000);
+    const end = (why: string): void => {
+      clearTimeout(timer);
+      resolve(why);
+    };
+    socket.on('error', (e: NodeJS.ErrnoException) => end(e.code ?? e.message));
+    socket.on('close', () => end('closed'));
+    const pump = (): void => {
+      while (written < 50 * MiB && !socket.destroyed) {
+        written += piece.length;
+        if (!socket.write(piece)) return void socket.once('drain', pump);
+      }
+    };
+    pump();
+  });
+  socket.destroy();
+  assert.notEqual(cut, 'not cut within 10 s');
+  assert.ok(written < 30 * MiB, `the proxy accepted ${written} bytes before cutting (${cut})`);
+  assert.ok(Date.now() - started < 5_000, 'cut by the byte bound, before the time bound');
+  assert.match(response, /^HTTP\/1\.1 501/, 'the response was sent before the cut');
+  const lingerLines = (): { lingerOutcome: string; discardedBytes: number }[] =>
+    proxy
+      .stdout()
+      .split('\n')
+      .filter((l) => l.includes('lingering close ended'))
+      .map((l) => JSON.parse(l) as { lingerOutcome: string; discardedBytes: number });
+  const logDeadline = Date.now() + 3000;
+  while (!lingerLines().some((l) => l.lingerOutcome === 'byte-limit') && Date.now() < logDeadline) await new Promise((r) => setTimeout(r, 50));
+  const line = lingerLines().find((l) => l.lingerOutcome === 'byte-limit');
+  assert.ok(line !== undefined, `the proxy logged a lingering close ended by the byte bound: ${JSON.stringify(lingerLines().slice(-3))}`);
+  assert.ok(line.discardedBytes > 8 * MiB && line.discardedBytes < 8 * MiB + 1 * MiB, `discarded ${line.discardedBytes}`);
+});
+
+test('lingering close: the lingering connection holds no concurrency slot, and bytes after the refusal never become a request', async () => {
+  const before = proxy.stdout().split('\n').filter((l) => l.includes('"xks request"')).length;
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  let response = '';
+  socket.on('data', (d: Buffer) => (response += d.toString('latin1')));
+  // Unsigned: refused with 401 from the headers; the 20-byte body and a whole pipelined request follow it.
+  socket.write(`POST ${ENCRYPT} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n`);
+  const deadline = Date.now() + 5000;
+  while (!response.includes('\r\n\r\n') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.match(response, /^HTTP\/1\.1 401/);
+  socket.write(`${'a'.repeat(20)}POST /kms/xks/v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}`);
+  // While that connection lingers, the one concurrency slot is free: a signed request is answered, not throttled.
+  const other = await nodeClient({ path: ENCRYPT, headers: signedHeaders(ENCRYPT), size: MiB, chunked: false });
+  assert.deepEqual(other, TOO_LARGE);
+  await new Promise((r) => setTimeout(r, 200));
+  socket.destroy();
+  assert.equal(response.match(/HTTP\/1\.1 /g)?.length, 1, 'one response on the lingering connection');
+  await new Promise((r) => setTimeout(r, 100));
+  const after = proxy.stdout().split('\n').filter((l) => l.includes('"xks request"')).length;
+  assert.equal(after - before, 2, 'two request log lines: the 401 and the other client, none for the pipelined bytes');
+});
