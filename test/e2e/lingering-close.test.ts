@@ -42,6 +42,11 @@ function signedHeaders(path: string): Record<string, string> {
   return signed.headers as Record<string, string>;
 }
 
+/** The same headers as raw HTTP/1.1 header lines, for raw-socket clients. */
+function signedHeaderLines(path: string): string {
+  return Object.entries(signedHeaders(path)).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+}
+
 interface Outcome {
   readonly status?: number;
   readonly errorName?: string;
@@ -134,7 +139,7 @@ for (const size of [1, 5]) {
 
 for (const chunked of [false, true]) {
   test(`lingering close: raw socket writes 5 MiB (${chunked ? 'chunked' : 'Content-Length'}), reads only after the last byte, 10 attempts -> 10 x 501`, async () => {
-    const headers = Object.entries(signedHeaders(ENCRYPT)).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    const headers = signedHeaderLines(ENCRYPT);
     const framing = chunked ? 'Transfer-Encoding: chunked\r\n' : `Content-Length: ${5 * MiB}\r\n`;
     const failures = await repeat(10, () => writeAllThenRead(`POST ${ENCRYPT} HTTP/1.1\r\n${headers}${framing}\r\n`, 5 * MiB, chunked), TOO_LARGE);
     assert.deepEqual(failures, []);
@@ -156,7 +161,7 @@ for (const [name, options, expected] of [
 /** Hold the only concurrency slot: signed headers and a body that never completes. Resolves once it is held. */
 async function holdTheSlot(): Promise<() => void> {
   const socket = connect(port, '127.0.0.1');
-  const headers = Object.entries(signedHeaders(ENCRYPT)).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const headers = signedHeaderLines(ENCRYPT);
   socket.on('error', () => undefined);
   socket.write(`POST ${ENCRYPT} HTTP/1.1\r\n${headers}Content-Length: 1000\r\n\r\n{`);
   await new Promise((r) => setTimeout(r, 200));
@@ -190,7 +195,7 @@ test('lingering close: curl uploading 5 MiB gets the 501 JSON error', () => {
 test('lingering close: a 50 MiB sender is cut at the 8 MiB bound, well before it has sent everything', async () => {
   // allowHalfOpen: the sender keeps writing after the proxy's FIN, as a client that never reads would.
   const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
-  const headers = Object.entries(signedHeaders(ENCRYPT)).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const headers = signedHeaderLines(ENCRYPT);
   socket.write(`POST ${ENCRYPT} HTTP/1.1\r\n${headers}Content-Length: ${50 * MiB}\r\n\r\n`);
   let response = '';
   socket.on('data', (d: Buffer) => (response += d.toString('latin1')));

@@ -123,7 +123,8 @@ test('e2e curl --aws-sigv4: wrong secret -> 401 AuthenticationFailedException, l
   });
   assert.equal(r.status, 401);
   assert.equal(JSON.parse(r.body).errorName, 'AuthenticationFailedException');
-  await new Promise((res) => setTimeout(res, 100));
+  // The log line is written asynchronously: wait for it (generous bound for a loaded machine).
+  for (let i = 0; i < 60 && !/signature-mismatch/.test(proxy.stdout()); i++) await new Promise((res) => setTimeout(res, 50));
   assert.match(proxy.stdout(), /signature-mismatch/);
 });
 
