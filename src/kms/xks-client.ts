@@ -22,6 +22,9 @@ export type XksTransport = (target: XksEndpointTarget, apiPath: string, body: st
 /** spec A3: the metadata KMS sends; optional members are left out when absent. */
 export interface RequestMetadata {
   readonly awsPrincipalArn?: string;
+  /** Sent only when KMS was called through a VPC endpoint (the emulator never is; `xks check` sends them). */
+  readonly awsSourceVpc?: string;
+  readonly awsSourceVpce?: string;
   readonly kmsKeyArn?: string;
   readonly kmsOperation: string;
   readonly kmsRequestId: string;
