@@ -24,6 +24,8 @@ function proxyDir(listen: Record<string, unknown>): TempProxyDir {
     logLevel: 'warn',
     extraConfig: {
       listen,
+      // A deep health check slower than slowMs is DEGRADED; a loaded test machine must not make that a finding.
+      healthCheck: { slowMs: 10_000 },
       keyStores: [
         {
           name: 'e2e',
