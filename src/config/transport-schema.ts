@@ -3,7 +3,7 @@ import { MAX_BODY_BYTES } from '../xks/limits.js';
 
 /**
  * Configuration for transport security, limits, throttling, secondary authorization and kill switches
- * (the README documents every field and default). Kept apart from config-schema.ts so the
+ * (docs/configuration.md documents every field and default). Kept apart from config-schema.ts so the
  * core schema stays small; config-schema.ts plugs these in.
  */
 
@@ -11,7 +11,7 @@ import { MAX_BODY_BYTES } from '../xks/limits.js';
 export const DEFAULT_REQUESTS_PER_SECOND = 1800;
 
 /**
- * The front door's bounds (docs: "Limits and hostile traffic"). KMS sends each request at once and gives a call
+ * The front door's bounds (docs/configuration.md "Limits and slow clients"). KMS sends each request at once and gives a call
  * 250 ms (spec A16), so the timeouts are short for KMS and still generous for a slow network.
  */
 export const DEFAULT_LIMITS = Object.freeze({

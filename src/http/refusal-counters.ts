@@ -1,5 +1,5 @@
 /**
- * Counters of work the front door refused or cut short, one per limit (docs: "Limits and hostile traffic"). One
+ * Counters of work the front door refused or cut short, one per limit (docs/configuration.md "Limits and slow clients"). One
  * object per process, created by startProxy and read by whoever exports figures (GET /status, metrics): the
  * counters only ever grow, so a reader computes rates from two snapshots.
  */

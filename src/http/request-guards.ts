@@ -9,7 +9,7 @@ import type { RequestThrottle } from '../throttle/request-throttle.js';
 import type { RefusalCounters } from './refusal-counters.js';
 
 /**
- * The per-request checks of the README, in the order create-app.ts calls them:
+ * The per-request checks of docs/api.md, in the order create-app.ts calls them:
  * enter (global concurrency, once the signature verified) -> admit (credential use, kill switch, quota) ->
  * authorize (after body validation, before key lookup; spec A14). Each throws the spec error; none sends a response.
  */

@@ -59,7 +59,7 @@ export interface RunningProxy {
   readonly adminUrl: string | undefined;
   readonly runtime: RuntimeHolder;
   readonly credentialUsage: CredentialUsage;
-  /** Refusals by limit since start, counted by the listener and the app (docs: "Limits and hostile traffic"). */
+  /** Refusals by limit since start, counted by the listener and the app (docs/configuration.md "Limits and slow clients"). */
   readonly refusals: RefusalCounters;
   /**
    * Install a validated new configuration without a restart: TLS material first (throws TlsConfigError and
@@ -109,7 +109,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     logger.info({ reason }, 'runtime reloaded');
     watcher?.resync();
   });
-  // Lives outside the runtime, so its cached result survives swaps (spec A7 deep health, the README).
+  // Lives outside the runtime, so its cached result survives swaps (spec A7 deep health, docs/operations.md).
   const health = createHealthMonitor({
     stores: () => holder.current().config.keyStores,
     codecs,

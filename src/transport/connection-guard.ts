@@ -2,7 +2,7 @@ import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'n
 import type { Socket } from 'node:net';
 import type { RefusalCounters, RefusalReason } from '../http/refusal-counters.js';
 
-/** The connection-level bounds of config.limits (docs: "Limits and hostile traffic"). */
+/** The connection-level bounds of config.limits (docs/configuration.md "Limits and slow clients"). */
 export interface ConnectionLimits {
   readonly maxConnections: number;
   /** Room kept free for new connections: above maxConnections - reservedConnections, idle connections are closed. */
