@@ -23,8 +23,13 @@ let dir: TempProxyDir;
 let proxy: ProxyProcess;
 let port: number;
 before(async () => {
-  // One concurrent request, so a slot still held by a lingering connection would show up as a 429.
-  dir = createTempProxyDir({ keys: [testKey('k1')], logLevel: 'debug', extraConfig: { throttling: { maxConcurrentRequests: 1 } } });
+  // One concurrent request, so a slot still held by a lingering connection would show up as a 429; the smallest
+  // body budget (one 256 KiB body), so a body that is still arriving can make another one a 429 before it is read.
+  dir = createTempProxyDir({
+    keys: [testKey('k1')],
+    logLevel: 'debug',
+    extraConfig: { throttling: { maxConcurrentRequests: 1 }, limits: { maxBodyBytesInFlight: 262_144 } },
+  });
   proxy = await startProxyProcess(['serve', '--config', dir.configPath]);
   port = Number(new URL(proxy.url).port);
 });
@@ -158,20 +163,20 @@ for (const [name, options, expected] of [
   });
 }
 
-/** Hold the only concurrency slot: signed headers and a body that never completes. Resolves once it is held. */
-async function holdTheSlot(): Promise<() => void> {
+/** Take most of the body budget: signed headers and a body that stops short of its Content-Length. */
+async function holdTheBodyBudget(): Promise<() => void> {
   const socket = connect(port, '127.0.0.1');
-  const headers = signedHeaderLines(ENCRYPT);
   socket.on('error', () => undefined);
-  socket.write(`POST ${ENCRYPT} HTTP/1.1\r\n${headers}Content-Length: 1000\r\n\r\n{`);
-  await new Promise((r) => setTimeout(r, 200));
+  socket.write(`POST ${ENCRYPT} HTTP/1.1\r\n${signedHeaderLines(ENCRYPT)}Content-Length: 250000\r\n\r\n`);
+  socket.write(Buffer.alloc(200_000, 0x61));
+  await new Promise((r) => setTimeout(r, 300));
   return () => socket.destroy();
 }
 
-test('lingering close: 429 (concurrency bound) while the client writes 1 MiB, 5 attempts -> the JSON error every time', async () => {
-  const release = await holdTheSlot();
+test('lingering close: 429 (body budget full) while the client writes 1 MiB, 5 attempts -> the JSON error every time', async () => {
+  const release = await holdTheBodyBudget();
   try {
-    const failures = await repeat(5, () => nodeClient({ path: ENCRYPT, headers: signedHeaders(ENCRYPT), size: MiB, chunked: false }), { status: 429, errorName: 'ThrottlingException' });
+    const failures = await repeat(5, () => nodeClient({ path: ENCRYPT, headers: signedHeaders(ENCRYPT), size: MiB, chunked: true }), { status: 429, errorName: 'ThrottlingException' });
     assert.deepEqual(failures, []);
   } finally {
     release();
