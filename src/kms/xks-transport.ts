@@ -34,6 +34,17 @@ export type XksTransportOptions = Pick<KmsEmulatorConfig, 'region' | 'extraCaPem
 };
 
 /**
+ * What a conformance checker (`xks check`) varies on purpose; KMS itself always sends POST, signed for
+ * `kms-xks-proxy`. Omitted: KMS's behaviour.
+ */
+export interface XksRequestVariant {
+  /** spec A1: a GET must be refused with 405. */
+  readonly method?: 'POST' | 'GET';
+  /** spec A12: a scope naming another service must be refused with 401. */
+  readonly service?: string;
+}
+
+/**
  * Where a call failed. `emulator-queue`: the call never reached the proxy because the emulator's own connection
  * queue for that proxy was full or waited too long (the emulator is the bottleneck, not the proxy).
  */
@@ -89,7 +100,9 @@ export function postToXksProxy(
   apiPath: string,
   body: string,
   options: XksTransportOptions,
+  variant: XksRequestVariant = {},
 ): Promise<XksTransportResult> {
+  const method = variant.method ?? 'POST';
   const started = Date.now();
   const elapsed = (): number => Date.now() - started;
   let url: URL;
@@ -113,8 +126,8 @@ export function postToXksProxy(
     {
       host: hostHeader,
       path,
-      method: 'POST',
-      service: 'kms-xks-proxy',
+      method,
+      service: variant.service ?? 'kms-xks-proxy',
       region: options.region,
       body,
       headers: { Host: hostHeader, 'X-Amz-Date': amzDate },
@@ -146,7 +159,7 @@ export function postToXksProxy(
       host: url.hostname.replace(/^\[|\]$/g, ''),
       port,
       path,
-      method: 'POST',
+      method,
       headers,
       agent: false,
       lookup: createLookup(options),
