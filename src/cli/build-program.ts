@@ -8,6 +8,7 @@ import { registerStatusCommand } from './status-command.js';
 import { registerAuthzCommand } from './authz-command.js';
 import { registerCredentialsCommand } from './credentials-command.js';
 import { registerDevCertCommand } from './dev-cert-command.js';
+import { registerExplainCommand } from './explain-command.js';
 
 /** The `xks` command. Every subcommand has --help. */
 export function buildProgram(ctx: CliContext): Command {
@@ -18,6 +19,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerServeCommand(program, ctx);
   registerConfigCommand(program, ctx);
   registerStatusCommand(program, ctx);
+  registerExplainCommand(program, ctx);
   registerCredentialsCommand(program, ctx);
   registerAuthzCommand(program, ctx);
   registerDevCertCommand(program, ctx);

@@ -31,6 +31,8 @@ import { sendJson } from './send-json.js';
 import { createRequestGuards } from './request-guards.js';
 import { createRequestThrottle, type RequestThrottle } from '../throttle/request-throttle.js';
 import { createCredentialUsage, type CredentialUsage } from '../usage/credential-usage.js';
+import type { DecisionLog } from '../explain/decision-log.js';
+import { decisionTrace, explainRefusal, startDecisionTrace, type DecisionTrace } from '../explain/decision-trace.js';
 
 export interface AppDeps {
   /** The current runtime (config, key stores, credentials); a reload swaps what this returns. */
@@ -46,6 +48,8 @@ export interface AppDeps {
   readonly throttle?: RequestThrottle;
   /** Credential last-use tracker shown by `xks status` (default: a fresh one). */
   readonly credentialUsage?: CredentialUsage;
+  /** Recent decisions for `xks explain` (admin listener); absent = none kept. */
+  readonly decisions?: DecisionLog;
 }
 
 /** What the client is told for each SigV4 failure: the category, never the computed values (those go to the log). */
@@ -102,13 +106,18 @@ export function createApp(deps: AppDeps): express.Express {
   // spec A17: an unauthenticated load-balancer probe outside /kms/xks/v1 that reveals nothing.
   app.get('/ping', (_req, res) => sendJson(res, 200, { status: 'ok' }));
 
+  const { decisions } = deps;
   app.use((req, res, next) => {
     logWhenDone(res, deps.logger, req.method, process.hrtime.bigint());
+    if (decisions !== undefined) startDecisionTrace(res, decisions, () => requestLog(res), deps.clock);
     next();
   });
+  // One stage pointer per request (undefined when no decision log is kept); see src/explain/decision-trace.ts.
+  const NO_TRACE: DecisionTrace = { stage: 'route', store: undefined, decidedBy: undefined, facts: undefined, body: undefined };
 
   app.use(async (req: Request, res: Response) => {
     const log = requestLog(res);
+    const trace = decisionTrace(res) ?? NO_TRACE;
     const runtime = deps.runtime();
     const { path, query } = splitUrl(req.url);
     const route = resolveRoute(path);
@@ -119,11 +128,20 @@ export function createApp(deps: AppDeps): express.Express {
       });
     }
     Object.assign(log, { operation: route.operation, keyStore: store.config.name, externalKeyId: route.externalKeyId });
+    trace.store = store;
+    trace.stage = 'method';
 
     // spec A1 / C6: every API is POST; GET (and any other method) on an API URI is 405.
     if (req.method !== 'POST') {
       log.errorName = 'UnsupportedOperationException';
       log.reason = `method ${req.method.slice(0, 16)} not allowed`;
+      if (trace !== NO_TRACE) {
+        // Let the parser finish the chunk that carried the headers, so a body sent with them names its kmsRequestId.
+        await undefined;
+        recordMetadataOfBufferedBody(req, undefined, log);
+        trace.decidedBy = 'method';
+        trace.facts = { method: req.method.slice(0, 16), allowed: 'POST' };
+      }
       sendJson(
         res,
         405,
@@ -133,6 +151,7 @@ export function createApp(deps: AppDeps): express.Express {
       return;
     }
 
+    trace.stage = 'concurrency';
     const release = guards.enter(runtime);
     // A pipelined request's response waits in Node's queue until the one before it finishes; if the connection
     // closes first, that queued response never emits 'close'. The socket's 'close' releases the slot then.
@@ -145,9 +164,12 @@ export function createApp(deps: AppDeps): express.Express {
     res.once('close', done);
     socket.once('close', done);
 
+    trace.stage = 'sigv4-headers';
     const pending = authenticate(req, path, query, store);
     Object.assign(log, { accessKeyId: pending.accessKeyId, region: pending.region });
+    trace.stage = 'body-size';
     const body = await readBody(req, MAX_BODY_BYTES);
+    trace.stage = 'signature';
     try {
       verifyPayloadSignature(pending, body);
     } catch (error) {
@@ -157,7 +179,10 @@ export function createApp(deps: AppDeps): express.Express {
       Object.assign(log, { kmsRequestId, kmsOperation });
       throw translateAuthError(error);
     }
+    trace.stage = 'kill-switch';
+    trace.body = body;
     guards.admit(store, route, pending.accessKeyId, log);
+    trace.stage = 'body';
 
     const result = dispatch(route, store, runtime, req.headers['content-type'], body, log);
     sendJson(res, 200, result);
@@ -169,6 +194,12 @@ export function createApp(deps: AppDeps): express.Express {
     const log = requestLog(res);
     log.errorName = xksError.errorName;
     log.reason = xksError.detail ?? xksError.message;
+    const trace = decisionTrace(res);
+    if (trace !== undefined) {
+      // A refusal decided before the body was read still names its kmsRequestId when the body already arrived.
+      if (log.kmsRequestId === undefined) recordMetadataOfBufferedBody(req, trace.body, log);
+      explainRefusal(trace, xksError, log);
+    }
     if (xksError.errorName === 'InternalException') deps.logger.error({ err: error, kmsRequestId: log.kmsRequestId }, 'internal error');
     if (res.headersSent) {
       res.destroy();
@@ -256,8 +287,26 @@ function parseJsonOrUndefined(body: Buffer): unknown {
 
 function translateAuthError(error: unknown): unknown {
   if (error instanceof SigV4Error) {
-    return new AuthenticationFailedException(AUTH_MESSAGES[error.reason], { detail: `sigv4 ${error.reason}: ${error.detail}` });
+    return new AuthenticationFailedException(AUTH_MESSAGES[error.reason], { detail: `sigv4 ${error.reason}: ${error.detail}`, cause: error });
   }
   return error;
+}
+
+/**
+ * Refusals only: the kmsRequestId of the body already read, or of a body that arrived with the headers (KMS's small
+ * bodies usually do). Never waited for, never trusted: it only labels the log line and the decision record.
+ */
+function recordMetadataOfBufferedBody(req: Request, read: Buffer | undefined, log: RequestLogFields): void {
+  let body = read;
+  if (body === undefined) {
+    // Only a body that is already wholly buffered (its declared length): never wait for one.
+    const declared = Number(req.headers['content-length']);
+    if (req.readableLength === 0 || req.readableLength !== declared || declared > MAX_BODY_BYTES) return;
+    const chunk: unknown = req.read();
+    if (!Buffer.isBuffer(chunk)) return;
+    body = chunk;
+  }
+  const { kmsRequestId, kmsOperation } = peekRequestMetadata(parseJsonOrUndefined(body));
+  Object.assign(log, { kmsRequestId, kmsOperation });
 }
 

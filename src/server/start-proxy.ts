@@ -18,6 +18,7 @@ import { createListener, loadTlsMaterial, type TlsMaterial } from '../transport/
 import { createRequestThrottle } from '../throttle/request-throttle.js';
 import { createCredentialUsage, type CredentialUsage } from '../usage/credential-usage.js';
 import { logKillSwitches } from './log-kill-switches.js';
+import { createDecisionLog, type DecisionLog } from '../explain/decision-log.js';
 import { watchKeyDirectories, type KeyDirectoryWatcher } from './watch-key-directories.js';
 
 /** Load one key store's directory (unwrapping files encrypted at rest), logging (never the material) what failed. */
@@ -55,6 +56,8 @@ export interface RunningProxy {
   readonly adminUrl: string | undefined;
   readonly runtime: RuntimeHolder;
   readonly credentialUsage: CredentialUsage;
+  /** Recent order-of-checks decisions (`xks explain`, the KMS console); outlives reloads. */
+  readonly decisions: DecisionLog;
   /**
    * Install a validated new configuration without a restart: TLS material first (throws TlsConfigError and
    * changes nothing when it is unusable), then key stores, then one atomic swap. In-flight requests keep the
@@ -94,6 +97,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   // Outside the runtime, so quotas and last-used times survive reloads.
   const credentialUsage = createCredentialUsage(clock);
   const throttle = createRequestThrottle(clock);
+  const decisions = createDecisionLog();
   const random = options.random ?? secureRandomBytes;
   const engine = createAesGcmEngine(config.crypto.engine);
   const codecs = createKeyCodecRegistry();
@@ -126,6 +130,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     throttle,
     credentialUsage,
     ekmHealth: health.health,
+    decisions,
   });
   const listener = createListener(app, config, tls, logger);
   const { server } = listener;
@@ -138,6 +143,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     adminServer = createServer(
       createAdminApp({
         status: () => buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason }, { usage: credentialUsage, health: health.snapshot }),
+        decisions,
       }),
     );
     adminUrl = await listen(adminServer, config.admin.port, config.admin.host);
@@ -150,6 +156,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     adminUrl,
     runtime: holder,
     credentialUsage,
+    decisions,
     reload(next, reason) {
       const nextTls = next.listen.tls === undefined ? undefined : loadTlsMaterial(next.listen.tls);
       const previous = holder.current().config;
