@@ -1,4 +1,5 @@
 /** How CLI commands reach a running proxy's loopback admin listener (`xks status`, `xks explain`). */
+import type { DecisionRecord } from '../explain/decision-log.js';
 import type { CliContext } from './cli-context.js';
 import { resolveConfig } from './resolve-config.js';
 
@@ -22,4 +23,13 @@ export async function fetchAdminJson(url: string, options: { accept404?: boolean
   if (response.status === 404 && options.accept404 === true) return undefined;
   if (!response.ok) throw new Error(`the proxy admin listener at ${url} answered ${response.status}`);
   return (await response.json()) as unknown;
+}
+
+/** The console's view of a proxy's decisions through its admin listener (`xks kms --proxy-admin-url`). */
+export function createAdminExplainer(adminUrl: string): (kmsRequestId: string) => Promise<readonly DecisionRecord[]> {
+  const base = adminUrl.replace(/\/+$/, '');
+  return async (kmsRequestId) => {
+    const body = (await fetchAdminJson(`${base}/decisions/${encodeURIComponent(kmsRequestId)}`, { accept404: true, timeoutMs: 2000 })) as { decisions: DecisionRecord[] } | undefined;
+    return body?.decisions ?? [];
+  };
 }

@@ -25,8 +25,8 @@ export interface DecisionTrace {
 
 const COMMON: readonly CheckName[] = ['route', 'method', 'concurrency', 'sigv4-headers', 'body-size', 'signature', 'kill-switch'];
 const SEQUENCES: Readonly<Record<string, readonly CheckName[]>> = {
-  // spec A7 / A14: health is neither quota-counted, validated beyond its metadata, authorized, nor tied to a key.
-  GetHealthStatus: COMMON,
+  // spec A7 / A14: health is neither quota-counted, authorized, nor tied to a key; its body needs requestMetadata.
+  GetHealthStatus: [...COMMON, 'body'],
   GetKeyMetadata: [...COMMON, 'quota', 'body', 'authorization', 'key'],
   Encrypt: [...COMMON, 'quota', 'body', 'authorization', 'key', 'key-state', 'key-usage', 'crypto'],
   Decrypt: [...COMMON, 'quota', 'body', 'authorization', 'key', 'key-state', 'key-usage', 'crypto'],

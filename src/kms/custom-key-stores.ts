@@ -68,7 +68,14 @@ export interface CustomKeyStoreDeps {
 }
 
 export function targetOf(r: CustomKeyStoreRecord): XksEndpointTarget {
-  return { uriEndpoint: r.uriEndpoint, uriPath: r.uriPath, accessKeyId: r.accessKeyId, rawSecretAccessKey: r.rawSecretAccessKey };
+  return {
+    uriEndpoint: r.uriEndpoint,
+    uriPath: r.uriPath,
+    accessKeyId: r.accessKeyId,
+    rawSecretAccessKey: r.rawSecretAccessKey,
+    customKeyStoreId: r.customKeyStoreId,
+    customKeyStoreName: r.customKeyStoreName,
+  };
 }
 
 /** spec B9: the Describe shape, exactly; never the secret. */

@@ -18,6 +18,9 @@ import { createAdminApp } from '../../src/admin/create-admin-app.js';
 import { buildProgram } from '../../src/cli/build-program.js';
 import { createDecisionLog, type DecisionLog, type DecisionRecord } from '../../src/explain/decision-log.js';
 import { createRequestThrottle } from '../../src/throttle/request-throttle.js';
+import { escapeHtml } from '../../src/console/html.js';
+import { renderDecision } from '../../src/console/proxy-calls-view.js';
+import { formatFact } from '../../src/explain/explain-decision.js';
 import { formatAmzDate } from '../../src/sigv4/index.js';
 import { createTestApp, kmsMetadata, signedRequest, TEST_ACCESS_KEY_ID, TEST_HOST, TEST_NOW, TEST_REGION, TEST_SECRET, type SignOptions, type TestApp, type TestAppOptions } from '../helpers/test-app.js';
 import { decryptPath, encryptBody, encryptPath, flipB64, HEALTH } from '../http/http-assertions.js';
@@ -66,7 +69,7 @@ async function sendInOneWrite(t: TestApp, path: string, body: unknown, options: 
   }
 }
 
-describe('xks explain: every refusal class of the order of checks', () => {
+describe('xks explain and the console explanation: every refusal class of the order of checks', () => {
   let server: Server;
   let adminUrl: string;
   /** The log the admin listener serves; each row's app writes into it. */
@@ -244,6 +247,17 @@ describe('xks explain: every refusal class of the order of checks', () => {
       assert.equal((text.match(/REFUSED/g) ?? []).length, 1, text);
       for (const passed of row.passed ?? []) assert.match(text, new RegExp(`passed\\s+${passed}\\s`), `${passed} is listed as passed:\n${text}`);
       for (const fact of row.expect) assert.match(text, fact, text);
+      // The console's explanation (the Proxy calls page) of the same record: the deciding check and every fact.
+      const record = row.anonymous === true ? decisions.recent(1)[0] : decisions.find(id)[0];
+      assert.ok(record !== undefined);
+      const page = renderDecision(record).value;
+      assert.match(page, new RegExp(`<li class="refused" data-check="${row.check}"><span class="mark">\u2715 REFUSED</span>`));
+      assert.equal((page.match(/class="refused"/g) ?? []).length, 1);
+      for (const passed of row.passed ?? []) assert.match(page, new RegExp(`<li class="passed" data-check="${passed}">`));
+      for (const [name, value] of Object.entries(record.facts)) {
+        assert.ok(page.includes(`<dt>${escapeHtml(name)}</dt><dd>`), `console shows fact ${name}`);
+        assert.ok(page.includes(escapeHtml(formatFact(value))), `console shows the value of ${name}`);
+      }
       if (row.anonymous === true) return;
       const json = JSON.parse(await xks(['explain', id, '--url', adminUrl, '--json'])) as { decisions: DecisionRecord[] };
       assert.equal(json.decisions[0]?.decidedBy, row.check);
@@ -260,11 +274,11 @@ describe('xks explain: every refusal class of the order of checks', () => {
     for (const check of ['route', 'signature', 'authorization', 'key-usage', 'crypto']) assert.match(text, new RegExp(`passed\\s+${check}\\s`));
   });
 
-  it('explain: health -> only the checks health runs (no quota, body, authorization or key)', async () => {
+  it('explain: health -> only the checks health runs (no quota, authorization or key)', async () => {
     const res = await signedRequest(app().app, HEALTH, { requestMetadata: { kmsRequestId: 'explain-health', kmsOperation: 'KmsHealthCheck' } });
     assert.equal(res.status, 200);
     const text = await xks(['explain', 'explain-health', '--url', adminUrl]);
-    assert.match(text, /passed\s+kill-switch/);
+    assert.match(text, /passed\s+kill-switch\s.*\n\s+passed\s+body\s/);
     assert.doesNotMatch(text, /quota|authorization|key-state/);
   });
 
