@@ -81,7 +81,7 @@ export const CONNECTION_ERROR_HELP: Readonly<Record<ConnectionErrorCode, Connect
   },
   XKS_VPC_ENDPOINT_SERVICE_NOT_FOUND: {
     meaning: 'KMS cannot find the VPC endpoint service, or may not use it.',
-    causes: ['A wrong XksProxyVpcEndpointServiceName or owner.', 'The KMS service principal (cks.kms.<region>.amazonaws.com) is not an allowed principal of the service.'],
+    causes: ['A wrong XksProxyVpcEndpointServiceName or owner.', 'The KMS service principal (`cks.kms.REGION.amazonaws.com`) is not an allowed principal of the service.'],
     fixes: ['Check the service name and its allowed principals.', RECONNECT],
   },
   XKS_VPC_ENDPOINT_SERVICE_INVALID_CONFIGURATION: {
@@ -104,4 +104,14 @@ export function buildConnectionErrorHelpTable(): string {
     ([code, h]) => `| \`${code}\` | ${cell(h.meaning)} | ${h.causes.map(cell).join('<br>')} | ${h.fixes.map(cell).join('<br>')} |`,
   );
   return ['| ConnectionErrorCode | Meaning | Likely causes | Fix |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+/** Where the table sits in docs/troubleshooting.md (`npm run docs:connection-errors` rewrites it). */
+export const CONNECTION_ERROR_HELP_MARKERS = ['<!-- connection-error-help:start -->', '<!-- connection-error-help:end -->'] as const;
+
+export function replaceBetweenMarkers(text: string, [start, end]: readonly [string, string], content: string): string {
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`markers ${start} ... ${end} not found`);
+  return `${text.slice(0, from + start.length)}\n${content}\n${text.slice(to)}`;
 }
