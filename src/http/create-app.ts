@@ -113,7 +113,7 @@ export function createApp(deps: AppDeps): express.Express {
     if (decisions !== undefined) startDecisionTrace(res, decisions, () => requestLog(res), deps.clock);
     next();
   });
-  // One stage pointer per request (undefined when no decision log is kept); see src/explain/decision-trace.ts.
+  // One stage pointer per request; without a decision log, a shared stand-in that keeps nothing of any request.
   const NO_TRACE: DecisionTrace = { stage: 'route', store: undefined, decidedBy: undefined, facts: undefined, body: undefined };
 
   app.use(async (req: Request, res: Response) => {
@@ -181,7 +181,7 @@ export function createApp(deps: AppDeps): express.Express {
       throw translateAuthError(error);
     }
     trace.stage = 'kill-switch';
-    trace.body = body;
+    if (trace !== NO_TRACE) trace.body = body;
     guards.admit(store, route, pending.accessKeyId, log);
     trace.stage = 'body';
 
