@@ -9,6 +9,8 @@ import { registerAuthzCommand } from './authz-command.js';
 import { registerCredentialsCommand } from './credentials-command.js';
 import { registerDevCertCommand } from './dev-cert-command.js';
 import { registerExplainCommand } from './explain-command.js';
+import { registerCheckCommand } from './check-command.js';
+import { registerProbeCommand } from './probe-command.js';
 
 /** The `xks` command. Every subcommand has --help. */
 export function buildProgram(ctx: CliContext): Command {
@@ -25,5 +27,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDevCertCommand(program, ctx);
   registerKmsCommand(program, ctx);
   registerKeysCommand(program, ctx);
+  registerCheckCommand(program, ctx);
+  registerProbeCommand(program, ctx);
   return program;
 }
