@@ -55,7 +55,7 @@ export function renderProxyCallsPage(calls: readonly ProxyCall[], f: CallFilters
 <button type="submit">Filter</button></form>
 <table id="proxy-calls" data-poll="/console/fragments/proxy-calls${query === '' ? '' : `?${query}`}">
 <caption>Calls from this emulator to XKS proxies, newest first (${calls.length})</caption>
-<thead><tr><th scope="col">Time</th><th scope="col">Key store</th><th scope="col">XKS operation</th><th scope="col">kmsRequestId</th><th scope="col">HTTP status</th><th scope="col">errorName</th><th scope="col">Latency (budget 250 ms)</th><th scope="col"><span class="sr-only">Explain</span></th></tr></thead>
+<thead><tr><th scope="col">Time</th><th scope="col">Key store</th><th scope="col">XKS operation</th><th scope="col">kmsRequestId</th><th scope="col">HTTP status</th><th scope="col">errorName</th><th scope="col">Latency (budget: 250 ms in KMS)</th><th scope="col"><span class="sr-only">Explain</span></th></tr></thead>
 <tbody>${renderCallRows(calls)}</tbody></table>`;
 }
 

@@ -31,7 +31,8 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15
   }
 }
 
-export async function startConsoleSandbox(options: { connectingMs?: number } = {}): Promise<ConsoleSandbox> {
+/** `proxyTimeoutMs`: the emulator's per-call budget (default: KMS's 250 ms; tests on a loaded machine give more). */
+export async function startConsoleSandbox(options: { connectingMs?: number; proxyTimeoutMs?: number } = {}): Promise<ConsoleSandbox> {
   const dir = createTempProxyDir({ keys: [testKey('key-1'), testKey('key-2')], extraConfig: { admin: { host: '127.0.0.1', port: 0 } } });
   let proxy: ProxyProcess | undefined;
   let kms: ProxyProcess | undefined;
@@ -40,7 +41,7 @@ export async function startConsoleSandbox(options: { connectingMs?: number } = {
     const p = proxy;
     const adminUrl = await until('the admin listener', () => /admin listener \(xks status\) on (http:\/\/\S+)/.exec(p.stderr())?.[1]);
     kms = await startProxyProcess(
-      ['kms', '--port', '0', '--state', ':memory:', '--allow-http-loopback', '--dns', 'static', '--connecting-ms', String(options.connectingMs ?? 1200), '--disconnecting-ms', '300', '--proxy-admin-url', adminUrl],
+      ['kms', '--port', '0', '--state', ':memory:', '--allow-http-loopback', '--dns', 'static', '--connecting-ms', String(options.connectingMs ?? 1200), '--disconnecting-ms', '300', '--proxy-timeout-ms', String(options.proxyTimeoutMs ?? 250), '--proxy-admin-url', adminUrl],
       { cwd: dir.dir, ready: /kms emulator listening on (http:\/\/\S+)/ },
     );
     const k = kms;
