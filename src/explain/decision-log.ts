@@ -10,10 +10,10 @@
 export const CHECKS = [
   'route',
   'method',
-  'concurrency',
   'sigv4-headers',
   'body-size',
   'signature',
+  'concurrency',
   'kill-switch',
   'quota',
   'body',

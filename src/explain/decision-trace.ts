@@ -1,17 +1,16 @@
 /**
  * The per-request recorder behind the decision log. create-app.ts moves `stage` along as it runs the order of checks
- * (one assignment per stage: nothing else on the hot path); the error middleware calls `explainRefusal` once, and the
- * record is written when the response closes. Facts are gathered only for refusals, from the error and its cause.
+ * (one assignment per stage: nothing else on the hot path); its error path calls `explainRefusal` once, and the
+ * decision observer writes the record when the request is done. Facts are gathered only for refusals.
  */
-import type { Response } from 'express';
 import type { XksError } from '../errors/xks-errors.js';
 import type { StoreRuntime } from '../http/proxy-runtime.js';
-import type { RequestLogFields } from '../http/request-log.js';
+import type { RequestLogFields, RequestObserver } from '../http/request-log.js';
 import { SigV4Error } from '../sigv4/sigv4-error.js';
 import { clipFact, type CheckName, type DecisionFacts, type DecisionLog } from './decision-log.js';
 
 /** Where create-app.ts is in the order of checks; 'kill-switch' covers admission (kill switch, then quota). */
-export type TraceStage = Extract<CheckName, 'route' | 'method' | 'concurrency' | 'sigv4-headers' | 'body-size' | 'signature' | 'kill-switch' | 'body'>;
+export type TraceStage = Extract<CheckName, 'route' | 'method' | 'sigv4-headers' | 'body-size' | 'signature' | 'concurrency' | 'kill-switch' | 'body'>;
 
 export interface DecisionTrace {
   stage: TraceStage;
@@ -19,11 +18,11 @@ export interface DecisionTrace {
   store: StoreRuntime | undefined;
   decidedBy: CheckName | undefined;
   facts: DecisionFacts | undefined;
-  /** The authenticated body once read, so a refusal before body validation (kill switch, quota) names its kmsRequestId. */
+  /** The authenticated body once read, so a refusal before body validation (concurrency, kill switch, quota) names its kmsRequestId. */
   body: Buffer | undefined;
 }
 
-const COMMON: readonly CheckName[] = ['route', 'method', 'concurrency', 'sigv4-headers', 'body-size', 'signature', 'kill-switch'];
+const COMMON: readonly CheckName[] = ['route', 'method', 'sigv4-headers', 'body-size', 'signature', 'concurrency', 'kill-switch'];
 const SEQUENCES: Readonly<Record<string, readonly CheckName[]>> = {
   // spec A7 / A14: health is neither quota-counted, authorized, nor tied to a key; its body needs requestMetadata.
   GetHealthStatus: [...COMMON, 'body'],
@@ -35,16 +34,14 @@ const SEQUENCES: Readonly<Record<string, readonly CheckName[]>> = {
 /** The usage each crypto operation needs (spec A5/A6: keyUsage ENCRYPT / DECRYPT). */
 const REQUIRED_USAGE: Readonly<Record<string, string>> = { Encrypt: 'ENCRYPT', Decrypt: 'DECRYPT' };
 
-const TRACE = Symbol('xksDecisionTrace');
+export function newDecisionTrace(): DecisionTrace {
+  return { stage: 'route', store: undefined, decidedBy: undefined, facts: undefined, body: undefined };
+}
 
-/** Start the trace of one request; its record goes into `log` when the response closes. */
-export function startDecisionTrace(res: Response, log: DecisionLog, fields: () => RequestLogFields, clock: () => number): DecisionTrace {
-  const trace: DecisionTrace = { stage: 'route', store: undefined, decidedBy: undefined, facts: undefined, body: undefined };
-  (res.locals as Record<symbol, DecisionTrace>)[TRACE] = trace;
-  res.once('close', () => {
-    const f = fields();
-    const aborted = !res.writableFinished;
-    const refused = !aborted && res.statusCode >= 400;
+/** The observer that writes one record per finished request into `log` (create-app.ts adds it when a log is kept). */
+export function createDecisionObserver(log: DecisionLog, clock: () => number): RequestObserver {
+  return ({ fields: f, status, outcome, decision: trace }) => {
+    const refused = status !== undefined && status >= 400;
     const sequence = f.operation === undefined ? undefined : SEQUENCES[f.operation];
     let checks: { check: CheckName; result: 'passed' | 'refused' }[];
     if (refused && trace.decidedBy !== undefined) {
@@ -52,7 +49,7 @@ export function startDecisionTrace(res: Response, log: DecisionLog, fields: () =
       const passed = until < 0 ? [] : (sequence ?? []).slice(0, until);
       checks = [...passed.map((check) => ({ check, result: 'passed' as const })), { check: trace.decidedBy, result: 'refused' }];
     } else {
-      checks = (aborted ? [] : (sequence ?? [])).map((check) => ({ check, result: 'passed' as const }));
+      checks = (outcome === 'aborted' ? [] : (sequence ?? [])).map((check) => ({ check, result: 'passed' as const }));
     }
     log.record({
       at: new Date(clock()).toISOString(),
@@ -61,20 +58,15 @@ export function startDecisionTrace(res: Response, log: DecisionLog, fields: () =
       ...(f.keyStore !== undefined && { keyStore: f.keyStore }),
       ...(f.operation !== undefined && { operation: f.operation }),
       ...(f.externalKeyId !== undefined && { externalKeyId: f.externalKeyId }),
-      ...(f.accessKeyId !== undefined && { accessKeyId: clipFact(f.accessKeyId, 64) }),
-      status: res.statusCode,
+      ...((f.accessKeyId ?? f.accessKeyIdUnverified) !== undefined && { accessKeyId: clipFact(f.accessKeyId ?? f.accessKeyIdUnverified ?? '', 64) }),
+      status: status ?? 0,
       ...(f.errorName !== undefined && { errorName: f.errorName }),
-      outcome: aborted ? 'aborted' : refused ? 'refused' : 'answered',
+      outcome: outcome === 'aborted' ? 'aborted' : refused ? 'refused' : 'answered',
       checks,
       ...(refused && trace.decidedBy !== undefined && { decidedBy: trace.decidedBy }),
       facts: trace.facts ?? {},
     });
-  });
-  return trace;
-}
-
-export function decisionTrace(res: Response): DecisionTrace | undefined {
-  return (res.locals as Record<symbol, DecisionTrace | undefined>)[TRACE];
+  };
 }
 
 /** Which check refused, from the stage reached and the error's class (the stages after 'body' run in one call). */

@@ -17,6 +17,8 @@ import { createRuntimeHolder, type RuntimeHolder } from './runtime-holder.js';
 import { createListener, loadTlsMaterial, type TlsMaterial } from '../transport/create-listener.js';
 import { createRequestThrottle } from '../throttle/request-throttle.js';
 import { createCredentialUsage, type CredentialUsage } from '../usage/credential-usage.js';
+import { createRefusalCounters, type RefusalCounters } from '../http/refusal-counters.js';
+import type { RequestObserver } from '../http/request-log.js';
 import { logKillSwitches } from './log-kill-switches.js';
 import { createDecisionLog, type DecisionLog } from '../explain/decision-log.js';
 import { watchKeyDirectories, type KeyDirectoryWatcher } from './watch-key-directories.js';
@@ -45,6 +47,8 @@ export interface ProxyServerOptions {
   readonly random?: RandomBytes;
   /** Watch key directories and swap in changes (default true). */
   readonly watchKeyDirectories?: boolean;
+  /** Extra observers of every finished request (metrics, traces), after the request log line. */
+  readonly observers?: readonly RequestObserver[];
 }
 
 export interface RunningProxy {
@@ -58,6 +62,8 @@ export interface RunningProxy {
   readonly credentialUsage: CredentialUsage;
   /** Recent order-of-checks decisions (`xks explain`, the KMS console); outlives reloads. */
   readonly decisions: DecisionLog;
+  /** Refusals by limit since start, counted by the listener and the app (docs/configuration.md "Limits and slow clients"). */
+  readonly refusals: RefusalCounters;
   /**
    * Install a validated new configuration without a restart: TLS material first (throws TlsConfigError and
    * changes nothing when it is unusable), then key stores, then one atomic swap. In-flight requests keep the
@@ -98,6 +104,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   const credentialUsage = createCredentialUsage(clock);
   const throttle = createRequestThrottle(clock);
   const decisions = createDecisionLog();
+  const refusals = createRefusalCounters();
   const random = options.random ?? secureRandomBytes;
   const engine = createAesGcmEngine(config.crypto.engine);
   const codecs = createKeyCodecRegistry();
@@ -131,8 +138,10 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     credentialUsage,
     ekmHealth: health.health,
     decisions,
+    refusals,
+    ...(options.observers !== undefined && { observers: options.observers }),
   });
-  const listener = createListener(app, config, tls, logger);
+  const listener = createListener(app, config, tls, logger, refusals);
   const { server } = listener;
   const url = await listen(server, config.listen.port, config.listen.host, listener.scheme);
   if (tls !== undefined) logger.info(tlsSummary(tls), 'TLS enabled');
@@ -157,6 +166,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     runtime: holder,
     credentialUsage,
     decisions,
+    refusals,
     reload(next, reason) {
       const nextTls = next.listen.tls === undefined ? undefined : loadTlsMaterial(next.listen.tls);
       const previous = holder.current().config;

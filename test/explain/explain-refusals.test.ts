@@ -7,7 +7,7 @@
  */
 import aws4 from 'aws4';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ import { createRequestThrottle } from '../../src/throttle/request-throttle.js';
 import { escapeHtml } from '../../src/console/html.js';
 import { renderDecision } from '../../src/console/proxy-calls-view.js';
 import { formatFact } from '../../src/explain/explain-decision.js';
+import { CHECKS } from '../../src/explain/decision-log.js';
 import { formatAmzDate } from '../../src/sigv4/index.js';
 import { createTestApp, kmsMetadata, signedRequest, TEST_ACCESS_KEY_ID, TEST_HOST, TEST_NOW, TEST_REGION, TEST_SECRET, type SignOptions, type TestApp, type TestAppOptions } from '../helpers/test-app.js';
 import { decryptPath, encryptBody, encryptPath, flipB64, HEALTH } from '../http/http-assertions.js';
@@ -125,14 +126,14 @@ describe('xks explain and the console explanation: every refusal class of the or
         return sendInOneWrite(t, encryptPath('key-1'), encryptBody('x', { requestMetadata: meta(id) }));
       },
       expect: [/maxConcurrentRequests 1 reached/],
-      passed: ['route', 'method'],
+      passed: ['route', 'method', 'sigv4-headers', 'body-size', 'signature'],
     },
     {
       check: 'sigv4-headers',
       errorName: 'AuthenticationFailedException',
       send: (id) => sendInOneWrite(app(), encryptPath('key-1'), encryptBody('x', { requestMetadata: meta(id) }), { time: TEST_NOW - 6 * 60_000 }),
       expect: [/sigv4Failure: clock-skew/, /requestTime: 2026-11-28T11:54:00\.000Z/, /proxyTime: 2026-11-28T12:00:00\.000Z/, /skewSeconds: -360/, /limitSeconds: 300/],
-      passed: ['route', 'method', 'concurrency'],
+      passed: ['route', 'method'],
     },
     {
       check: 'sigv4-headers',
@@ -145,7 +146,7 @@ describe('xks explain and the console explanation: every refusal class of the or
       errorName: 'UnsupportedOperationException',
       send: (id) => signedRequest(app().app, encryptPath('key-1'), { ...encryptBody('x', { requestMetadata: meta(id) }), padding: 'p'.repeat(300 * 1024) }),
       expect: [/larger than this proxy's limit/],
-      passed: ['route', 'method', 'concurrency', 'sigv4-headers'],
+      passed: ['route', 'method', 'sigv4-headers'],
       // Refused from Content-Length before the body is read: no kmsRequestId, so found with --recent.
       anonymous: true,
     },
@@ -158,7 +159,7 @@ describe('xks explain and the console explanation: every refusal class of the or
         /canonicalRequest:\n\s+\| POST\n\s+\| \/kms\/xks\/v1\/keys\/key-1\/encrypt\n\s+\| \n\s+\| content-length:\d+\n\s+\| content-type:application\/json\n\s+\| host:xks\.example\.com\n/,
         /stringToSign:\n\s+\| AWS4-HMAC-SHA256\n\s+\| 20261128T120000Z\n\s+\| 20261128\/us-east-1\/kms-xks-proxy\/aws4_request\n\s+\| [0-9a-f]{64}/,
       ],
-      passed: ['route', 'method', 'concurrency', 'sigv4-headers', 'body-size'],
+      passed: ['route', 'method', 'sigv4-headers', 'body-size'],
     },
     {
       check: 'kill-switch',
@@ -166,7 +167,7 @@ describe('xks explain and the console explanation: every refusal class of the or
       send: (id) =>
         signedRequest(app({ store: { blocked: { by: 'ops-oncall', at: '2026-11-28T10:00:00Z', reason: 'incident 42' } } }).app, encryptPath('key-1'), encryptBody('x', { requestMetadata: meta(id) })),
       expect: [/blockedBy: ops-oncall/, /blockedReason: incident 42/],
-      passed: ['signature'],
+      passed: ['signature', 'concurrency'],
     },
     {
       check: 'quota',
@@ -292,6 +293,12 @@ describe('xks explain and the console explanation: every refusal class of the or
     const text = await xks(['explain', '--recent', '2', '--url', adminUrl]);
     const ids = [...text.matchAll(/kmsRequestId (\S+)/g)].map((m) => m[1]);
     assert.deepEqual(ids, ['recent-b', 'recent-a']);
+  });
+
+  it('docs/api.md: the "Name in xks explain" column lists the checks in the order the proxy runs them', () => {
+    const api = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'api.md'), 'utf8');
+    const names = [...api.matchAll(/^\| \d+ \| .* \| `([a-z0-9-]+)` \|$/gm)].map((m) => m[1]);
+    assert.deepEqual(names, [...CHECKS]);
   });
 
   it('decision log: bounded ring -> the oldest records are pushed out and counted', () => {
