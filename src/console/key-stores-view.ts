@@ -4,26 +4,13 @@
  * Rows are built from DescribeCustomKeyStores entries: the console shows what the API returns.
  */
 import { CONNECTION_ERROR_HELP } from '../kms/connection-error-help.js';
+import type { CustomKeyStoreEntry } from '../kms/custom-key-store-rules.js';
 import type { ConnectionErrorCode } from '../kms/store/records.js';
 import { html, type SafeHtml } from './html.js';
 import { formatTime } from './layout.js';
 
-/** A DescribeCustomKeyStores entry (spec B9). */
-export interface StoreEntry {
-  readonly CustomKeyStoreId: string;
-  readonly CustomKeyStoreName: string;
-  readonly ConnectionState: string;
-  readonly ConnectionErrorCode?: string;
-  readonly CreationDate: number;
-  readonly XksProxyConfiguration: {
-    readonly Connectivity: string;
-    readonly AccessKeyId: string;
-    readonly UriEndpoint: string;
-    readonly UriPath: string;
-    readonly VpcEndpointServiceName?: string;
-    readonly VpcEndpointServiceOwner?: string;
-  };
-}
+/** A DescribeCustomKeyStores entry (spec B9), as the API returns it. */
+export type StoreEntry = CustomKeyStoreEntry;
 
 /** Text and symbol per state: colour is never the only signal. */
 const STATE_LABEL: Readonly<Record<string, string>> = {
