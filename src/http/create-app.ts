@@ -31,6 +31,7 @@ import { sendJson } from './send-json.js';
 import { createRequestGuards } from './request-guards.js';
 import { createRequestThrottle, type RequestThrottle } from '../throttle/request-throttle.js';
 import { createCredentialUsage, type CredentialUsage } from '../usage/credential-usage.js';
+import type { RequestOutcome } from '../metrics/proxy-metrics.js';
 
 export interface AppDeps {
   /** The current runtime (config, key stores, credentials); a reload swaps what this returns. */
@@ -46,6 +47,8 @@ export interface AppDeps {
   readonly throttle?: RequestThrottle;
   /** Credential last-use tracker shown by `xks status` (default: a fresh one). */
   readonly credentialUsage?: CredentialUsage;
+  /** Called once per finished request with its outcome (the Prometheus metrics). */
+  readonly metrics?: (outcome: RequestOutcome) => void;
 }
 
 /** What the client is told for each SigV4 failure: the category, never the computed values (those go to the log). */
@@ -103,7 +106,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/ping', (_req, res) => sendJson(res, 200, { status: 'ok' }));
 
   app.use((req, res, next) => {
-    logWhenDone(res, deps.logger, req.method, process.hrtime.bigint());
+    logWhenDone(res, deps.logger, req.method, process.hrtime.bigint(), deps.metrics);
     next();
   });
 
@@ -133,7 +136,7 @@ export function createApp(deps: AppDeps): express.Express {
       return;
     }
 
-    const release = guards.enter(runtime);
+    const release = guards.enter(runtime, log);
     // A pipelined request's response waits in Node's queue until the one before it finishes; if the connection
     // closes first, that queued response never emits 'close'. The socket's 'close' releases the slot then.
     const socket = req.socket;
@@ -145,7 +148,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.once('close', done);
     socket.once('close', done);
 
-    const pending = authenticate(req, path, query, store);
+    const pending = authenticate(req, path, query, store, log);
     Object.assign(log, { accessKeyId: pending.accessKeyId, region: pending.region });
     const body = await readBody(req, MAX_BODY_BYTES);
     try {
@@ -155,7 +158,7 @@ export function createApp(deps: AppDeps): express.Express {
       // an operator searches for when KMS reports a credential problem (spec C14). ARNs are not taken on trust.
       const { kmsRequestId, kmsOperation } = peekRequestMetadata(parseJsonOrUndefined(body));
       Object.assign(log, { kmsRequestId, kmsOperation });
-      throw translateAuthError(error);
+      throw translateAuthError(error, log);
     }
     guards.admit(store, route, pending.accessKeyId, log);
 
@@ -177,7 +180,7 @@ export function createApp(deps: AppDeps): express.Express {
     sendJson(res, xksError.httpStatus, toWireBody(xksError), { ...xksError.headers, ...closeIfBodyUnread(req) });
   });
 
-  function authenticate(req: Request, path: string, query: string, store: StoreRuntime): PendingAuth {
+  function authenticate(req: Request, path: string, query: string, store: StoreRuntime, log: RequestLogFields): PendingAuth {
     try {
       return authenticateHeaders(
         { method: req.method, path, query, rawHeaders: req.rawHeaders },
@@ -191,7 +194,7 @@ export function createApp(deps: AppDeps): express.Express {
         },
       );
     } catch (error) {
-      throw translateAuthError(error);
+      throw translateAuthError(error, log);
     }
   }
 
@@ -254,8 +257,9 @@ function parseJsonOrUndefined(body: Buffer): unknown {
   }
 }
 
-function translateAuthError(error: unknown): unknown {
+function translateAuthError(error: unknown, log: RequestLogFields): unknown {
   if (error instanceof SigV4Error) {
+    log.sigv4Failure = error.reason;
     return new AuthenticationFailedException(AUTH_MESSAGES[error.reason], { detail: `sigv4 ${error.reason}: ${error.detail}` });
   }
   return error;

@@ -14,7 +14,7 @@ import type { RequestThrottle } from '../throttle/request-throttle.js';
  */
 export interface RequestGuards {
   /** Global concurrency bound: returns the release function, or throws ThrottlingException (never queued). */
-  enter(runtime: ProxyRuntime): () => void;
+  enter(runtime: ProxyRuntime, log: RequestLogFields): () => void;
   /** After a successful signature check. */
   admit(store: StoreRuntime, route: XksRoute, accessKeyId: string, log: RequestLogFields): void;
   /** Secondary authorization; GetHealthStatus never comes here (spec A7, A14, C41). */
@@ -25,9 +25,10 @@ const RETRY_AFTER = { 'Retry-After': '1' };
 
 export function createRequestGuards(deps: { throttle: RequestThrottle; credentialUsage: CredentialUsage }): RequestGuards {
   return {
-    enter(runtime) {
+    enter(runtime, log) {
       const release = deps.throttle.tryEnter(runtime.config.throttling.maxConcurrentRequests);
       if (release === undefined) {
+        log.refusedBy = 'concurrency';
         throw new ThrottlingException('The proxy is at its limit of concurrent requests; retry later', {
           detail: `throttling.maxConcurrentRequests ${runtime.config.throttling.maxConcurrentRequests} reached`,
           headers: RETRY_AFTER,
@@ -49,6 +50,7 @@ export function createRequestGuards(deps: { throttle: RequestThrottle; credentia
       }
       // spec A2 / C8: a quota per path prefix. Health is not counted: it is cheap and KMS must see the truth.
       if (route.operation !== 'GetHealthStatus' && !deps.throttle.tryQuota(config.name, config.quota)) {
+        log.refusedBy = 'quota';
         throw new ThrottlingException('The request rate for this key store is above its quota; slow down', {
           detail: `keyStores.${config.name}.quota ${config.quota.requestsPerSecond}/s burst ${config.quota.burst} exceeded`,
           headers: RETRY_AFTER,

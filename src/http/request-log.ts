@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import type { Logger } from '../logging/create-logger.js';
+import type { RefusalLimit, RequestOutcome } from '../metrics/proxy-metrics.js';
 
 /**
  * The fields of the one log line written per request (spec A15 / C61): request metadata, outcome, error and latency.
@@ -24,6 +25,10 @@ export interface RequestLogFields {
   authzDecision?: string;
   authzRule?: string;
   errorName?: string;
+  /** The SigV4 failure reason when authentication failed (metrics: xks_sigv4_failures_total). */
+  sigv4Failure?: string;
+  /** The limit that refused the request (metrics: xks_refusals_total). */
+  refusedBy?: RefusalLimit;
   /** Why an error happened, for the operator (e.g. the SigV4 failure reason). Never sent to the client. */
   reason?: string;
 }
@@ -40,8 +45,11 @@ export function requestLog(res: Response): RequestLogFields {
   return fields;
 }
 
-/** Write the request's log line once, when the response is done (or the client went away). */
-export function logWhenDone(res: Response, logger: Logger, method: string, startedNs: bigint): void {
+/**
+ * Write the request's log line once, when the response is done (or the client went away), and hand the same
+ * outcome to `observe` (the metrics): the one place where a finished request is recorded.
+ */
+export function logWhenDone(res: Response, logger: Logger, method: string, startedNs: bigint, observe?: (outcome: RequestOutcome) => void): void {
   res.once('close', () => {
     const fields = requestLog(res);
     const durationMs = Number(process.hrtime.bigint() - startedNs) / 1e6;
@@ -49,5 +57,15 @@ export function logWhenDone(res: Response, logger: Logger, method: string, start
     const line = { ...fields, method, status: res.statusCode, outcome, durationMs: Math.round(durationMs * 1000) / 1000 };
     if (outcome === 'ok') logger.info(line, 'xks request');
     else logger.warn(line, 'xks request');
+    observe?.({
+      keyStore: fields.keyStore,
+      operation: fields.operation,
+      outcome,
+      errorName: fields.errorName,
+      durationMs,
+      sigv4Failure: fields.sigv4Failure,
+      authzDeniedBy: fields.authzDecision === 'deny' ? fields.authzRule : undefined,
+      refusedBy: fields.refusedBy,
+    });
   });
 }

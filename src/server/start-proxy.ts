@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createAdminApp } from '../admin/create-admin-app.js';
-import { buildProxyStatus } from '../admin/proxy-status.js';
+import { buildProxyStatus, type ProxyStatus } from '../admin/proxy-status.js';
 import type { KeyStoreConfig, ProxyConfig } from '../config/load-config.js';
 import { createAesGcmEngine } from '../crypto/aes-gcm.js';
 import { secureRandomBytes, type RandomBytes } from '../crypto/random.js';
@@ -18,6 +18,8 @@ import { createListener, loadTlsMaterial, type TlsMaterial } from '../transport/
 import { createRequestThrottle } from '../throttle/request-throttle.js';
 import { createCredentialUsage, type CredentialUsage } from '../usage/credential-usage.js';
 import { logKillSwitches } from './log-kill-switches.js';
+import { createProxyMetrics, type ProxyMetrics } from '../metrics/proxy-metrics.js';
+import { PROXY_VERSION } from '../metrics/proxy-version.js';
 import { watchKeyDirectories, type KeyDirectoryWatcher } from './watch-key-directories.js';
 
 /** Load one key store's directory (unwrapping files encrypted at rest), logging (never the material) what failed. */
@@ -44,7 +46,12 @@ export interface ProxyServerOptions {
   readonly random?: RandomBytes;
   /** Watch key directories and swap in changes (default true). */
   readonly watchKeyDirectories?: boolean;
+  /** Open config.admin's listener (default true); a fleet worker leaves it to the primary (docs/operations.md). */
+  readonly adminListener?: boolean;
 }
+
+/** How long close() lets requests in flight finish before it drops their connections (docs/operations.md). */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
 export interface RunningProxy {
   readonly server: Server | HttpsServer;
@@ -55,13 +62,18 @@ export interface RunningProxy {
   readonly adminUrl: string | undefined;
   readonly runtime: RuntimeHolder;
   readonly credentialUsage: CredentialUsage;
+  /** What `xks status` shows (the admin listener's GET /status). */
+  status(): ProxyStatus;
+  /** This process's Prometheus metrics (the admin listener's GET /metrics). */
+  readonly metrics: ProxyMetrics;
   /**
    * Install a validated new configuration without a restart: TLS material first (throws TlsConfigError and
    * changes nothing when it is unusable), then key stores, then one atomic swap. In-flight requests keep the
    * runtime they started with. listen host/port and admin changes need a restart (logged).
    */
   reload(next: ProxyConfig, reason: string): void;
-  close(): Promise<void>;
+  /** Stop accepting, let requests in flight finish for up to graceMs, then drop what is left. */
+  close(graceMs?: number): Promise<void>;
 }
 
 async function listen(server: Server | HttpsServer, port: number, host: string, scheme = 'http'): Promise<string> {
@@ -76,9 +88,13 @@ async function listen(server: Server | HttpsServer, port: number, host: string, 
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }
 
-function closeServer(server: Server | HttpsServer): Promise<void> {
+function closeServer(server: Server | HttpsServer, graceMs: number): Promise<void> {
   return new Promise<void>((resolve) => {
-    server.close(() => resolve());
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }
@@ -126,20 +142,25 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     throttle,
     credentialUsage,
     ekmHealth: health.health,
+    metrics: (o) => metrics.observeRequest(o),
   });
   const listener = createListener(app, config, tls, logger);
   const { server } = listener;
+  const status = (): ProxyStatus =>
+    buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason }, { usage: credentialUsage, health: health.snapshot });
+  const metrics = createProxyMetrics({
+    status,
+    inFlight: () => throttle.inFlight,
+    openConnections: () => new Promise<number>((resolve) => server.getConnections((_error, count) => resolve(count ?? 0))),
+    version: PROXY_VERSION,
+  });
   const url = await listen(server, config.listen.port, config.listen.host, listener.scheme);
   if (tls !== undefined) logger.info(tlsSummary(tls), 'TLS enabled');
 
   let adminServer: Server | undefined;
   let adminUrl: string | undefined;
-  if (config.admin !== undefined) {
-    adminServer = createServer(
-      createAdminApp({
-        status: () => buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason }, { usage: credentialUsage, health: health.snapshot }),
-      }),
-    );
+  if (config.admin !== undefined && options.adminListener !== false) {
+    adminServer = createServer(createAdminApp({ status, metrics: () => metrics.registry.metrics(), metricsContentType: metrics.registry.contentType }));
     adminUrl = await listen(adminServer, config.admin.port, config.admin.host);
   }
   const { port } = server.address() as AddressInfo;
@@ -150,6 +171,8 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     adminUrl,
     runtime: holder,
     credentialUsage,
+    status,
+    metrics,
     reload(next, reason) {
       const nextTls = next.listen.tls === undefined ? undefined : loadTlsMaterial(next.listen.tls);
       const previous = holder.current().config;
@@ -163,10 +186,10 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
       holder.swap(runtime, reason);
       if (nextTls !== undefined) logger.info({ reason, ...tlsSummary(nextTls) }, 'TLS certificates loaded');
     },
-    close: async () => {
+    close: async (graceMs = DEFAULT_SHUTDOWN_GRACE_MS) => {
       health.stop();
       watcher?.close();
-      await Promise.all([closeServer(server), adminServer === undefined ? undefined : closeServer(adminServer)]);
+      await Promise.all([closeServer(server, graceMs), adminServer === undefined ? undefined : closeServer(adminServer, graceMs)]);
     },
   };
 }
