@@ -76,7 +76,7 @@ export interface RunningProxy {
   close(graceMs?: number): Promise<void>;
 }
 
-async function listen(server: Server | HttpsServer, port: number, host: string, scheme = 'http'): Promise<string> {
+export async function listen(server: Server | HttpsServer, port: number, host: string, scheme = 'http'): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

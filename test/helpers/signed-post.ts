@@ -10,6 +10,7 @@ import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET } from './test-app.js';
 export interface SignedPostOptions {
   readonly agent?: Agent;
   readonly secret?: string;
+  readonly accessKeyId?: string;
   /** TLS: trust anchor and client certificate (PEM). */
   readonly ca?: string | Buffer;
   readonly cert?: string | Buffer;
@@ -27,7 +28,7 @@ export function signedPost(baseUrl: string, path: string, body: unknown, options
   const payload = JSON.stringify(body);
   const signed = aws4.sign(
     { host: url.host, path, method: 'POST', service: 'kms-xks-proxy', region: TEST_REGION, body: payload, headers: { 'Content-Type': 'application/json' } },
-    { accessKeyId: TEST_ACCESS_KEY_ID, secretAccessKey: options.secret ?? TEST_SECRET },
+    { accessKeyId: options.accessKeyId ?? TEST_ACCESS_KEY_ID, secretAccessKey: options.secret ?? TEST_SECRET },
   );
   const https = url.protocol === 'https:';
   const send = https ? httpsRequest : httpRequest;
