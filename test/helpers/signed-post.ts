@@ -3,12 +3,13 @@
  * `xks serve` processes, HAProxy in front of them, or an in-process listener.
  */
 import { request as httpRequest, type Agent } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import { request as httpsRequest } from 'node:https';
 import aws4 from 'aws4';
 import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET } from './test-app.js';
 
 export interface SignedPostOptions {
-  readonly agent?: Agent;
+  readonly agent?: Agent | HttpsAgent;
   readonly secret?: string;
   readonly accessKeyId?: string;
   /** TLS: trust anchor and client certificate (PEM). */
