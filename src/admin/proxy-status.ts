@@ -17,7 +17,7 @@ export interface KeyStoreStatus {
   readonly healthCheck?: StoreHealthSnapshot;
   /** Filled by the credential-usage tracker (issue: credential rotation). */
   readonly credentials: readonly { readonly accessKeyId: string; readonly lastUsedAt?: string; readonly requestCount?: number }[];
-  /** Kill switch (the README): present when the store is blocked, with who/when/why. */
+  /** Kill switch (docs/operations.md): present when the store is blocked, with who/when/why. */
   readonly blocked?: { readonly by: string; readonly at: string; readonly reason?: string };
   /** Keys disabled by a configuration override, with who/when/why when given. */
   readonly disabledKeys?: readonly { readonly externalKeyId: string; readonly by?: string; readonly at?: string; readonly reason?: string }[];

@@ -19,6 +19,7 @@ import { requireUsableKey } from '../xks/operations/require-usable-key.js';
 import {
   parseDecryptRequest,
   parseEncryptRequest,
+  parseGetHealthStatusRequest,
   parseGetKeyMetadataRequest,
   peekRequestMetadata,
 } from '../xks/parse-requests.js';
@@ -85,9 +86,9 @@ function recordMetadata(log: RequestLogFields, metadata: Partial<RequestMetadata
 
 /**
  * Build the proxy's Express app. It never listens (main.ts does). Order of checks per request, as documented in
- * the README: path -> method -> concurrency bound -> authentication (headers) -> body size -> signature over the body
+ * docs/api.md: path -> method -> concurrency bound -> authentication (headers) -> body size -> signature over the body
  * -> kill switch -> quota -> body -> secondary authorization -> key -> key state and usage -> crypto
- * (request-guards.ts, the README).
+ * (request-guards.ts, docs/api.md).
  */
 export function createApp(deps: AppDeps): express.Express {
   const ekmHealth = deps.ekmHealth ?? ((store: StoreRuntime) => keyStoreHealth(store.keys));
@@ -206,16 +207,17 @@ export function createApp(deps: AppDeps): express.Express {
     body: Buffer,
     log: RequestLogFields,
   ): unknown {
-    if (route.operation === 'GetHealthStatus') {
-      // spec A7 / A10: health never answers ValidationException; the metadata is read for the log only.
-      recordMetadata(log, peekRequestMetadata(parseJsonOrUndefined(body)));
-      return getHealthStatus(runtime.config.health, ekmHealth(store));
-    }
     // parseJsonBody has already put the request's metadata into the log line, valid or not.
     const json = parseJsonBody(contentType, body, log);
     const externalKeyId = route.externalKeyId ?? '';
-    // Order of checks (README): body validation, secondary authorization, then the key.
+    // Order of checks (docs/api.md): body validation, secondary authorization, then the key.
     switch (route.operation) {
+      case 'GetHealthStatus': {
+        // spec A7 / A10 note: a body without kmsRequestId and kmsOperation is a ValidationException (as AWS's
+        // tooling and reference proxy expect); health is exempt from secondary authorization (spec A14).
+        parseGetHealthStatusRequest(json);
+        return getHealthStatus(runtime.config.health, ekmHealth(store));
+      }
       case 'GetKeyMetadata': {
         const { requestMetadata } = parseGetKeyMetadataRequest(json);
         guards.authorize(store, route, requestMetadata, log);

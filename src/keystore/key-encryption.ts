@@ -6,7 +6,7 @@ import { EXTERNAL_KEY_ID_PATTERN, KEY_BYTES } from '../xks/limits.js';
 import { KeyFileError } from './key-file.js';
 
 /**
- * Encryption at rest for key files (the README, "Encryption at rest"). A key file in the plain format
+ * Encryption at rest for key files (docs/keys.md, "Encryption at rest"). A key file in the plain format
  * `xks-key/1` is wrapped whole into the format `xks-key-wrapped/1`:
  *
  *   {"format":"xks-key-wrapped/1","externalKeyId":"k1",
