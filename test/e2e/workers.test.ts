@@ -47,6 +47,8 @@ before(async () => {
   const config = JSON.parse(readFileSync(dir.configPath, 'utf8')) as { keyStores: Record<string, unknown>[] } & Record<string, unknown>;
   const store = config.keyStores[0] ?? {};
   config.admin = { host: '127.0.0.1', port: 0 };
+  // A loaded machine must not turn a slow health round trip into DEGRADED.
+  config.healthCheck = { slowMs: 60_000 };
   config.keyStores = [
     store,
     { ...store, name: 'quota', uriPrefix: '/quota', credentials: [{ accessKeyId: QUOTA_ID, secretAccessKey: TEST_SECRET }], quota: { requestsPerSecond: 0.001, burst: QUOTA_BURST } },
