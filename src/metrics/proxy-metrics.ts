@@ -1,52 +1,39 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ProxyStatus } from '../admin/proxy-status.js';
+import { REFUSAL_REASONS, type RefusalReason } from '../http/refusal-counters.js';
+import type { RequestObserver } from '../http/request-log.js';
 
 /**
  * Prometheus metrics of one proxy process (docs/operations.md lists every family with its labels). The registry is
- * the process's own, never prom-client's global one. Request counters are updated once per request from the request
- * outcome record (observeRequest); everything that is state (health, credentials, key files, in-flight, connections)
- * is read at scrape time by collect callbacks, so it costs the request path nothing.
+ * the process's own, never prom-client's global one. The request counters are updated once per finished request by
+ * `observer`, one of the app's request observers (it reads the same outcome record as the log line); everything
+ * else (refusals by limit, health, credentials, key files, in-flight, connections) is read at scrape time by collect
+ * callbacks, so it costs the request path nothing.
  *
  * Label values come from closed sets or from the configuration (key store names, access key ids, policy rule names,
  * error names): an unauthenticated client cannot grow the number of series.
  */
 
-/** The limits whose refusals are counted (xks_refusals_total{limit}). */
-export const REFUSAL_LIMITS = ['connections', 'pipelining', 'slow_body', 'quota', 'concurrency'] as const;
-export type RefusalLimit = (typeof REFUSAL_LIMITS)[number];
+/** xks_refusals_total{limit}: the refusal counters' reasons in Prometheus label style (slowBody -> slow_body). */
+export const refusalLabel = (reason: RefusalReason): string => reason.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** Latency buckets in seconds: the proxy answers in well under a millisecond when idle; KMS times out at 250 ms (spec). */
 export const DURATION_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
-
-/** The outcome of one request, as the request log line records it. */
-export interface RequestOutcome {
-  readonly keyStore?: string | undefined;
-  readonly operation?: string | undefined;
-  /** ok | error | aborted (the log line's outcome). */
-  readonly outcome: string;
-  readonly errorName?: string | undefined;
-  readonly durationMs: number;
-  /** The SigV4 failure reason, when authentication failed. */
-  readonly sigv4Failure?: string | undefined;
-  /** The deciding rule when secondary authorization denied the request. */
-  readonly authzDeniedBy?: string | undefined;
-  /** The limit that refused the request, when one did. */
-  readonly refusedBy?: RefusalLimit | undefined;
-}
 
 export interface MetricSources {
   /** The status `xks status` shows: key stores, health, key-file problems, credential last use. */
   readonly status: () => ProxyStatus;
   readonly inFlight: () => number;
   readonly openConnections: () => number | Promise<number>;
+  /** The refusal counters (connections, pipelining, slow body, quota, concurrency, ...) since start. */
+  readonly refusals: () => Readonly<Record<RefusalReason, number>>;
   readonly version: string;
 }
 
 export interface ProxyMetrics {
   readonly registry: Registry;
-  observeRequest(outcome: RequestOutcome): void;
-  /** A refusal by a limit that has no request outcome of its own (a connection refused before any request). */
-  countRefusal(limit: RefusalLimit): void;
+  /** Give to createApp's observers: counts each finished request. */
+  readonly observer: RequestObserver;
 }
 
 const HEALTH_STATUSES = ['ACTIVE', 'DEGRADED', 'UNAVAILABLE', 'BLOCKED'] as const;
@@ -58,7 +45,7 @@ export function createProxyMetrics(sources: MetricSources): ProxyMetrics {
 
   const requests = new Counter({
     name: 'xks_requests_total',
-    help: 'XKS API requests by key store, operation, outcome (ok, error, aborted) and errorName',
+    help: 'XKS API requests by key store, operation, outcome (ok, error, refused, aborted) and errorName',
     labelNames: ['key_store', 'operation', 'outcome', 'error_name'] as const,
     registers,
   });
@@ -69,13 +56,18 @@ export function createProxyMetrics(sources: MetricSources): ProxyMetrics {
     buckets: [...DURATION_BUCKETS_SECONDS],
     registers,
   });
-  const refusals = new Counter({
+  new Counter({
     name: 'xks_refusals_total',
-    help: 'Requests or connections refused by a limit (connections, pipelining, slow_body, quota, concurrency)',
+    help: 'Requests or connections refused or cut short by a limit (connections, pipelining, slow_body, quota, concurrency, ...)',
     labelNames: ['limit'] as const,
     registers,
+    collect() {
+      // The refusal counters only grow: their values since start are this counter's.
+      const counts = sources.refusals();
+      this.reset();
+      for (const reason of REFUSAL_REASONS) this.inc({ limit: refusalLabel(reason) }, counts[reason]);
+    },
   });
-  for (const limit of REFUSAL_LIMITS) refusals.inc({ limit }, 0);
   const sigv4Failures = new Counter({
     name: 'xks_sigv4_failures_total',
     help: 'Requests refused with AuthenticationFailedException, by key store and SigV4 failure reason',
@@ -166,17 +158,13 @@ export function createProxyMetrics(sources: MetricSources): ProxyMetrics {
 
   return {
     registry,
-    observeRequest(o) {
-      const keyStore = o.keyStore ?? '';
-      const operation = o.operation ?? '';
-      requests.inc({ key_store: keyStore, operation, outcome: o.outcome, error_name: o.errorName ?? '' });
-      duration.observe({ operation }, o.durationMs / 1000);
-      if (o.sigv4Failure !== undefined) sigv4Failures.inc({ key_store: keyStore, reason: o.sigv4Failure });
-      if (o.authzDeniedBy !== undefined) authzDenials.inc({ key_store: keyStore, rule: o.authzDeniedBy });
-      if (o.refusedBy !== undefined) refusals.inc({ limit: o.refusedBy });
-    },
-    countRefusal(limit) {
-      refusals.inc({ limit });
+    observer({ fields, outcome, durationMs }) {
+      const keyStore = fields.keyStore ?? '';
+      const operation = fields.operation ?? '';
+      requests.inc({ key_store: keyStore, operation, outcome, error_name: fields.errorName ?? '' });
+      duration.observe({ operation }, durationMs / 1000);
+      if (fields.sigv4Failure !== undefined) sigv4Failures.inc({ key_store: keyStore, reason: fields.sigv4Failure });
+      if (fields.authzDecision === 'deny') authzDenials.inc({ key_store: keyStore, rule: fields.authzRule ?? '' });
     },
   };
 }

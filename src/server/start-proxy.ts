@@ -17,6 +17,8 @@ import { createRuntimeHolder, type RuntimeHolder } from './runtime-holder.js';
 import { createListener, loadTlsMaterial, type TlsMaterial } from '../transport/create-listener.js';
 import { createRequestThrottle } from '../throttle/request-throttle.js';
 import { createCredentialUsage, type CredentialUsage } from '../usage/credential-usage.js';
+import { createRefusalCounters, type RefusalCounters } from '../http/refusal-counters.js';
+import type { RequestObserver } from '../http/request-log.js';
 import { logKillSwitches } from './log-kill-switches.js';
 import { createProxyMetrics, type ProxyMetrics } from '../metrics/proxy-metrics.js';
 import { PROXY_VERSION } from '../metrics/proxy-version.js';
@@ -46,6 +48,8 @@ export interface ProxyServerOptions {
   readonly random?: RandomBytes;
   /** Watch key directories and swap in changes (default true). */
   readonly watchKeyDirectories?: boolean;
+  /** Extra observers of every finished request (metrics, traces), after the request log line. */
+  readonly observers?: readonly RequestObserver[];
   /** Open config.admin's listener (default true); a fleet worker leaves it to the primary (docs/operations.md). */
   readonly adminListener?: boolean;
 }
@@ -62,6 +66,8 @@ export interface RunningProxy {
   readonly adminUrl: string | undefined;
   readonly runtime: RuntimeHolder;
   readonly credentialUsage: CredentialUsage;
+  /** Refusals by limit since start, counted by the listener and the app (docs/configuration.md "Limits and slow clients"). */
+  readonly refusals: RefusalCounters;
   /** What `xks status` shows (the admin listener's GET /status). */
   status(): ProxyStatus;
   /** This process's Prometheus metrics (the admin listener's GET /metrics). */
@@ -110,6 +116,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   // Outside the runtime, so quotas and last-used times survive reloads.
   const credentialUsage = createCredentialUsage(clock);
   const throttle = createRequestThrottle(clock);
+  const refusals = createRefusalCounters();
   const random = options.random ?? secureRandomBytes;
   const engine = createAesGcmEngine(config.crypto.engine);
   const codecs = createKeyCodecRegistry();
@@ -133,6 +140,16 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   if (options.watchKeyDirectories !== false) {
     watcher = watchKeyDirectories({ holder, logger, loadKeys: (store) => loadStoreKeys(store, logger, codecs) });
   }
+  const status = (): ProxyStatus =>
+    buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason }, { usage: credentialUsage, health: health.snapshot });
+  // Read at scrape time, except the per-request counters (metrics.observer): docs/operations.md "Metrics".
+  const metrics = createProxyMetrics({
+    status,
+    inFlight: () => throttle.inFlight,
+    openConnections: () => new Promise<number>((resolve) => listener.server.getConnections((_error, count) => resolve(count ?? 0))),
+    refusals: () => refusals.snapshot(),
+    version: PROXY_VERSION,
+  });
   const app = createApp({
     runtime: holder.current,
     engine,
@@ -142,18 +159,11 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     throttle,
     credentialUsage,
     ekmHealth: health.health,
-    metrics: (o) => metrics.observeRequest(o),
+    refusals,
+    observers: [metrics.observer, ...(options.observers ?? [])],
   });
-  const listener = createListener(app, config, tls, logger);
+  const listener = createListener(app, config, tls, logger, refusals);
   const { server } = listener;
-  const status = (): ProxyStatus =>
-    buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason }, { usage: credentialUsage, health: health.snapshot });
-  const metrics = createProxyMetrics({
-    status,
-    inFlight: () => throttle.inFlight,
-    openConnections: () => new Promise<number>((resolve) => server.getConnections((_error, count) => resolve(count ?? 0))),
-    version: PROXY_VERSION,
-  });
   const url = await listen(server, config.listen.port, config.listen.host, listener.scheme);
   if (tls !== undefined) logger.info(tlsSummary(tls), 'TLS enabled');
 
@@ -171,6 +181,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     adminUrl,
     runtime: holder,
     credentialUsage,
+    refusals,
     status,
     metrics,
     reload(next, reason) {

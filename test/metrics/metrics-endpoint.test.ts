@@ -65,7 +65,8 @@ test('metrics: xks_requests_total counts every request by key store, operation, 
   const n = (operation: string, outcome: string, errorName: string) =>
     sample(metrics, 'xks_requests_total', { key_store: 'e2e', operation, outcome, error_name: errorName });
   assert.equal(n('Encrypt', 'ok', ''), 6);
-  assert.equal(n('Encrypt', 'error', 'AuthenticationFailedException'), 2);
+  // Refused: answered before the signature verified (docs/operations.md, request outcomes).
+  assert.equal(n('Encrypt', 'refused', 'AuthenticationFailedException'), 2);
   assert.equal(n('Encrypt', 'error', 'ThrottlingException'), 2);
   assert.equal(n('GetKeyMetadata', 'error', 'KeyNotFoundException'), 1);
   assert.equal(n('Decrypt', 'error', 'AccessDeniedException'), 1);
@@ -82,6 +83,7 @@ test('metrics: latency histogram per operation counts each request once', () => 
 test('metrics: refusals by limit, SigV4 failures by reason, authorization denials by rule', () => {
   assert.equal(sample(metrics, 'xks_refusals_total', { limit: 'quota' }), 2);
   assert.equal(sample(metrics, 'xks_refusals_total', { limit: 'concurrency' }), 0);
+  assert.equal(sample(metrics, 'xks_refusals_total', { limit: 'slow_body' }), 0);
   assert.equal(sample(metrics, 'xks_sigv4_failures_total', { key_store: 'e2e', reason: 'signature-mismatch' }), 2);
   assert.equal(sample(metrics, 'xks_authorization_denials_total', { key_store: 'e2e', rule: 'no-decrypt' }), 1);
 });
