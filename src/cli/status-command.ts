@@ -6,6 +6,14 @@ import { fetchAdminJson, resolveAdminUrl } from './admin-client.js';
 /** Render the admin listener's status for a human. */
 export function formatStatus(status: ProxyStatus): string {
   const lines = [`configuration ${status.configSource} (loaded ${status.loadedAt}, ${status.loadReason})`];
+  // xks serve --workers N: one line per worker, then its key stores' health (the fields below merge the workers).
+  for (const w of status.workers ?? []) {
+    lines.push(`worker ${w.id} pid ${w.pid} started ${w.startedAt} restarts ${w.restarts}${w.error === undefined ? '' : `  NOT ANSWERING: ${w.error}`}`);
+    for (const store of w.status?.keyStores ?? []) {
+      const h = store.healthCheck;
+      lines.push(`  key store ${store.name}  health ${store.health}  keys ${store.keys}${h?.checkedAt === undefined ? '' : `  checked ${h.checkedAt}`}`);
+    }
+  }
   for (const store of status.keyStores) {
     lines.push(`key store ${store.name}  ${store.uriPath}  health ${store.health}  keys ${store.keys}`);
     if (store.blocked !== undefined) {

@@ -34,13 +34,16 @@ const SEQUENCES: Readonly<Record<string, readonly CheckName[]>> = {
 /** The usage each crypto operation needs (spec A5/A6: keyUsage ENCRYPT / DECRYPT). */
 const REQUIRED_USAGE: Readonly<Record<string, string>> = { Encrypt: 'ENCRYPT', Decrypt: 'DECRYPT' };
 
+const EMPTY_TRACE: Readonly<DecisionTrace> = Object.freeze(newDecisionTrace());
+
 export function newDecisionTrace(): DecisionTrace {
   return { stage: 'route', store: undefined, decidedBy: undefined, facts: undefined, body: undefined };
 }
 
 /** The observer that writes one record per finished request into `log` (create-app.ts adds it when a log is kept). */
 export function createDecisionObserver(log: DecisionLog, clock: () => number): RequestObserver {
-  return ({ fields: f, status, outcome, decision: trace }) => {
+  return ({ fields: f, status, outcome, decision }) => {
+    const trace = decision ?? EMPTY_TRACE;
     const refused = status !== undefined && status >= 400;
     const sequence = f.operation === undefined ? undefined : SEQUENCES[f.operation];
     let checks: { check: CheckName; result: 'passed' | 'refused' }[];

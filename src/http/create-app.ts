@@ -217,7 +217,7 @@ export function createApp(deps: AppDeps): express.Express {
     }
 
     trace.stage = 'sigv4-headers';
-    const pending = authenticate(req, path, query, store);
+    const pending = authenticate(req, path, query, store, log);
     // Not proof of anything until the signature over the body verifies (issue 10: the id is not secret).
     log.accessKeyIdUnverified = pending.accessKeyId;
     log.region = pending.region;
@@ -239,7 +239,7 @@ export function createApp(deps: AppDeps): express.Express {
       const { kmsRequestId, kmsOperation } = peekRequestMetadata(parseJsonOrUndefined(body));
       log.kmsRequestId = kmsRequestId;
       log.kmsOperation = kmsOperation;
-      throw translateAuthError(error);
+      throw translateAuthError(error, log);
     }
     state.authenticated = true;
     log.accessKeyIdUnverified = undefined;
@@ -285,7 +285,7 @@ export function createApp(deps: AppDeps): express.Express {
     sendJson(res, xksError.httpStatus, toWireBody(xksError), unread === undefined ? xksError.headers : { ...xksError.headers, ...unread });
   }
 
-  function authenticate(req: IncomingMessage, path: string, query: string, store: StoreRuntime): PendingAuth {
+  function authenticate(req: IncomingMessage, path: string, query: string, store: StoreRuntime, log: RequestLogFields): PendingAuth {
     try {
       return authenticateHeaders(
         { method: req.method ?? '', path, query, rawHeaders: req.rawHeaders },
@@ -299,7 +299,7 @@ export function createApp(deps: AppDeps): express.Express {
         },
       );
     } catch (error) {
-      throw translateAuthError(error);
+      throw translateAuthError(error, log);
     }
   }
 
@@ -363,8 +363,9 @@ function parseJsonOrUndefined(body: Buffer): unknown {
   }
 }
 
-function translateAuthError(error: unknown): unknown {
+function translateAuthError(error: unknown, log: RequestLogFields): unknown {
   if (error instanceof SigV4Error) {
+    log.sigv4Failure = error.reason;
     return new AuthenticationFailedException(AUTH_MESSAGES[error.reason], { detail: `sigv4 ${error.reason}: ${error.detail}`, cause: error });
   }
   return error;
