@@ -10,6 +10,7 @@ import { registerCredentialsCommand } from './credentials-command.js';
 import { registerDevCertCommand } from './dev-cert-command.js';
 import { registerCheckCommand } from './check-command.js';
 import { registerProbeCommand } from './probe-command.js';
+import { registerFaultsCommand } from './faults-command.js';
 
 /** The `xks` command. Every subcommand has --help. */
 export function buildProgram(ctx: CliContext): Command {
@@ -27,5 +28,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerKeysCommand(program, ctx);
   registerCheckCommand(program, ctx);
   registerProbeCommand(program, ctx);
+  registerFaultsCommand(program, ctx);
   return program;
 }

@@ -18,8 +18,9 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .option('--host <host>', 'override listen.host')
     .option('--port <port>', 'override listen.port (0 = any free port)', integerOption('--port', 0, 65535))
     .option('--admin-port <port>', 'override admin.port of the loopback admin listener (0 = any free port)', integerOption('--admin-port', 0, 65535))
+    .option('--allow-faults', 'honour the configuration\'s `faults` section and `xks faults set` (rehearsals only; logged loudly; docs/faults.md)')
     .option('--no-watch', 'do not reload when the configuration, certificate or policy files change (SIGHUP still reloads)')
-    .action(async (options: { config?: string; host?: string; port?: number; adminPort?: number; watch?: boolean }) => {
+    .action(async (options: { config?: string; host?: string; port?: number; adminPort?: number; watch?: boolean; allowFaults?: boolean }) => {
       const resolved = resolveConfig(ctx, options.config, true);
       // Command-line overrides apply to the first load and to every reload.
       const withOverrides = (loaded: ProxyConfig): ProxyConfig =>
@@ -32,9 +33,10 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         });
       const config = withOverrides(resolved.config);
       const logger = createLogger(config.logging);
-      const proxy = await startProxy({ config, logger });
+      const proxy = await startProxy({ config, logger, allowFaults: options.allowFaults === true });
       const rel = (p: string) => relative(ctx.cwd, p) || p;
       if (proxy.adminUrl !== undefined) ctx.stderr.write(`admin listener (xks status) on ${proxy.adminUrl}\n`);
+      if (options.allowFaults === true) ctx.stderr.write('WARNING: fault injection enabled (--allow-faults): this proxy may misbehave on purpose; see `xks faults list`\n');
       for (const store of config.keyStores) {
         const keys = proxy.runtime.current().storesByPrefix.get(store.uriPrefix)?.keys.listKeys() ?? [];
         ctx.stderr.write(

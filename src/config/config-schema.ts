@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { faultsSchema } from '../faults/fault-rules.js';
 import { KEY_STATUSES, KEY_USAGES } from '../keystore/key-store.js';
 import { blockedSchema, keyOverrideChangeFields, limitsSchema, quotaSchema, throttlingSchema, tlsSchema } from './transport-schema.js';
 import { EXTERNAL_KEY_ID_PATTERN, MAX_EKM_FLEET_ENTRIES, MAX_URI_PATH_LENGTH, XKS_API_BASE } from '../xks/limits.js';
@@ -130,6 +131,8 @@ export const configSchema = z
     keyStores: z.array(keyStoreSchema).min(1),
     limits: limitsSchema.prefault({}),
     throttling: throttlingSchema.prefault({}),
+    // docs/faults.md: refused unless `xks serve --allow-faults`.
+    faults: faultsSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {

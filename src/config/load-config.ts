@@ -8,6 +8,7 @@ import { XKS_API_BASE } from '../xks/limits.js';
 import { loadPolicyFile } from '../authz/load-policy.js';
 import { PolicyError, type AuthorizationPolicy } from '../authz/policy.js';
 import { configSchema, SECRET_ACCESS_KEY_PATTERN } from './config-schema.js';
+import type { FaultRule } from '../faults/fault-rules.js';
 
 export interface Credential {
   readonly accessKeyId: string;
@@ -96,6 +97,8 @@ export interface ProxyConfig {
   readonly keyStores: readonly KeyStoreConfig[];
   readonly limits: LimitsConfig;
   readonly throttling: { readonly maxConcurrentRequests: number };
+  /** Fault injection rules (docs/faults.md); used only when `xks serve --allow-faults`, refused otherwise. */
+  readonly faults?: readonly FaultRule[];
   /** Where the configuration came from (a file path or "embedded dev default"). */
   readonly source: string;
 }
@@ -203,6 +206,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): ProxyCon
     keyStores,
     limits: result.data.limits,
     throttling: result.data.throttling,
+    ...(result.data.faults !== undefined && { faults: result.data.faults }),
     source: options.source,
   });
 }

@@ -32,6 +32,7 @@ import { sendJson } from './send-json.js';
 import { createRequestGuards } from './request-guards.js';
 import { createRequestThrottle, type RequestThrottle } from '../throttle/request-throttle.js';
 import { createCredentialUsage, type CredentialUsage } from '../usage/credential-usage.js';
+import type { FaultInjector } from '../faults/fault-injector.js';
 
 export interface AppDeps {
   /** The current runtime (config, key stores, credentials); a reload swaps what this returns. */
@@ -47,6 +48,8 @@ export interface AppDeps {
   readonly throttle?: RequestThrottle;
   /** Credential last-use tracker shown by `xks status` (default: a fresh one). */
   readonly credentialUsage?: CredentialUsage;
+  /** Fault injection (docs/faults.md), only when `xks serve --allow-faults`. */
+  readonly faults?: FaultInjector;
 }
 
 /** What the client is told for each SigV4 failure: the category, never the computed values (those go to the log). */
@@ -160,8 +163,9 @@ export function createApp(deps: AppDeps): express.Express {
     }
     guards.admit(store, route, pending.accessKeyId, log);
 
-    const result = dispatch(route, store, runtime, req.headers['content-type'], body, log);
-    sendJson(res, 200, result);
+    const handle = () => dispatch(route, store, runtime, req.headers['content-type'], body, log);
+    if (deps.faults === undefined) sendJson(res, 200, handle());
+    else await deps.faults.respond(req, res, { keyStore: store.config.name, operation: route.operation, ...(route.externalKeyId !== undefined && { externalKeyId: route.externalKeyId }) }, handle, log);
   });
 
   // The single error middleware: every failure leaves as {errorName, errorMessage} with the spec status (A10).

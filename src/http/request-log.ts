@@ -24,6 +24,8 @@ export interface RequestLogFields {
   authzDecision?: string;
   authzRule?: string;
   errorName?: string;
+  /** Faults injected into this request (docs/faults.md), e.g. `latency 300 ms + wrong-cdiv`. */
+  fault?: string;
   /** Why an error happened, for the operator (e.g. the SigV4 failure reason). Never sent to the client. */
   reason?: string;
 }

@@ -3,7 +3,8 @@ import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createAdminApp } from '../admin/create-admin-app.js';
 import { buildProxyStatus } from '../admin/proxy-status.js';
-import type { KeyStoreConfig, ProxyConfig } from '../config/load-config.js';
+import { ConfigError, type KeyStoreConfig, type ProxyConfig } from '../config/load-config.js';
+import { createFaultInjector, createFaultState } from '../faults/fault-injector.js';
 import { createAesGcmEngine } from '../crypto/aes-gcm.js';
 import { secureRandomBytes, type RandomBytes } from '../crypto/random.js';
 import { createApp } from '../http/create-app.js';
@@ -44,6 +45,10 @@ export interface ProxyServerOptions {
   readonly random?: RandomBytes;
   /** Watch key directories and swap in changes (default true). */
   readonly watchKeyDirectories?: boolean;
+  /** `xks serve --allow-faults`: honour the `faults` section and the admin listener's /faults (docs/faults.md). */
+  readonly allowFaults?: boolean;
+  /** Uniform in [0, 1): the fault probabilities' draw (default Math.random; tests pin it). */
+  readonly faultRandom?: () => number;
 }
 
 export interface RunningProxy {
@@ -83,9 +88,18 @@ function closeServer(server: Server | HttpsServer): Promise<void> {
   });
 }
 
+/** docs/faults.md: a configuration with fault rules needs `--allow-faults`, so a test config never reaches production silently. */
+function refuseFaultsUnlessAllowed(config: ProxyConfig, allowed: boolean): void {
+  if (!allowed && (config.faults?.length ?? 0) > 0) {
+    throw new ConfigError(config.source, ['faults: fault injection is configured, but xks serve was not started with --allow-faults']);
+  }
+}
+
 /** Build the app from a validated config and listen on config.listen (and config.admin when set). */
 export async function startProxy(options: ProxyServerOptions): Promise<RunningProxy> {
   const { config, logger } = options;
+  refuseFaultsUnlessAllowed(config, options.allowFaults === true);
+  const faults = options.allowFaults === true ? createFaultState(config.faults ?? [], logger, 'start') : undefined;
   const clock = options.clock ?? Date.now;
   const tlsSummary = (m: TlsMaterial | undefined) => m === undefined ? {} : { tls: { ...m.summary, mtls: m.mtls } };
   const tls = config.listen.tls === undefined ? undefined : loadTlsMaterial(config.listen.tls);
@@ -126,6 +140,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     throttle,
     credentialUsage,
     ekmHealth: health.health,
+    ...(faults !== undefined && { faults: createFaultInjector({ rules: faults.current, random: options.faultRandom ?? Math.random }) }),
   });
   const listener = createListener(app, config, tls, logger);
   const { server } = listener;
@@ -138,6 +153,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     adminServer = createServer(
       createAdminApp({
         status: () => buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason }, { usage: credentialUsage, health: health.snapshot }),
+        ...(faults !== undefined && { faults }),
       }),
     );
     adminUrl = await listen(adminServer, config.admin.port, config.admin.host);
@@ -151,6 +167,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     runtime: holder,
     credentialUsage,
     reload(next, reason) {
+      refuseFaultsUnlessAllowed(next, options.allowFaults === true);
       const nextTls = next.listen.tls === undefined ? undefined : loadTlsMaterial(next.listen.tls);
       const previous = holder.current().config;
       if (next.listen.host !== previous.listen.host || next.listen.port !== previous.listen.port) {
@@ -161,6 +178,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
       const runtime = loadRuntime(next, logger, codecs);
       listener.apply(next, nextTls);
       holder.swap(runtime, reason);
+      faults?.replace(next.faults ?? [], `reload: ${reason}`);
       if (nextTls !== undefined) logger.info({ reason, ...tlsSummary(nextTls) }, 'TLS certificates loaded');
     },
     close: async () => {

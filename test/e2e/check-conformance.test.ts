@@ -149,6 +149,21 @@ describe('e2e: xks check against xks serve', { timeout: 90_000 }, () => {
     assert.match(r.stdout, /0 passed, 2 failed/);
   });
 
+  it('probe over TLS with mTLS: OK (0) with the CA and client certificate; expiring within --cert-warn-days -> WARNING (1); untrusted CA -> CRITICAL (2)', async () => {
+    const dir = dirs[1] as TempProxyDir;
+    const base = ['probe', '--endpoint', httpsUrl, '--uri-path', '/tenant-a/kms/xks/v1', '--access-key-id', TEST_ACCESS_KEY_ID, '--client-cert', tls['cert'] ?? '', '--client-key', tls['key'] ?? ''];
+    const ok = await runCli([...base, '--ca-file', tls['ca'] ?? '', '--json'], { cwd: dir.dir, env: ENV });
+    assert.equal(ok.exitCode, 0, ok.stdout);
+    const days = (JSON.parse(ok.stdout) as { certificate: { daysLeft: number } }).certificate.daysLeft;
+    assert.ok(days >= 88 && days <= 90, String(days));
+    const expiring = await runCli([...base, '--ca-file', tls['ca'] ?? '', '--cert-warn-days', '100'], { cwd: dir.dir, env: ENV });
+    assert.equal(expiring.exitCode, 1, expiring.stdout);
+    assert.match(expiring.stdout, /^XKS WARNING - .*certificate expires in \d+ days/);
+    const untrusted = await runCli(base, { cwd: dir.dir, env: ENV });
+    assert.equal(untrusted.exitCode, 2, untrusted.stdout);
+    assert.match(untrusted.stdout, /^XKS CRITICAL - .*tls failure/);
+  });
+
   it('unusable arguments: exit 2, every problem listed, the secret never taken from argv', async () => {
     const r = await runCli(['check', '--endpoint', 'ftp://x', '--access-key-id', 'lower'], { cwd: (dirs[0] as TempProxyDir).dir, env: {} });
     assert.equal(r.exitCode, 2);
