@@ -38,6 +38,7 @@ interface KmsOptions {
   logLevel: string;
   withProxy?: boolean;
   proxyConfig?: string;
+  allowFaults?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -88,6 +89,7 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
     .option('--fault-connect-internal-error', 'fault injection: every Connect ends FAILED with INTERNAL_ERROR')
     .option('--log-level <level>', 'pino log level', 'info')
     .option('--with-proxy', 'also start the XKS proxy (sandbox); implies --allow-http-loopback')
+    .option('--allow-faults', 'with --with-proxy: the sandbox proxy accepts fault injection (xks faults set; docs/faults.md)')
     .option('--proxy-config <file>', 'proxy configuration for --with-proxy (default: $XKS_CONFIG, else the dev default)')
     .action(async (o: KmsOptions) => {
       let proxy: RunningProxy | undefined;
@@ -95,7 +97,7 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
       if (o.withProxy === true) {
         if (ctx === undefined) throw new Error('--with-proxy needs the CLI context');
         const resolved = resolveConfig(ctx, o.proxyConfig, true);
-        proxy = await startProxy({ config: resolved.config, logger: createLogger(resolved.config.logging) });
+        proxy = await startProxy({ config: resolved.config, logger: createLogger(resolved.config.logging), allowFaults: o.allowFaults === true });
         const store = resolved.config.keyStores[0];
         const cred = store?.credentials[0];
         sandboxHint = `proxy listening on ${proxy.url}${proxy.adminUrl === undefined ? '' : ` (admin listener for xks status: ${proxy.adminUrl})`}\n`;
