@@ -4,7 +4,7 @@
  * exit code of its verdict (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -122,6 +122,30 @@ describe('e2e: injected faults -> xks check names the case, xks probe exit codes
       const r = spawnSync(process.execPath, ['--import', TSX_LOADER, MAIN_TS, 'probe', ...args], { encoding: 'utf8', env: { ...process.env, ...ENV }, timeout: 30_000 });
       assert.equal(r.status, 3, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
     }
+  });
+
+  it('probe --watch 1: one line per round until SIGTERM; the exit code is the last verdict (a fault set between rounds)', async () => {
+    const child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN_TS, 'probe', '--endpoint', url, '--access-key-id', TEST_ACCESS_KEY_ID, '--watch', '1'], {
+      env: { ...process.env, ...ENV },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      const lines = async (n: number) => {
+        for (let i = 0; i < 400 && out.split('\n').filter((l) => l !== '').length < n; i++) await new Promise((r) => setTimeout(r, 50));
+        return out.split('\n').filter((l) => l !== '');
+      };
+      assert.match((await lines(1))[0] ?? '', /^XKS OK - /);
+      await faults('set', 'health:DEGRADED');
+      const seen = await lines(3);
+      assert.match(seen.at(-1) ?? '', /^XKS WARNING - .*DEGRADED/);
+    } finally {
+      child.kill('SIGTERM');
+      await faults('clear');
+    }
+    assert.equal(await exited, 1);
   });
 
   it('a configuration with faults is refused without --allow-faults (the process exits and says why); /faults is 403 then', async () => {
