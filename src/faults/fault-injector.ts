@@ -3,7 +3,7 @@
  * authentication and admission, around the operation's handler. Without a matching rule the answer is exactly
  * what the proxy would send.
  */
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { XKS_ERROR_CLASSES } from '../errors/xks-errors.js';
 import { sendJson } from '../http/send-json.js';
 import type { Logger } from '../logging/create-logger.js';
@@ -35,7 +35,7 @@ export function createFaultState(initial: readonly FaultRule[], logger: Logger, 
 
 export interface FaultInjector {
   /** Answer the request: `handle()` computes the normal answer; the faults that fire change or replace it. */
-  respond(req: Request, res: Response, target: FaultTarget, handle: () => unknown, log: { fault?: string }): Promise<void>;
+  respond(req: IncomingMessage, res: ServerResponse, target: FaultTarget, handle: () => unknown, log: { fault?: string }): Promise<void>;
 }
 
 function flipFirstBit(b64: unknown): unknown {

@@ -18,6 +18,8 @@ import { createRuntimeHolder, type RuntimeHolder } from './runtime-holder.js';
 import { createListener, loadTlsMaterial, type TlsMaterial } from '../transport/create-listener.js';
 import { createRequestThrottle } from '../throttle/request-throttle.js';
 import { createCredentialUsage, type CredentialUsage } from '../usage/credential-usage.js';
+import { createRefusalCounters, type RefusalCounters } from '../http/refusal-counters.js';
+import type { RequestObserver } from '../http/request-log.js';
 import { logKillSwitches } from './log-kill-switches.js';
 import { watchKeyDirectories, type KeyDirectoryWatcher } from './watch-key-directories.js';
 
@@ -49,6 +51,8 @@ export interface ProxyServerOptions {
   readonly allowFaults?: boolean;
   /** Uniform in [0, 1): the fault probabilities' draw (default Math.random; tests pin it). */
   readonly faultRandom?: () => number;
+  /** Extra observers of every finished request (metrics, traces), after the request log line. */
+  readonly observers?: readonly RequestObserver[];
 }
 
 export interface RunningProxy {
@@ -60,6 +64,8 @@ export interface RunningProxy {
   readonly adminUrl: string | undefined;
   readonly runtime: RuntimeHolder;
   readonly credentialUsage: CredentialUsage;
+  /** Refusals by limit since start, counted by the listener and the app (docs/configuration.md "Limits and slow clients"). */
+  readonly refusals: RefusalCounters;
   /**
    * Install a validated new configuration without a restart: TLS material first (throws TlsConfigError and
    * changes nothing when it is unusable), then key stores, then one atomic swap. In-flight requests keep the
@@ -108,6 +114,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   // Outside the runtime, so quotas and last-used times survive reloads.
   const credentialUsage = createCredentialUsage(clock);
   const throttle = createRequestThrottle(clock);
+  const refusals = createRefusalCounters();
   const random = options.random ?? secureRandomBytes;
   const engine = createAesGcmEngine(config.crypto.engine);
   const codecs = createKeyCodecRegistry();
@@ -141,8 +148,10 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     credentialUsage,
     ekmHealth: health.health,
     ...(faults !== undefined && { faults: createFaultInjector({ rules: faults.current, random: options.faultRandom ?? Math.random }) }),
+    refusals,
+    ...(options.observers !== undefined && { observers: options.observers }),
   });
-  const listener = createListener(app, config, tls, logger);
+  const listener = createListener(app, config, tls, logger, refusals);
   const { server } = listener;
   const url = await listen(server, config.listen.port, config.listen.host, listener.scheme);
   if (tls !== undefined) logger.info(tlsSummary(tls), 'TLS enabled');
@@ -166,6 +175,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     adminUrl,
     runtime: holder,
     credentialUsage,
+    refusals,
     reload(next, reason) {
       refuseFaultsUnlessAllowed(next, options.allowFaults === true);
       const nextTls = next.listen.tls === undefined ? undefined : loadTlsMaterial(next.listen.tls);
