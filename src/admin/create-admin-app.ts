@@ -1,42 +1,61 @@
 import express from 'express';
+import type { DecisionLog } from '../explain/decision-log.js';
 import { sendJson } from '../http/send-json.js';
 import type { FaultState } from '../faults/fault-injector.js';
-import { describeRule, faultsSchema } from '../faults/fault-rules.js';
+import { registerFaultRoutes } from './fault-routes.js';
 import type { ProxyStatus } from './proxy-status.js';
+
+/** Most records GET /decisions returns at once. */
+const MAX_RECENT = 200;
 
 /**
  * The admin app: unauthenticated, so it must only ever listen on loopback (config `admin.host`). Separate from the
- * XKS listener so nothing here is reachable by KMS or the load balancer. `/faults` (docs/faults.md) exists only
- * when the proxy was started with --allow-faults.
+ * XKS listener so nothing here is reachable by KMS or the load balancer.
+ * - GET /status: `xks status`.
+ * - GET /metrics: Prometheus.
+ * - GET /decisions/<kmsRequestId>: `xks explain` and the KMS console: the order-of-checks trace of recent requests.
+ * - GET /decisions?limit=N: the newest records (any kmsRequestId), newest first.
+ * - GET/PUT/DELETE /faults: fault injection (docs/faults.md), only with --allow-faults (403 otherwise).
  */
-export function createAdminApp(deps: { status: () => ProxyStatus; faults?: FaultState }): express.Express {
+export function createAdminApp(deps: {
+  status: () => ProxyStatus | Promise<ProxyStatus>;
+  /** Prometheus text exposition (docs/operations.md), aggregated over every worker in a fleet. */
+  metrics?: () => Promise<string>;
+  metricsContentType?: string;
+  /** The proxy's recent decisions (src/explain/decision-log.ts). */
+  decisions?: DecisionLog;
+  /** Fault injection rules, only when the proxy was started with --allow-faults. */
+  faults?: FaultState;
+}): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.get('/status', (_req, res) => sendJson(res, 200, deps.status()));
-
-  const faults = deps.faults;
-  const listing = (state: FaultState) => ({ faults: state.current(), described: state.current().map(describeRule) });
-  if (faults === undefined) {
-    app.all('/faults', (_req, res) => sendJson(res, 403, { error: 'fault injection is off: start xks serve with --allow-faults' }));
-  } else {
-    app.get('/faults', (_req, res) => sendJson(res, 200, listing(faults)));
-    app.put('/faults', express.json({ limit: '64kb' }), (req, res) => {
-      const parsed = faultsSchema.safeParse(req.body);
-      if (!parsed.success) {
-        sendJson(res, 400, { error: 'invalid fault rules', problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`) });
-        return;
-      }
-      faults.replace(parsed.data, 'admin listener: xks faults set');
-      sendJson(res, 200, listing(faults));
-    });
-    app.delete('/faults', (_req, res) => {
-      faults.replace([], 'admin listener: xks faults clear');
-      sendJson(res, 200, listing(faults));
+  app.get('/status', async (_req, res) => sendJson(res, 200, await deps.status()));
+  const { metrics, decisions } = deps;
+  if (metrics !== undefined) {
+    app.get('/metrics', async (_req, res) => {
+      const body = await metrics();
+      res.status(200).set('Content-Type', deps.metricsContentType ?? 'text/plain; version=0.0.4; charset=utf-8').send(body);
     });
   }
+  if (decisions !== undefined) {
+    app.get('/decisions', (req, res) => {
+      const raw = typeof req.query['limit'] === 'string' ? Number(req.query['limit']) : 50;
+      const limit = Number.isInteger(raw) && raw > 0 ? Math.min(raw, MAX_RECENT) : 50;
+      sendJson(res, 200, { ...decisions.stats(), decisions: decisions.recent(limit) });
+    });
+    app.get('/decisions/:kmsRequestId', (req, res) => {
+      const found = decisions.find(req.params.kmsRequestId);
+      if (found.length === 0) {
+        sendJson(res, 404, { error: 'no decision kept for this kmsRequestId', ...decisions.stats() });
+        return;
+      }
+      sendJson(res, 200, { kmsRequestId: req.params.kmsRequestId, decisions: found });
+    });
+  }
+  registerFaultRoutes(app, deps.faults);
   app.use((_req, res) => sendJson(res, 404, { error: 'not found' }));
-  // A body that is not JSON: 400, not Express's HTML page.
+  // A body that is not JSON (PUT /faults): 400, not Express's HTML page.
   app.use((_err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => sendJson(res, 400, { error: 'the body must be a JSON array of fault rules' }));
   return app;
 }

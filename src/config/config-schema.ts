@@ -133,6 +133,8 @@ export const configSchema = z
     throttling: throttlingSchema.prefault({}),
     // docs/faults.md: refused unless `xks serve --allow-faults`.
     faults: faultsSchema.optional(),
+    // docs/operations.md: worker processes of `xks serve` (node:cluster); 'auto' = one per core.
+    workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).default(1),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -106,6 +106,8 @@ export interface ProxyConfig {
   readonly throttling: { readonly maxConcurrentRequests: number };
   /** Fault injection rules (docs/faults.md); used only when `xks serve --allow-faults`, refused otherwise. */
   readonly faults?: readonly FaultRule[];
+  /** Worker processes of `xks serve` (docs/operations.md); absent in hand-built configs = 1. */
+  readonly workers?: number | 'auto';
   /** Where the configuration came from (a file path or "embedded dev default"). */
   readonly source: string;
 }
@@ -214,6 +216,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): ProxyCon
     limits: result.data.limits,
     throttling: result.data.throttling,
     ...(result.data.faults !== undefined && { faults: result.data.faults }),
+    workers: result.data.workers,
     source: options.source,
   });
 }
