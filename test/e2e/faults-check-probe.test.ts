@@ -18,7 +18,7 @@ import { DEFAULT_TEST_KEYS, TEST_ACCESS_KEY_ID, TEST_SECRET } from '../helpers/t
 
 const ENV = { XKS_SECRET_ACCESS_KEY: TEST_SECRET };
 
-describe('e2e: injected faults -> xks check names the case, xks probe exit codes', { timeout: 90_000 }, () => {
+describe('e2e: injected faults -> xks check names the case, xks probe exit codes', { timeout: 240_000 }, () => {
   let dir: TempProxyDir;
   let proxy: ProxyProcess;
   let url: string;
@@ -26,7 +26,7 @@ describe('e2e: injected faults -> xks check names the case, xks probe exit codes
 
   before(async () => {
     dir = createTempProxyDir({ keys: DEFAULT_TEST_KEYS, logLevel: 'info', extraConfig: { admin: { host: '127.0.0.1', port: 0 }, healthCheck: { slowMs: 10_000 } } });
-    proxy = await startProxyProcess(['serve', '--config', dir.configPath, '--no-watch', '--allow-faults'], { ready: /xks-proxy listening on (http:\/\/\S+)/ });
+    proxy = await startProxyProcess(['serve', '--config', dir.configPath, '--no-watch', '--allow-faults'], { ready: /xks-proxy listening on (http:\/\/\S+)/, timeoutMs: 90_000 });
     url = proxy.url;
     admin = /admin listener \(xks status\) on (http:\/\/\S+)/.exec(proxy.stderr())?.[1] ?? '';
   });
@@ -45,7 +45,8 @@ describe('e2e: injected faults -> xks check names the case, xks probe exit codes
     return { report: JSON.parse(r.stdout) as CheckReport, exitCode: r.exitCode };
   };
   const probe = async (...extra: string[]): Promise<{ exitCode: number | undefined; line: string }> => {
-    const r = await runCli(['probe', '--endpoint', url, '--access-key-id', TEST_ACCESS_KEY_ID, ...extra], { cwd: dir.dir, env: ENV });
+    // --warn-ms 2000: a loaded test machine must not turn OK into WARNING (the latency row passes its own 250).
+    const r = await runCli(['probe', '--endpoint', url, '--access-key-id', TEST_ACCESS_KEY_ID, '--warn-ms', '2000', ...extra], { cwd: dir.dir, env: ENV });
     return { exitCode: r.exitCode, line: r.stdout.trim() };
   };
   const status = (report: CheckReport, id: string) => report.results.find((r) => r.id === id);
@@ -57,7 +58,7 @@ describe('e2e: injected faults -> xks check names the case, xks probe exit codes
     assert.equal(exitCode, 0);
     const p = await probe('--key-id', 'key-1');
     assert.equal(p.exitCode, 0, p.line);
-    assert.match(p.line, /^XKS OK - .*fleet in-process-1=ACTIVE \| GetHealthStatus=\d+ms;250 GetKeyMetadata=\d+ms;250 Encrypt=\d+ms;250 Decrypt=\d+ms;250$/);
+    assert.match(p.line, /^XKS OK - .*fleet in-process-1=ACTIVE \| GetHealthStatus=\d+ms;2000 GetKeyMetadata=\d+ms;2000 Encrypt=\d+ms;2000 Decrypt=\d+ms;2000$/);
     assert.match(proxy.stdout(), /"reason":"start","msg":"FAULT INJECTION ENABLED \(--allow-faults\): 0 rule\(s\) active/);
   });
 
@@ -71,7 +72,7 @@ describe('e2e: injected faults -> xks check names the case, xks probe exit codes
     { fault: ['flip-ciphertext-bit', '--operation', 'Encrypt'], failing: 'encrypt.required-fields-only', detail: /Decrypt of the Encrypt answer: HTTP 400 InvalidCiphertextException/, probe: 2, probeArgs: ['--key-id', 'key-1'] },
     { fault: ['drop-connection', '--operation', 'GetHealthStatus'], failing: 'health.report', detail: /tcp failure: ECONNRESET/, probe: 2 },
     { fault: ['health:UNAVAILABLE'], failing: 'health.not-all-unavailable', detail: /every key manager reports UNAVAILABLE/, probe: 2 },
-    { fault: ['latency:400', '--operation', 'GetHealthStatus'], failing: 'latency.get-health-status', detail: /p50 \d{3,} ms/, probe: 1, only: ['latency.get-health-status'] },
+    { fault: ['latency:400', '--operation', 'GetHealthStatus'], failing: 'latency.get-health-status', detail: /p50 \d{3,} ms/, probe: 1, probeArgs: ['--warn-ms', '250'], only: ['latency.get-health-status'] },
   ];
   for (const row of rows) {
     it(`fault ${row.fault.join(' ')} -> check fails ${row.failing} (exit 1), probe exit ${row.probe}`, async () => {
@@ -125,7 +126,7 @@ describe('e2e: injected faults -> xks check names the case, xks probe exit codes
   });
 
   it('probe --watch 1: one line per round until SIGTERM; the exit code is the last verdict (a fault set between rounds)', async () => {
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN_TS, 'probe', '--endpoint', url, '--access-key-id', TEST_ACCESS_KEY_ID, '--watch', '1'], {
+    const child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN_TS, 'probe', '--endpoint', url, '--access-key-id', TEST_ACCESS_KEY_ID, '--warn-ms', '2000', '--watch', '1'], {
       env: { ...process.env, ...ENV },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
