@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ProxyStatus } from '../admin/proxy-status.js';
 import type { CliContext } from './cli-context.js';
-import { resolveConfig } from './resolve-config.js';
+import { fetchAdminJson, resolveAdminUrl } from './admin-client.js';
 
 /** Render the admin listener's status for a human. */
 export function formatStatus(status: ProxyStatus): string {
@@ -44,15 +44,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
     .option('--url <url>', 'admin listener URL (overrides the configuration), e.g. http://127.0.0.1:7701')
     .option('--json', 'print the raw JSON')
     .action(async (options: { config?: string; url?: string; json?: boolean }) => {
-      let url = options.url;
-      if (url === undefined) {
-        const { config } = resolveConfig(ctx, options.config, true);
-        if (config.admin === undefined) throw new Error('the configuration has no admin listener (admin.host/admin.port); pass --url');
-        url = `http://${config.admin.host.includes(':') ? `[${config.admin.host}]` : config.admin.host}:${config.admin.port}`;
-      }
-      const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(5000) });
-      if (!response.ok) throw new Error(`admin listener answered ${response.status}`);
-      const status = (await response.json()) as ProxyStatus;
+      const status = (await fetchAdminJson(`${resolveAdminUrl(ctx, options)}/status`)) as ProxyStatus;
       ctx.stdout.write(options.json === true ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
     });
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../logging/create-logger.js';
+import type { DecisionTrace } from '../explain/decision-trace.js';
 import type { RefusalReason } from './refusal-counters.js';
 
 /**
@@ -55,6 +56,8 @@ export interface RequestOutcome {
   readonly authenticated: boolean;
   /** From the request's arrival at the app to the end of its response (or the connection's close). */
   readonly durationMs: number;
+  /** The order-of-checks trace: the check reached, and for a refusal the deciding check and its facts. */
+  readonly decision?: Readonly<DecisionTrace>;
 }
 
 /**

@@ -20,6 +20,7 @@ import { createCredentialUsage, type CredentialUsage } from '../usage/credential
 import { createRefusalCounters, type RefusalCounters } from '../http/refusal-counters.js';
 import type { RequestObserver } from '../http/request-log.js';
 import { logKillSwitches } from './log-kill-switches.js';
+import { createDecisionLog, type DecisionLog } from '../explain/decision-log.js';
 import { createProxyMetrics, type ProxyMetrics } from '../metrics/proxy-metrics.js';
 import { PROXY_VERSION } from '../metrics/proxy-version.js';
 import { watchKeyDirectories, type KeyDirectoryWatcher } from './watch-key-directories.js';
@@ -66,6 +67,8 @@ export interface RunningProxy {
   readonly adminUrl: string | undefined;
   readonly runtime: RuntimeHolder;
   readonly credentialUsage: CredentialUsage;
+  /** Recent order-of-checks decisions (`xks explain`, the KMS console); outlives reloads. */
+  readonly decisions: DecisionLog;
   /** Refusals by limit since start, counted by the listener and the app (docs/configuration.md "Limits and slow clients"). */
   readonly refusals: RefusalCounters;
   /** What `xks status` shows (the admin listener's GET /status). */
@@ -116,6 +119,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   // Outside the runtime, so quotas and last-used times survive reloads.
   const credentialUsage = createCredentialUsage(clock);
   const throttle = createRequestThrottle(clock);
+  const decisions = createDecisionLog();
   const refusals = createRefusalCounters();
   const random = options.random ?? secureRandomBytes;
   const engine = createAesGcmEngine(config.crypto.engine);
@@ -159,6 +163,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     throttle,
     credentialUsage,
     ekmHealth: health.health,
+    decisions,
     refusals,
     observers: [metrics.observer, ...(options.observers ?? [])],
   });
@@ -170,7 +175,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   let adminServer: Server | undefined;
   let adminUrl: string | undefined;
   if (config.admin !== undefined && options.adminListener !== false) {
-    adminServer = createServer(createAdminApp({ status, metrics: () => metrics.registry.metrics(), metricsContentType: metrics.registry.contentType }));
+    adminServer = createServer(createAdminApp({ status, metrics: () => metrics.registry.metrics(), metricsContentType: metrics.registry.contentType, decisions }));
     adminUrl = await listen(adminServer, config.admin.port, config.admin.host);
   }
   const { port } = server.address() as AddressInfo;
@@ -181,6 +186,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     adminUrl,
     runtime: holder,
     credentialUsage,
+    decisions,
     refusals,
     status,
     metrics,
