@@ -13,6 +13,7 @@ import type { KmsServiceDeps } from './service-context.js';
 import { authenticateKmsRequest } from './wire/authenticate-kms-request.js';
 import { KMS_CONTENT_TYPE, parseKmsBody, parseTarget } from './wire/kms-protocol.js';
 import { createXksClient, type XksTransport } from './xks-client.js';
+import { createXksConnectionPool, DEFAULT_POOL_OPTIONS } from './xks-connection-pool.js';
 import { createTrust, postToXksProxy } from './xks-transport.js';
 
 export interface KmsAppDeps extends Omit<KmsServiceDeps, 'xks'> {
@@ -35,8 +36,13 @@ const MAX_BODY = '1mb';
 
 export function createKmsApp(deps: KmsAppDeps): KmsApp {
   const { config, logger } = deps;
-  const xks = createXksClient({ ...transportOptions(config), now: () => new Date(deps.clock()) }, deps.transport ?? postToXksProxy);
-  const service = createKmsService({ ...deps, xks });
+  // Keep-alive connections and a bounded queue per proxy: the 250 ms budget measures the proxy, not the emulator.
+  const pool = createXksConnectionPool(
+    { ...DEFAULT_POOL_OPTIONS, maxConnections: config.proxyMaxConnections, queueLimit: config.proxyQueueLimit, queueTimeoutMs: config.proxyQueueTimeoutMs },
+    logger,
+  );
+  const xks = createXksClient({ ...transportOptions(config), now: () => new Date(deps.clock()), pool }, deps.transport ?? postToXksProxy);
+  const service = createKmsService({ ...deps, xks, proxyConnections: () => pool.stats() });
   const operations = buildDispatchTable(service);
 
   const app = express();
@@ -87,7 +93,10 @@ export function createKmsApp(deps: KmsAppDeps): KmsApp {
     app,
     service,
     customKeyStores: service.customKeyStores,
-    close: () => service.close(),
+    close: () => {
+      service.close();
+      pool.close();
+    },
   };
 }
 
