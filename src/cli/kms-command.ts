@@ -80,7 +80,7 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
     .option('--disconnecting-ms <ms>', 'time a store stays DISCONNECTING', '500')
     .option('--health-interval-ms <ms>', 'period of the KmsHealthCheck probe while CONNECTED', '60000')
     .option('--proxy-timeout-ms <ms>', 'timeout of each proxy call (spec: 250)', '250')
-    .option('--proxy-max-connections <n>', 'calls on the wire at once per proxy, each on a keep-alive connection', '16')
+    .option('--proxy-max-connections <n>', 'calls on the wire at once per proxy, each on a keep-alive connection', '4')
     .option('--proxy-queue-limit <n>', 'calls that may wait for a proxy connection; beyond, ThrottlingException', '2000')
     .option('--ca-file <pem>', 'extra trusted CA certificate(s) for the proxy TLS (repeatable)', collect, [])
     .option('--allow-http-loopback', 'accept http:// (and port-carrying) endpoints on 127.0.0.1/localhost; never what AWS does')

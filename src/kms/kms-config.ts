@@ -69,7 +69,7 @@ export const DEFAULT_KMS_EMULATOR_CONFIG: KmsEmulatorConfig = Object.freeze({
   healthCheckIntervalMs: 60_000,
   maxCustomKeyStores: 10,
   proxyTimeoutMs: 250,
-  proxyMaxConnections: 16,
+  proxyMaxConnections: 4,
   proxyQueueLimit: 2000,
   proxyQueueTimeoutMs: 10_000,
   extraCaPem: [],
