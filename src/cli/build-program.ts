@@ -8,11 +8,13 @@ import { registerStatusCommand } from './status-command.js';
 import { registerAuthzCommand } from './authz-command.js';
 import { registerCredentialsCommand } from './credentials-command.js';
 import { registerDevCertCommand } from './dev-cert-command.js';
+import { readPackageVersion } from './package-version.js';
 
 /** The `xks` command. Every subcommand has --help. */
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('xks')
     .description('AWS KMS External Key Store (XKS) proxy and tools')
+    .version(readPackageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
   registerServeCommand(program, ctx);

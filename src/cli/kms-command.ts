@@ -13,7 +13,12 @@ import { createKmsStateStore } from '../kms/store/kms-state-store.js';
 import type { ResolvedAddress } from '../kms/xks-transport.js';
 import { createLogger } from '../logging/create-logger.js';
 import { startProxy, type RunningProxy } from '../server/start-proxy.js';
-import { parseInteger } from './parse-integer.js';
+import { integerOption, parseInteger } from './parse-integer.js';
+import { createServer } from 'node:http';
+import { listenOn } from '../server/listen.js';
+import { withListenHint } from './listen-hint.js';
+import { applyListenOverrides } from './listen-overrides.js';
+import { AWS_CLI_V1_NOTE } from './aws-cli-note.js';
 import type { CliContext } from './cli-context.js';
 import { resolveConfig } from './resolve-config.js';
 
@@ -38,6 +43,8 @@ interface KmsOptions {
   logLevel: string;
   withProxy?: boolean;
   proxyConfig?: string;
+  proxyPort?: number;
+  proxyAdminPort?: number;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -89,13 +96,19 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
     .option('--log-level <level>', 'pino log level', 'info')
     .option('--with-proxy', 'also start the XKS proxy (sandbox); implies --allow-http-loopback')
     .option('--proxy-config <file>', 'proxy configuration for --with-proxy (default: $XKS_CONFIG, else the dev default)')
+    .option('--proxy-port <port>', 'with --with-proxy: the proxy listens on this port instead of listen.port (0 = any free port)', integerOption('--proxy-port', 0, 65535))
+    .option('--proxy-admin-port <port>', "with --with-proxy: the proxy's admin listener port instead of admin.port", integerOption('--proxy-admin-port', 0, 65535))
     .action(async (o: KmsOptions) => {
+      const logger = createLogger({ level: o.logLevel, service: 'kms-emulator' });
       let proxy: RunningProxy | undefined;
       let sandboxHint = '';
       if (o.withProxy === true) {
         if (ctx === undefined) throw new Error('--with-proxy needs the CLI context');
         const resolved = resolveConfig(ctx, o.proxyConfig, true);
-        proxy = await startProxy({ config: resolved.config, logger: createLogger(resolved.config.logging) });
+        const proxyConfig = applyListenOverrides(resolved.config, { ...(o.proxyPort !== undefined && { port: o.proxyPort }), ...(o.proxyAdminPort !== undefined && { adminPort: o.proxyAdminPort }) });
+        proxy = await startProxy({ config: proxyConfig, logger: createLogger(proxyConfig.logging) }).catch((error: unknown) => {
+          throw withListenHint(error, { proxy: '--proxy-port P', admin: '--proxy-admin-port P' });
+        });
         const store = resolved.config.keyStores[0];
         const cred = store?.credentials[0];
         sandboxHint = `proxy listening on ${proxy.url}${proxy.adminUrl === undefined ? '' : ` (admin listener for xks status: ${proxy.adminUrl})`}\n`;
@@ -105,41 +118,53 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
           sandboxHint +=
             `  aws kms create-custom-key-store --endpoint-url URL --custom-key-store-name sandbox --custom-key-store-type EXTERNAL_KEY_STORE \\\n` +
             `    --xks-proxy-connectivity PUBLIC_ENDPOINT --xks-proxy-uri-endpoint ${proxy.url} --xks-proxy-uri-path ${store.uriPath} \\\n` +
-            `    --xks-proxy-authentication-credential AccessKeyId=${cred.accessKeyId},RawSecretAccessKey=${secret}\n`;
+            `    --xks-proxy-authentication-credential AccessKeyId=${cred.accessKeyId},RawSecretAccessKey=${secret}\n` +
+            `  ${AWS_CLI_V1_NOTE}\n`;
         }
       }
-      const vpc = o.vpcEndpointServices === undefined ? [] : (JSON.parse(readFileSync(resolve(cwd, o.vpcEndpointServices), 'utf8')) as VpcEndpointServiceEntry[]);
-      if (o.dns !== 'system' && o.dns !== 'static') throw new Error(`--dns must be system or static, got ${o.dns}`);
-      const config = buildKmsEmulatorConfig({
-        region: o.region,
-        accountId: o.accountId,
-        principalArn: `arn:aws:iam::${o.accountId}:user/xks-rehearsal`,
-        connectingDelayMs: parseInteger('--connecting-ms', o.connectingMs, 0),
-        disconnectingDelayMs: parseInteger('--disconnecting-ms', o.disconnectingMs, 0),
-        healthCheckIntervalMs: parseInteger('--health-interval-ms', o.healthIntervalMs, 0),
-        proxyTimeoutMs: parseInteger('--proxy-timeout-ms', o.proxyTimeoutMs, 0),
-        extraCaPem: o.caFile.map((f) => readFileSync(resolve(cwd, f), 'utf8')),
-        allowHttpLoopback: o.allowHttpLoopback === true || o.withProxy === true,
-        resolve: parseResolve(o.resolve),
-        dnsMode: o.dns,
-        vpcEndpointServices: vpc,
-        requestCdiv: o.cdiv,
-        credentials: parseCredentials(o.credential),
-        faultConnectInternalError: o.faultConnectInternalError === true,
-      });
-      const logger = createLogger({ level: o.logLevel, service: 'kms-emulator' });
-      const store = createKmsStateStore(o.state === ':memory:' ? ':memory:' : resolve(cwd, o.state));
-      const kms = createKmsApp({ config, store, logger, clock: () => Date.now(), randomBytes, randomUUID });
-      kms.customKeyStores.resume();
-      const server = await new Promise<import('node:http').Server>((ok, fail) => {
-        const s = kms.app.listen(parseInteger('--port', o.port, 0, 65535), o.host, () => ok(s));
-        s.once('error', fail);
-      });
+      let server: import('node:http').Server;
+      let kms: ReturnType<typeof createKmsApp>;
+      let store: ReturnType<typeof createKmsStateStore> | undefined;
+      try {
+        const vpc = o.vpcEndpointServices === undefined ? [] : (JSON.parse(readFileSync(resolve(cwd, o.vpcEndpointServices), 'utf8')) as VpcEndpointServiceEntry[]);
+        if (o.dns !== 'system' && o.dns !== 'static') throw new Error(`--dns must be system or static, got ${o.dns}`);
+        const config = buildKmsEmulatorConfig({
+          region: o.region,
+          accountId: o.accountId,
+          principalArn: `arn:aws:iam::${o.accountId}:user/xks-rehearsal`,
+          connectingDelayMs: parseInteger('--connecting-ms', o.connectingMs, 0),
+          disconnectingDelayMs: parseInteger('--disconnecting-ms', o.disconnectingMs, 0),
+          healthCheckIntervalMs: parseInteger('--health-interval-ms', o.healthIntervalMs, 0),
+          proxyTimeoutMs: parseInteger('--proxy-timeout-ms', o.proxyTimeoutMs, 0),
+          extraCaPem: o.caFile.map((f) => readFileSync(resolve(cwd, f), 'utf8')),
+          allowHttpLoopback: o.allowHttpLoopback === true || o.withProxy === true,
+          resolve: parseResolve(o.resolve),
+          dnsMode: o.dns,
+          vpcEndpointServices: vpc,
+          requestCdiv: o.cdiv,
+          credentials: parseCredentials(o.credential),
+          faultConnectInternalError: o.faultConnectInternalError === true,
+        });
+        const port = parseInteger('--port', o.port, 0, 65535);
+        store = createKmsStateStore(o.state === ':memory:' ? ':memory:' : resolve(cwd, o.state));
+        kms = createKmsApp({ config, store, logger, clock: () => Date.now(), randomBytes, randomUUID });
+        server = createServer(kms.app);
+        await listenOn(server, port, o.host, 'kms').catch((error: unknown) => {
+          kms.close();
+          throw withListenHint(error, { kms: '--port P' });
+        });
+        kms.customKeyStores.resume();
+      } catch (error) {
+        // Stop everything this command started before saying why (the proxy of --with-proxy included).
+        store?.close();
+        await proxy?.close();
+        throw error;
+      }
       // Longer than SDK/CLI idle sockets live, so a client never reuses a socket the server is closing.
       server.keepAliveTimeout = 65_000;
       const url = `http://${o.host}:${(server.address() as AddressInfo).port}`;
       out.write(`${sandboxHint.replaceAll('--endpoint-url URL', `--endpoint-url ${url}`)}kms emulator listening on ${url} (status view: ${url}/_emulator/status)\n`);
-      logger.info({ url, region: config.region, state: o.state }, 'kms emulator listening');
+      logger.info({ url, region: o.region, state: o.state }, 'kms emulator listening');
       const stop = ctx?.stopSignal ?? new Promise<string>((r) => process.once('SIGTERM', () => r('SIGTERM')));
       const signal = await stop;
       logger.info({ signal }, 'stopping');

@@ -9,6 +9,8 @@ import { integerOption } from './parse-integer.js';
 import type { CliContext } from './cli-context.js';
 import { resolveConfig } from './resolve-config.js';
 import { buildServeBanner } from './serve-banner.js';
+import { withListenHint } from './listen-hint.js';
+import { applyListenOverrides } from './listen-overrides.js';
 
 export function registerServeCommand(program: Command, ctx: CliContext): void {
   program
@@ -22,17 +24,12 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .action(async (options: { config?: string; host?: string; port?: number; adminPort?: number; watch?: boolean }) => {
       const resolved = resolveConfig(ctx, options.config, true);
       // Command-line overrides apply to the first load and to every reload.
-      const withOverrides = (loaded: ProxyConfig): ProxyConfig =>
-        Object.freeze({
-          ...loaded,
-          listen: Object.freeze({ ...loaded.listen, host: options.host ?? loaded.listen.host, port: options.port ?? loaded.listen.port }),
-          ...(loaded.admin !== undefined && {
-            admin: Object.freeze({ ...loaded.admin, port: options.adminPort ?? loaded.admin.port }),
-          }),
-        });
+      const withOverrides = (loaded: ProxyConfig): ProxyConfig => applyListenOverrides(loaded, options);
       const config = withOverrides(resolved.config);
       const logger = createLogger(config.logging);
-      const proxy = await startProxy({ config, logger });
+      const proxy = await startProxy({ config, logger }).catch((error: unknown) => {
+        throw withListenHint(error, { proxy: '--port P (or listen.port in the configuration)', admin: '--admin-port P (or admin.port in the configuration)' });
+      });
       const rel = (p: string) => relative(ctx.cwd, p) || p;
       if (proxy.adminUrl !== undefined) ctx.stderr.write(`admin listener (xks status) on ${proxy.adminUrl}\n`);
       for (const store of config.keyStores) {

@@ -28,6 +28,32 @@ export function formatStatus(status: ProxyStatus): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The cause of a failed fetch in words: Node puts the system error (ECONNREFUSED...) in `cause`. */
+function describeFetchFailure(error: unknown): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'no answer within 5 s';
+  if (code === 'ECONNREFUSED') return 'connection refused (is the proxy running, with its admin listener on this port?)';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the host name does not resolve';
+  return cause instanceof Error ? `${code === undefined ? '' : `${code}: `}${cause.message}` : String(cause);
+}
+
+/** GET the admin listener's /status; every failure names the URL and the cause. */
+export async function fetchProxyStatus(statusUrl: string): Promise<ProxyStatus> {
+  let response: Response;
+  try {
+    response = await fetch(statusUrl, { signal: AbortSignal.timeout(5000) });
+  } catch (error) {
+    throw new Error(`cannot read ${statusUrl}: ${describeFetchFailure(error)}`);
+  }
+  if (!response.ok) throw new Error(`${statusUrl} answered HTTP ${response.status}: is this the admin listener of an xks proxy (admin.port)?`);
+  try {
+    return (await response.json()) as ProxyStatus;
+  } catch {
+    throw new Error(`${statusUrl} did not answer JSON: is this the admin listener of an xks proxy (admin.port)?`);
+  }
+}
+
 export function registerStatusCommand(program: Command, ctx: CliContext): void {
   program
     .command('status')
@@ -42,9 +68,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
         if (config.admin === undefined) throw new Error('the configuration has no admin listener (admin.host/admin.port); pass --url');
         url = `http://${config.admin.host.includes(':') ? `[${config.admin.host}]` : config.admin.host}:${config.admin.port}`;
       }
-      const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(5000) });
-      if (!response.ok) throw new Error(`admin listener answered ${response.status}`);
-      const status = (await response.json()) as ProxyStatus;
+      const status = await fetchProxyStatus(`${url.replace(/\/+$/, '')}/status`);
       ctx.stdout.write(options.json === true ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
     });
 }

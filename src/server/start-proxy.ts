@@ -19,6 +19,7 @@ import { createRequestThrottle } from '../throttle/request-throttle.js';
 import { createCredentialUsage, type CredentialUsage } from '../usage/credential-usage.js';
 import { logKillSwitches } from './log-kill-switches.js';
 import { watchKeyDirectories, type KeyDirectoryWatcher } from './watch-key-directories.js';
+import { listenOn, type ListenerRole } from './listen.js';
 
 /** Load one key store's directory (unwrapping files encrypted at rest), logging (never the material) what failed. */
 export function loadStoreKeys(store: KeyStoreConfig, logger: Logger, codecs: KeyCodecRegistry): KeyStore {
@@ -64,15 +65,8 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
-async function listen(server: Server | HttpsServer, port: number, host: string, scheme = 'http'): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
+async function listen(server: Server | HttpsServer, port: number, host: string, role: ListenerRole, scheme = 'http'): Promise<string> {
+  const address = await listenOn(server, port, host, role);
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }
 
@@ -129,18 +123,26 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   });
   const listener = createListener(app, config, tls, logger);
   const { server } = listener;
-  const url = await listen(server, config.listen.port, config.listen.host, listener.scheme);
-  if (tls !== undefined) logger.info(tlsSummary(tls), 'TLS enabled');
-
   let adminServer: Server | undefined;
+  let url: string;
   let adminUrl: string | undefined;
-  if (config.admin !== undefined) {
-    adminServer = createServer(
-      createAdminApp({
-        status: () => buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason }, { usage: credentialUsage, health: health.snapshot }),
-      }),
-    );
-    adminUrl = await listen(adminServer, config.admin.port, config.admin.host);
+  try {
+    url = await listen(server, config.listen.port, config.listen.host, 'proxy', listener.scheme);
+    if (tls !== undefined) logger.info(tlsSummary(tls), 'TLS enabled');
+    if (config.admin !== undefined) {
+      adminServer = createServer(
+        createAdminApp({
+          status: () => buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason }, { usage: credentialUsage, health: health.snapshot }),
+        }),
+      );
+      adminUrl = await listen(adminServer, config.admin.port, config.admin.host, 'admin');
+    }
+  } catch (error) {
+    // A start that cannot bind leaves nothing running: no timer, no watch, no half-open listener.
+    health.stop();
+    watcher?.close();
+    if (server.listening) await closeServer(server);
+    throw error;
   }
   const { port } = server.address() as AddressInfo;
   return {
