@@ -1,4 +1,5 @@
-import { relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import type { Command } from 'commander';
 import type { ProxyConfig } from '../config/load-config.js';
 import { createLogger } from '../logging/create-logger.js';
@@ -11,6 +12,14 @@ import { resolveConfig } from './resolve-config.js';
 import { buildServeBanner } from './serve-banner.js';
 import { withListenHint } from './listen-hint.js';
 import { applyListenOverrides } from './listen-overrides.js';
+
+/** The CA `xks dev-cert` wrote next to the server certificate, if that is how listen.tls was made. */
+function devCaFile(config: ProxyConfig): string | undefined {
+  const certFile = config.listen.tls?.certFile;
+  if (certFile === undefined) return undefined;
+  const ca = join(dirname(certFile), 'ca.pem');
+  return existsSync(ca) ? ca : undefined;
+}
 
 export function registerServeCommand(program: Command, ctx: CliContext): void {
   program
@@ -41,6 +50,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
             store,
             keys,
             ...(resolved.dev !== undefined && { secretPath: rel(resolved.dev.secretPath) }),
+            ...(devCaFile(config) !== undefined && { caFile: rel(devCaFile(config) ?? '') }),
             ...(resolved.dev?.newSecret !== undefined && { newSecret: resolved.dev.newSecret }),
           })}\n`,
         );
