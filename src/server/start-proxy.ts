@@ -17,6 +17,8 @@ import { createRuntimeHolder, type RuntimeHolder } from './runtime-holder.js';
 import { createListener, loadTlsMaterial, type TlsMaterial } from '../transport/create-listener.js';
 import { createRequestThrottle } from '../throttle/request-throttle.js';
 import { createCredentialUsage, type CredentialUsage } from '../usage/credential-usage.js';
+import { createRefusalCounters, type RefusalCounters } from '../http/refusal-counters.js';
+import type { RequestObserver } from '../http/request-log.js';
 import { logKillSwitches } from './log-kill-switches.js';
 import { watchKeyDirectories, type KeyDirectoryWatcher } from './watch-key-directories.js';
 import { listenOn, type ListenerRole } from './listen.js';
@@ -45,6 +47,8 @@ export interface ProxyServerOptions {
   readonly random?: RandomBytes;
   /** Watch key directories and swap in changes (default true). */
   readonly watchKeyDirectories?: boolean;
+  /** Extra observers of every finished request (metrics, traces), after the request log line. */
+  readonly observers?: readonly RequestObserver[];
 }
 
 export interface RunningProxy {
@@ -56,6 +60,8 @@ export interface RunningProxy {
   readonly adminUrl: string | undefined;
   readonly runtime: RuntimeHolder;
   readonly credentialUsage: CredentialUsage;
+  /** Refusals by limit since start, counted by the listener and the app (docs/configuration.md "Limits and slow clients"). */
+  readonly refusals: RefusalCounters;
   /**
    * Install a validated new configuration without a restart: TLS material first (throws TlsConfigError and
    * changes nothing when it is unusable), then key stores, then one atomic swap. In-flight requests keep the
@@ -88,6 +94,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   // Outside the runtime, so quotas and last-used times survive reloads.
   const credentialUsage = createCredentialUsage(clock);
   const throttle = createRequestThrottle(clock);
+  const refusals = createRefusalCounters();
   const random = options.random ?? secureRandomBytes;
   const engine = createAesGcmEngine(config.crypto.engine);
   const codecs = createKeyCodecRegistry();
@@ -120,8 +127,10 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     throttle,
     credentialUsage,
     ekmHealth: health.health,
+    refusals,
+    ...(options.observers !== undefined && { observers: options.observers }),
   });
-  const listener = createListener(app, config, tls, logger);
+  const listener = createListener(app, config, tls, logger, refusals);
   const { server } = listener;
   let adminServer: Server | undefined;
   let url: string;
@@ -152,6 +161,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     adminUrl,
     runtime: holder,
     credentialUsage,
+    refusals,
     reload(next, reason) {
       const nextTls = next.listen.tls === undefined ? undefined : loadTlsMaterial(next.listen.tls);
       const previous = holder.current().config;
