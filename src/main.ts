@@ -2,7 +2,7 @@
 /** Composition root: the only place that reads process.env and process signals. */
 import { EventEmitter } from 'node:events';
 import { buildProgram } from './cli/build-program.js';
-import { ConfigError } from './config/load-config.js';
+import { describeCliError } from './cli/describe-error.js';
 
 /** After the first SIGINT/SIGTERM a command has this long to stop by itself (close listeners, flush); then it is ended. */
 const STOP_GRACE_MS = 5000;
@@ -32,7 +32,7 @@ try {
   // commander has printed its own message for usage errors; a command may have chosen the exit code (xks probe: 3).
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string' || !code.startsWith('commander.')) {
-    process.stderr.write(`xks: ${error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`xks: ${describeCliError(error, process.getuid?.())}\n`);
   }
   if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = 1;
   // Exit now: whatever the failed command had started (a listener, a timer) must not keep the process alive.

@@ -11,6 +11,7 @@ import { registerDevCertCommand } from './dev-cert-command.js';
 import { registerCheckCommand } from './check-command.js';
 import { registerProbeCommand } from './probe-command.js';
 import { readPackageVersion } from './package-version.js';
+import { registerHealthcheckCommand } from './healthcheck-command.js';
 
 /** The `xks` command. Every subcommand has --help. */
 export function buildProgram(ctx: CliContext): Command {
@@ -22,6 +23,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerServeCommand(program, ctx);
   registerConfigCommand(program, ctx);
   registerStatusCommand(program, ctx);
+  registerHealthcheckCommand(program, ctx);
   registerCredentialsCommand(program, ctx);
   registerAuthzCommand(program, ctx);
   registerDevCertCommand(program, ctx);
