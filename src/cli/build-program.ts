@@ -8,6 +8,7 @@ import { registerStatusCommand } from './status-command.js';
 import { registerAuthzCommand } from './authz-command.js';
 import { registerCredentialsCommand } from './credentials-command.js';
 import { registerDevCertCommand } from './dev-cert-command.js';
+import { registerExplainCommand } from './explain-command.js';
 import { registerCheckCommand } from './check-command.js';
 import { registerProbeCommand } from './probe-command.js';
 import { readPackageVersion } from './package-version.js';
@@ -23,6 +24,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerServeCommand(program, ctx);
   registerConfigCommand(program, ctx);
   registerStatusCommand(program, ctx);
+  registerExplainCommand(program, ctx);
   registerHealthcheckCommand(program, ctx);
   registerCredentialsCommand(program, ctx);
   registerAuthzCommand(program, ctx);

@@ -21,6 +21,7 @@ import { applyListenOverrides } from './listen-overrides.js';
 import { AWS_CLI_V1_NOTE } from './aws-cli-note.js';
 import type { CliContext } from './cli-context.js';
 import { resolveConfig } from './resolve-config.js';
+import { createAdminExplainer } from './admin-client.js';
 
 interface KmsOptions {
   host: string;
@@ -45,6 +46,9 @@ interface KmsOptions {
   proxyConfig?: string;
   proxyPort?: number;
   proxyAdminPort?: number;
+  console: boolean;
+  consoleRemote?: boolean;
+  proxyAdminUrl?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -98,8 +102,10 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
     .option('--proxy-config <file>', 'proxy configuration for --with-proxy (default: $XKS_CONFIG, else the dev default)')
     .option('--proxy-port <port>', 'with --with-proxy: the proxy listens on this port instead of listen.port (0 = any free port)', integerOption('--proxy-port', 0, 65535))
     .option('--proxy-admin-port <port>', "with --with-proxy: the proxy's admin listener port instead of admin.port", integerOption('--proxy-admin-port', 0, 65535))
+    .option('--no-console', 'do not serve the KMS console at /console')
+    .option('--console-remote', 'serve the console to non-loopback clients too (only with a --host other than loopback; unauthenticated)')
+    .option('--proxy-admin-url <url>', "admin listener of a local proxy, so the console explains that proxy's decisions (implied by --with-proxy)")
     .action(async (o: KmsOptions) => {
-      const logger = createLogger({ level: o.logLevel, service: 'kms-emulator' });
       let proxy: RunningProxy | undefined;
       let sandboxHint = '';
       if (o.withProxy === true) {
@@ -122,49 +128,58 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
             `  ${AWS_CLI_V1_NOTE}\n`;
         }
       }
-      let server: import('node:http').Server;
-      let kms: ReturnType<typeof createKmsApp>;
-      let store: ReturnType<typeof createKmsStateStore> | undefined;
-      try {
-        const vpc = o.vpcEndpointServices === undefined ? [] : (JSON.parse(readFileSync(resolve(cwd, o.vpcEndpointServices), 'utf8')) as VpcEndpointServiceEntry[]);
-        if (o.dns !== 'system' && o.dns !== 'static') throw new Error(`--dns must be system or static, got ${o.dns}`);
-        const config = buildKmsEmulatorConfig({
-          region: o.region,
-          accountId: o.accountId,
-          principalArn: `arn:aws:iam::${o.accountId}:user/xks-rehearsal`,
-          connectingDelayMs: parseInteger('--connecting-ms', o.connectingMs, 0),
-          disconnectingDelayMs: parseInteger('--disconnecting-ms', o.disconnectingMs, 0),
-          healthCheckIntervalMs: parseInteger('--health-interval-ms', o.healthIntervalMs, 0),
-          proxyTimeoutMs: parseInteger('--proxy-timeout-ms', o.proxyTimeoutMs, 0),
-          extraCaPem: o.caFile.map((f) => readFileSync(resolve(cwd, f), 'utf8')),
-          allowHttpLoopback: o.allowHttpLoopback === true || o.withProxy === true,
-          resolve: parseResolve(o.resolve),
-          dnsMode: o.dns,
-          vpcEndpointServices: vpc,
-          requestCdiv: o.cdiv,
-          credentials: parseCredentials(o.credential),
-          faultConnectInternalError: o.faultConnectInternalError === true,
-        });
-        const port = parseInteger('--port', o.port, 0, 65535);
-        store = createKmsStateStore(o.state === ':memory:' ? ':memory:' : resolve(cwd, o.state));
-        kms = createKmsApp({ config, store, logger, clock: () => Date.now(), randomBytes, randomUUID });
-        server = createServer(kms.app);
-        await listenOn(server, port, o.host, 'kms').catch((error: unknown) => {
-          kms.close();
-          throw withListenHint(error, { kms: '--port P' });
-        });
-        kms.customKeyStores.resume();
-      } catch (error) {
+      const vpc = o.vpcEndpointServices === undefined ? [] : (JSON.parse(readFileSync(resolve(cwd, o.vpcEndpointServices), 'utf8')) as VpcEndpointServiceEntry[]);
+      if (o.dns !== 'system' && o.dns !== 'static') throw new Error(`--dns must be system or static, got ${o.dns}`);
+      const config = buildKmsEmulatorConfig({
+        region: o.region,
+        accountId: o.accountId,
+        principalArn: `arn:aws:iam::${o.accountId}:user/xks-rehearsal`,
+        connectingDelayMs: parseInteger('--connecting-ms', o.connectingMs, 0),
+        disconnectingDelayMs: parseInteger('--disconnecting-ms', o.disconnectingMs, 0),
+        healthCheckIntervalMs: parseInteger('--health-interval-ms', o.healthIntervalMs, 0),
+        proxyTimeoutMs: parseInteger('--proxy-timeout-ms', o.proxyTimeoutMs, 0),
+        extraCaPem: o.caFile.map((f) => readFileSync(resolve(cwd, f), 'utf8')),
+        allowHttpLoopback: o.allowHttpLoopback === true || o.withProxy === true,
+        resolve: parseResolve(o.resolve),
+        dnsMode: o.dns,
+        vpcEndpointServices: vpc,
+        requestCdiv: o.cdiv,
+        credentials: parseCredentials(o.credential),
+        faultConnectInternalError: o.faultConnectInternalError === true,
+      });
+      const logger = createLogger({ level: o.logLevel, service: 'kms-emulator' });
+      const store = createKmsStateStore(o.state === ':memory:' ? ':memory:' : resolve(cwd, o.state));
+      const running = proxy;
+      const explain =
+        running !== undefined
+          ? async (id: string) => running.decisions.find(id)
+          : o.proxyAdminUrl === undefined
+            ? undefined
+            : createAdminExplainer(o.proxyAdminUrl);
+      const kms = createKmsApp({
+        config,
+        store,
+        logger,
+        clock: () => Date.now(),
+        randomBytes,
+        randomUUID,
+        console: o.console && { access: o.consoleRemote === true ? 'any' : 'loopback', ...(explain !== undefined && { explain }) },
+      });
+      kms.customKeyStores.resume();
+      const server = createServer(kms.app);
+      await listenOn(server, parseInteger('--port', o.port, 0, 65535), o.host, 'kms').catch(async (error: unknown) => {
         // Stop everything this command started before saying why (the proxy of --with-proxy included).
-        store?.close();
+        kms.close();
+        store.close();
         await proxy?.close();
-        throw error;
-      }
+        throw withListenHint(error, { kms: '--port P' });
+      });
       // Longer than SDK/CLI idle sockets live, so a client never reuses a socket the server is closing.
       server.keepAliveTimeout = 65_000;
       const url = `http://${o.host}:${(server.address() as AddressInfo).port}`;
       out.write(`${sandboxHint.replaceAll('--endpoint-url URL', `--endpoint-url ${url}`)}kms emulator listening on ${url} (status view: ${url}/_emulator/status)\n`);
-      logger.info({ url, region: o.region, state: o.state }, 'kms emulator listening');
+      if (o.console) out.write(`KMS console: ${url}/console\n`);
+      logger.info({ url, region: config.region, state: o.state }, 'kms emulator listening');
       const stop = ctx?.stopSignal ?? new Promise<string>((r) => process.once('SIGTERM', () => r('SIGTERM')));
       const signal = await stop;
       logger.info({ signal }, 'stopping');

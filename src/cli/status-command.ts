@@ -1,11 +1,19 @@
 import type { Command } from 'commander';
 import type { ProxyStatus } from '../admin/proxy-status.js';
 import type { CliContext } from './cli-context.js';
-import { resolveConfig } from './resolve-config.js';
+import { fetchAdminJson, resolveAdminUrl } from './admin-client.js';
 
 /** Render the admin listener's status for a human. */
 export function formatStatus(status: ProxyStatus): string {
   const lines = [`configuration ${status.configSource} (loaded ${status.loadedAt}, ${status.loadReason})`];
+  // xks serve --workers N: one line per worker, then its key stores' health (the fields below merge the workers).
+  for (const w of status.workers ?? []) {
+    lines.push(`worker ${w.id} pid ${w.pid} started ${w.startedAt} restarts ${w.restarts}${w.error === undefined ? '' : `  NOT ANSWERING: ${w.error}`}`);
+    for (const store of w.status?.keyStores ?? []) {
+      const h = store.healthCheck;
+      lines.push(`  key store ${store.name}  health ${store.health}  keys ${store.keys}${h?.checkedAt === undefined ? '' : `  checked ${h.checkedAt}`}`);
+    }
+  }
   for (const store of status.keyStores) {
     lines.push(`key store ${store.name}  ${store.uriPath}  health ${store.health}  keys ${store.keys}`);
     if (store.blocked !== undefined) {
@@ -28,32 +36,6 @@ export function formatStatus(status: ProxyStatus): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The cause of a failed fetch in words: Node puts the system error (ECONNREFUSED...) in `cause`. */
-function describeFetchFailure(error: unknown): string {
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'no answer within 5 s';
-  if (code === 'ECONNREFUSED') return 'connection refused (is the proxy running, with its admin listener on this port?)';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the host name does not resolve';
-  return cause instanceof Error ? `${code === undefined ? '' : `${code}: `}${cause.message}` : String(cause);
-}
-
-/** GET the admin listener's /status; every failure names the URL and the cause. */
-export async function fetchProxyStatus(statusUrl: string): Promise<ProxyStatus> {
-  let response: Response;
-  try {
-    response = await fetch(statusUrl, { signal: AbortSignal.timeout(5000) });
-  } catch (error) {
-    throw new Error(`cannot read ${statusUrl}: ${describeFetchFailure(error)}`);
-  }
-  if (!response.ok) throw new Error(`${statusUrl} answered HTTP ${response.status}: is this the admin listener of an xks proxy (admin.port)?`);
-  try {
-    return (await response.json()) as ProxyStatus;
-  } catch {
-    throw new Error(`${statusUrl} did not answer JSON: is this the admin listener of an xks proxy (admin.port)?`);
-  }
-}
-
 export function registerStatusCommand(program: Command, ctx: CliContext): void {
   program
     .command('status')
@@ -62,13 +44,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
     .option('--url <url>', 'admin listener URL (overrides the configuration), e.g. http://127.0.0.1:7701')
     .option('--json', 'print the raw JSON')
     .action(async (options: { config?: string; url?: string; json?: boolean }) => {
-      let url = options.url;
-      if (url === undefined) {
-        const { config } = resolveConfig(ctx, options.config, true);
-        if (config.admin === undefined) throw new Error('the configuration has no admin listener (admin.host/admin.port); pass --url');
-        url = `http://${config.admin.host.includes(':') ? `[${config.admin.host}]` : config.admin.host}:${config.admin.port}`;
-      }
-      const status = await fetchProxyStatus(`${url.replace(/\/+$/, '')}/status`);
+      const status = (await fetchAdminJson(`${resolveAdminUrl(ctx, options)}/status`)) as ProxyStatus;
       ctx.stdout.write(options.json === true ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
     });
 }

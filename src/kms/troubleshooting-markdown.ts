@@ -2,7 +2,8 @@
 import { OUTCOME_MAPPING, OUTCOME_ROWS } from './proxy-outcome-mapping.js';
 import type { ConnectionErrorCode } from './store/records.js';
 import { XKS_CONNECTION_ERROR_CODES } from './store/records.js';
-import { CONNECTION_ERROR_GUIDE, KMS_EXCEPTION_GUIDE, type TroubleshootingEntry } from './troubleshooting.js';
+import { CONNECTION_ERROR_HELP } from './connection-error-help.js';
+import { CONNECTION_ERROR_CONFIRM, KMS_EXCEPTION_GUIDE, type TroubleshootingEntry } from './troubleshooting.js';
 
 export const GENERATED_START = '<!-- generated from src/kms/troubleshooting.ts by `npm run docs:troubleshooting`: edit the source, not this section -->';
 export const GENERATED_END = '<!-- end of the generated section -->';
@@ -37,15 +38,15 @@ function section(title: string, entry: TroubleshootingEntry, extra: readonly str
 }
 
 export function renderTroubleshootingGuide(): string {
-  const lines: string[] = [GENERATED_START, '', '## ConnectionErrorCode', ''];
-  lines.push('`DescribeCustomKeyStores` shows a `ConnectionErrorCode` while a store is `FAILED` (spec B5, B6).', '');
-  lines.push('| Code | Means |', '|---|---|');
-  for (const code of XKS_CONNECTION_ERROR_CODES) lines.push(`| [${code}](#${code.toLowerCase()}) | ${CONNECTION_ERROR_GUIDE[code].meaning} |`);
-  lines.push('');
+  const lines: string[] = [GENERATED_START, '', '## How to confirm each ConnectionErrorCode', ''];
+  lines.push('What each code means, its causes and its fix are in [the table above](#connectionerrorcode-meaning-likely-causes-fix); here is how to tell the causes apart.', '');
   for (const code of XKS_CONNECTION_ERROR_CODES) {
     const outcomes = outcomesFor(code);
-    const extra = outcomes.length === 0 ? [] : [`**Proxy outcomes the emulator maps to it** ([the table](kms-emulator.md#connectionerrorcode-mapping-connect-and-the-exceptions-of-createupdate-and-createkey)): ${outcomes.join(', ')}.`, ''];
-    lines.push(...section(code, CONNECTION_ERROR_GUIDE[code], extra));
+    lines.push(`### ${code}`, '', `**Means:** ${CONNECTION_ERROR_HELP[code].meaning}`, '');
+    if (outcomes.length > 0) {
+      lines.push(`**Proxy outcomes the emulator maps to it** ([the table](kms-emulator.md#connectionerrorcode-mapping-connect-and-the-exceptions-of-createupdate-and-createkey)): ${outcomes.join(', ')}.`, '');
+    }
+    lines.push('**How to confirm:**', '', ...CONNECTION_ERROR_CONFIRM[code].map((c) => `- ${c}`), '');
   }
   lines.push('## KMS exceptions', '', 'What the AWS CLI prints as `An error occurred (<Exception>) when calling the <Operation> operation: <message>` (spec B8).', '');
   lines.push('| Exception | Means |', '|---|---|');
