@@ -32,7 +32,7 @@ describe('docs: troubleshooting guide', () => {
   });
 
   it('a stale page is detected: an edited cause no longer matches', () => {
-    const edited = page.replace('The proxy is not running', 'The proxy is asleep');
+    const edited = page.replace('A typo; another Region', 'A typo; another Planet');
     assert.notEqual(edited, page);
     assert.notEqual(replaceGeneratedSection(edited), edited);
   });

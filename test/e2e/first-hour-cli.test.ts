@@ -119,7 +119,7 @@ describe('e2e: the xks command for a newcomer', { timeout: 300_000 }, () => {
       runXks(['status', '--url', `http://127.0.0.1:${p}`], { cwd: dir.dir, timeoutMs: EXIT_MS }),
     ]);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, new RegExp(`cannot read http://127\\.0\\.0\\.1:${refusedPort}/status: connection refused`));
+    assert.match(refused.stderr, new RegExp(`http://127\\.0\\.0\\.1:${refusedPort}/status: connect ECONNREFUSED`));
     assert.equal(notHttp.code, 1);
     assert.match(notHttp.stderr, new RegExp(`http://127\\.0\\.0\\.1:${p}/status`));
   });
