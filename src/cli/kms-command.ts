@@ -28,6 +28,8 @@ interface KmsOptions {
   disconnectingMs: string;
   healthIntervalMs: string;
   proxyTimeoutMs: string;
+  proxyMaxConnections: string;
+  proxyQueueLimit: string;
   caFile: string[];
   allowHttpLoopback?: boolean;
   resolve: string[];
@@ -82,6 +84,8 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
     .option('--disconnecting-ms <ms>', 'time a store stays DISCONNECTING', '500')
     .option('--health-interval-ms <ms>', 'period of the KmsHealthCheck probe while CONNECTED', '60000')
     .option('--proxy-timeout-ms <ms>', 'timeout of each proxy call (spec: 250)', '250')
+    .option('--proxy-max-connections <n>', 'calls on the wire at once per proxy, each on a keep-alive connection', '4')
+    .option('--proxy-queue-limit <n>', 'calls that may wait for a proxy connection; beyond, ThrottlingException', '2000')
     .option('--ca-file <pem>', 'extra trusted CA certificate(s) for the proxy TLS (repeatable)', collect, [])
     .option('--allow-http-loopback', 'accept http:// (and port-carrying) endpoints on 127.0.0.1/localhost; never what AWS does')
     .option('--resolve <host=address[:port]>', 'resolve HOST to ADDRESS[:PORT] for proxy calls, like curl --resolve (repeatable)', collect, [])
@@ -125,6 +129,8 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
         disconnectingDelayMs: parseInteger('--disconnecting-ms', o.disconnectingMs, 0),
         healthCheckIntervalMs: parseInteger('--health-interval-ms', o.healthIntervalMs, 0),
         proxyTimeoutMs: parseInteger('--proxy-timeout-ms', o.proxyTimeoutMs, 0),
+        proxyMaxConnections: parseInteger('--proxy-max-connections', o.proxyMaxConnections, 1),
+        proxyQueueLimit: parseInteger('--proxy-queue-limit', o.proxyQueueLimit, 1),
         extraCaPem: o.caFile.map((f) => readFileSync(resolve(cwd, f), 'utf8')),
         allowHttpLoopback: o.allowHttpLoopback === true || o.withProxy === true,
         resolve: parseResolve(o.resolve),
