@@ -7,7 +7,7 @@ import { basename, dirname, join } from 'node:path';
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = join(dir, temporaryFileName(basename(path), process.pid, Date.now()));
   const fd = openSync(tmp, 'wx', mode);
   try {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
@@ -27,6 +27,19 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
     throw error;
   }
   fsyncDirectory(dir);
+}
+
+/** `.<target>.<pid>.<ms>.tmp`: a dot-file (never a key), naming its writer so a sweep can judge it. */
+export function temporaryFileName(target: string, pid: number, ms: number): string {
+  return `.${target}.${pid}.${ms}.tmp`;
+}
+
+const TEMPORARY_FILE = /^\.(.+)\.([1-9][0-9]{0,9})\.([0-9]{1,16})\.tmp$/;
+
+/** The inverse of temporaryFileName: the target and writer pid, or undefined for any other name. */
+export function parseTemporaryFileName(name: string): { target: string; pid: number } | undefined {
+  const m = TEMPORARY_FILE.exec(name);
+  return m === null ? undefined : { target: m[1] ?? '', pid: Number(m[2]) };
 }
 
 export function fsyncDirectory(dir: string): void {

@@ -1,8 +1,9 @@
 import { linkSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { secureRandomBytes, type RandomBytes } from '../crypto/random.js';
-import { EXTERNAL_KEY_ID_PATTERN, KEY_BYTES } from '../xks/limits.js';
-import { fsyncDirectory, writeFileAtomic } from './atomic-write.js';
+import { KEY_BYTES } from '../xks/limits.js';
+import { externalKeyIdProblem } from './external-key-id.js';
+import { fsyncDirectory, parseTemporaryFileName, writeFileAtomic } from './atomic-write.js';
 import { createKeyFileCodec, type KeyFileCodec } from './key-file-codec.js';
 import { keyFileName } from './key-file.js';
 import { currentVersion, type KeyStatus, type KeyUsage, type XksKey } from './key-store.js';
@@ -60,6 +61,14 @@ export function summarizeKey(key: XksKey, file: string): KeySummary {
   };
 }
 
+const PRIVATE_LOCK = new RegExp(`^${LOCK_FILE_NAME.replaceAll('.', '\\.')}\\.([1-9][0-9]{0,9})$`);
+
+/** `.xks-keys.lock.<pid>`: a writer's private lock file before its link(); the pid, or undefined for any other name. */
+function parsePrivateLockName(name: string): number | undefined {
+  const m = PRIVATE_LOCK.exec(name);
+  return m === null ? undefined : Number(m[1]);
+}
+
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
@@ -100,7 +109,8 @@ export function openKeyDirectory(dir: string, options: KeyDirectoryOptions = {})
   const now = () => new Date(clock()).toISOString();
 
   function checkId(id: string): void {
-    if (!EXTERNAL_KEY_ID_PATTERN.test(id)) throw new KeyDirectoryError(`invalid externalKeyId ${JSON.stringify(id.slice(0, 140))}: 1-128 chars of A-Za-z0-9-._ (spec A2)`);
+    const problem = externalKeyIdProblem(id);
+    if (problem !== undefined) throw new KeyDirectoryError(`invalid externalKeyId ${JSON.stringify(id.slice(0, 140))}: ${problem}`);
   }
 
   /**
@@ -177,13 +187,24 @@ export function openKeyDirectory(dir: string, options: KeyDirectoryOptions = {})
 
   /**
    * Under the lock, a temporary file can only be left by a writer that died before its rename, and a private lock
-   * file only by a writer that died before its link.
+   * file only by a writer that died before its link. Only those exact names are swept, only when their writer is
+   * gone, and never a file that holds a key (a write that died between its fsync and its rename): that one is
+   * left for the operator.
    */
   function removeStaleFiles(): void {
     for (const name of readdirSync(dir)) {
-      const lockOwner = name.startsWith(`${LOCK_FILE_NAME}.`) ? Number(name.slice(LOCK_FILE_NAME.length + 1)) : undefined;
-      const stale = (name.startsWith('.') && name.endsWith('.tmp')) || (lockOwner !== undefined && (!Number.isInteger(lockOwner) || !processAlive(lockOwner)));
-      if (stale) unlinkSync(join(dir, name));
+      const owner = parseTemporaryFileName(name)?.pid ?? parsePrivateLockName(name);
+      if (owner === undefined || processAlive(owner) || holdsKey(join(dir, name))) continue;
+      unlinkSync(join(dir, name));
+    }
+  }
+
+  function holdsKey(file: string): boolean {
+    try {
+      codec.decode(readFileSync(file, 'utf8'));
+      return true;
+    } catch {
+      return false;
     }
   }
 

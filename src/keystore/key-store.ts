@@ -1,4 +1,5 @@
 /** The key model the proxy serves (spec A4) and the read side every operation uses. */
+import { externalKeyIdProblem } from './external-key-id.js';
 
 export const KEY_USAGES = ['ENCRYPT', 'DECRYPT'] as const;
 export type KeyUsage = (typeof KEY_USAGES)[number];
@@ -51,6 +52,10 @@ export function createMemoryKeyStore(
   keys: readonly XksKey[],
   options: { problems?: readonly KeyLoadProblem[]; available?: boolean } = {},
 ): KeyStore {
+  for (const k of keys) {
+    const problem = externalKeyIdProblem(k.externalKeyId);
+    if (problem !== undefined) throw new Error(`key ${JSON.stringify(k.externalKeyId.slice(0, 140))}: ${problem}`);
+  }
   const byId = new Map(keys.map((k) => [k.externalKeyId, k] as const));
   if (byId.size !== keys.length) throw new Error('duplicate externalKeyId in key store'); // spec C10
   const list = Object.freeze([...byId.values()]);
