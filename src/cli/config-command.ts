@@ -11,7 +11,7 @@ export function registerConfigCommand(program: Command, ctx: CliContext): void {
     .description('validate a configuration file and its key directories; print every problem at once')
     .option('-c, --config <file>', 'configuration file (JSON); default: $XKS_CONFIG')
     .action((options: { config?: string }) => {
-      const { config: loaded } = resolveConfig(ctx, options.config, false);
+      const { config: loaded } = resolveConfig(ctx, options.config, 'read');
       const problems: string[] = [];
       for (const store of loaded.keyStores) {
         const { store: keys, warnings } = loadKeyDirectory(store.keyDirectory);

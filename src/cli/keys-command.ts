@@ -81,7 +81,7 @@ export function registerKeysCommand(program: Command, ctx: CliContext): void {
       .option('-s, --store <name>', 'key store name (needed when the configuration has several)');
 
   function open(options: StoreOptions): { store: KeyStoreConfig; dir: KeyDirectory } {
-    const { config } = resolveConfig(ctx, options.config, true);
+    const { config } = resolveConfig(ctx, options.config, 'read');
     const store = selectKeyStore(config, options.store);
     const codec = createKeyCodecRegistry().codecFor(store);
     return { store, dir: openKeyDirectory(store.keyDirectory, { codec }) };

@@ -94,7 +94,7 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
       let sandboxHint = '';
       if (o.withProxy === true) {
         if (ctx === undefined) throw new Error('--with-proxy needs the CLI context');
-        const resolved = resolveConfig(ctx, o.proxyConfig, true);
+        const resolved = resolveConfig(ctx, o.proxyConfig, 'serve');
         proxy = await startProxy({ config: resolved.config, logger: createLogger(resolved.config.logging) });
         const store = resolved.config.keyStores[0];
         const cred = store?.credentials[0];

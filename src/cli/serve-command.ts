@@ -5,6 +5,7 @@ import { createLogger } from '../logging/create-logger.js';
 import { startProxy } from '../server/start-proxy.js';
 import { createConfigReloader } from '../server/config-reloader.js';
 import { loadConfigFile } from '../config/load-config.js';
+import { markDevSecretShown } from '../config/dev-setup.js';
 import { integerOption } from './parse-integer.js';
 import type { CliContext } from './cli-context.js';
 import { resolveConfig } from './resolve-config.js';
@@ -20,7 +21,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .option('--admin-port <port>', 'override admin.port of the loopback admin listener (0 = any free port)', integerOption('--admin-port', 0, 65535))
     .option('--no-watch', 'do not reload when the configuration, certificate or policy files change (SIGHUP still reloads)')
     .action(async (options: { config?: string; host?: string; port?: number; adminPort?: number; watch?: boolean }) => {
-      const resolved = resolveConfig(ctx, options.config, true);
+      const resolved = resolveConfig(ctx, options.config, 'serve');
       // Command-line overrides apply to the first load and to every reload.
       const withOverrides = (loaded: ProxyConfig): ProxyConfig =>
         Object.freeze({
@@ -44,10 +45,12 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
             store,
             keys,
             ...(resolved.dev !== undefined && { secretPath: rel(resolved.dev.secretPath) }),
-            ...(resolved.dev?.newSecret !== undefined && { newSecret: resolved.dev.newSecret }),
+            ...(resolved.dev?.secretToShow !== undefined && { newSecret: resolved.dev.secretToShow }),
           })}\n`,
         );
       }
+      // Shown until a start has listened: one that failed (port in use) must not swallow the only showing.
+      if (resolved.dev?.secretToShow !== undefined) markDevSecretShown(resolved.dev);
       logger.info({ url: proxy.url, adminUrl: proxy.adminUrl, keyStores: config.keyStores.map((s) => s.name) }, 'xks-proxy listening');
       const reloader = createConfigReloader({
         load: () => withOverrides(loadConfigFile(config.source)),

@@ -38,7 +38,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
     .action(async (options: { config?: string; url?: string; json?: boolean }) => {
       let url = options.url;
       if (url === undefined) {
-        const { config } = resolveConfig(ctx, options.config, true);
+        const { config } = resolveConfig(ctx, options.config, 'read');
         if (config.admin === undefined) throw new Error('the configuration has no admin listener (admin.host/admin.port); pass --url');
         url = `http://${config.admin.host.includes(':') ? `[${config.admin.host}]` : config.admin.host}:${config.admin.port}`;
       }
