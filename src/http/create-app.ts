@@ -19,6 +19,7 @@ import { requireUsableKey } from '../xks/operations/require-usable-key.js';
 import {
   parseDecryptRequest,
   parseEncryptRequest,
+  parseGetHealthStatusRequest,
   parseGetKeyMetadataRequest,
   peekRequestMetadata,
 } from '../xks/parse-requests.js';
@@ -203,16 +204,17 @@ export function createApp(deps: AppDeps): express.Express {
     body: Buffer,
     log: RequestLogFields,
   ): unknown {
-    if (route.operation === 'GetHealthStatus') {
-      // spec A7 / A10: health never answers ValidationException; the metadata is read for the log only.
-      recordMetadata(log, peekRequestMetadata(parseJsonOrUndefined(body)));
-      return getHealthStatus(runtime.config.health, ekmHealth(store));
-    }
     // parseJsonBody has already put the request's metadata into the log line, valid or not.
     const json = parseJsonBody(contentType, body, log);
     const externalKeyId = route.externalKeyId ?? '';
     // Order of checks (README): body validation, secondary authorization, then the key.
     switch (route.operation) {
+      case 'GetHealthStatus': {
+        // spec A7 / A10 note: a body without kmsRequestId and kmsOperation is a ValidationException (as AWS's
+        // tooling and reference proxy expect); health is exempt from secondary authorization (spec A14).
+        parseGetHealthStatusRequest(json);
+        return getHealthStatus(runtime.config.health, ekmHealth(store));
+      }
       case 'GetKeyMetadata': {
         const { requestMetadata } = parseGetKeyMetadataRequest(json);
         guards.authorize(store, route, requestMetadata, log);

@@ -8,7 +8,7 @@ import {
   MAX_PLAINTEXT_BYTES,
   TAG_BYTES,
 } from './limits.js';
-import type { DecryptRequest, EncryptRequest, GetKeyMetadataRequest, RequestMetadata, XksOperation } from './wire-types.js';
+import type { DecryptRequest, EncryptRequest, GetHealthStatusRequest, GetKeyMetadataRequest, RequestMetadata, XksOperation } from './wire-types.js';
 
 /**
  * One strict parser per operation: `unknown` in, typed value out, or ValidationException (malformed) /
@@ -82,10 +82,7 @@ export function parseRequestMetadata(body: unknown, operation: XksOperation): Re
   return out as unknown as RequestMetadata;
 }
 
-/**
- * The audit fields of a body that may be malformed: used for logging before (or despite) validation, and for
- * GetHealthStatus, which never answers ValidationException (spec A10).
- */
+/** The audit fields of a body that may be malformed: used for logging before (or despite) validation. */
 export function peekRequestMetadata(body: unknown): Partial<Record<keyof RequestMetadata, string>> {
   const metadata = isObject(body) ? get(body, 'requestMetadata') : undefined;
   if (!isObject(metadata)) return {};
@@ -153,6 +150,14 @@ function requireAlgorithm(obj: JsonObject): 'AES_GCM' {
 function asObject(body: unknown): JsonObject {
   if (!isObject(body)) throw new ValidationException(`The request body must be a JSON object, got ${describeType(body)}`);
   return body;
+}
+
+/**
+ * spec A7: both kmsRequestId and kmsOperation are REQUIRED. The A10 table says "all but Health" for
+ * ValidationException, but AWS's reference proxy and XKS test tooling refuse a health body without them (A10 note).
+ */
+export function parseGetHealthStatusRequest(body: unknown): GetHealthStatusRequest {
+  return { requestMetadata: parseRequestMetadata(body, 'GetHealthStatus') };
 }
 
 export function parseGetKeyMetadataRequest(body: unknown): GetKeyMetadataRequest {

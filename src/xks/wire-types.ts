@@ -11,6 +11,10 @@ export interface RequestMetadata {
   readonly kmsViaService?: string;
 }
 
+export interface GetHealthStatusRequest {
+  readonly requestMetadata: RequestMetadata;
+}
+
 export interface GetKeyMetadataRequest {
   readonly requestMetadata: RequestMetadata;
 }

@@ -36,7 +36,7 @@ const metadata = (kmsOperation: string) => ({
 let dir: TempProxyDir;
 let proxy: ProxyProcess;
 before(async () => {
-  dir = createTempProxyDir({ keys: [testKey('curl-key')], uriPrefix: '/tenant-a' });
+  dir = createTempProxyDir({ keys: [testKey('curl-key'), testKey('curl-key-encrypt-only', { usage: ['ENCRYPT'] })], uriPrefix: '/tenant-a' });
   proxy = await startProxyProcess(['serve', '--config', dir.configPath]);
 });
 after(async () => {
@@ -48,6 +48,38 @@ test('e2e curl --aws-sigv4: health on a real process -> 200 ACTIVE', () => {
   const r = curl(`${proxy.url}/tenant-a/kms/xks/v1/health`, JSON.stringify({ requestMetadata: { kmsRequestId: 'c', kmsOperation: 'KmsHealthCheck' } }));
   assert.equal(r.status, 200, r.body);
   assert.equal(JSON.parse(r.body).ekmFleetDetails[0].healthStatus, 'ACTIVE');
+});
+
+// spec A7 / A10 note: AWS's XKS test tooling expects ValidationException for a health body without usable metadata.
+for (const [condition, body] of [
+  ['no requestMetadata', '{}'],
+  ['requestMetadata {}', '{"requestMetadata":{}}'],
+  ['requestMetadata not an object', '{"requestMetadata":"x"}'],
+  ['no kmsOperation', '{"requestMetadata":{"kmsRequestId":"c"}}'],
+  ['not JSON', 'health please'],
+] as const) {
+  test(`e2e curl --aws-sigv4: health with ${condition} -> 400 ValidationException`, () => {
+    const r = curl(`${proxy.url}/tenant-a/kms/xks/v1/health`, body);
+    assert.equal(r.status, 400, r.body);
+    assert.equal(JSON.parse(r.body).errorName, 'ValidationException');
+  });
+}
+
+test('e2e curl: health with requestMetadata {} but a wrong secret -> 401 first', () => {
+  const r = curl(`${proxy.url}/tenant-a/kms/xks/v1/health`, '{"requestMetadata":{}}', { secret: `${TEST_SECRET.slice(0, -1)}X` });
+  assert.equal(r.status, 401, r.body);
+  assert.equal(JSON.parse(r.body).errorName, 'AuthenticationFailedException');
+});
+
+test('e2e curl --aws-sigv4: ENCRYPT-only key, CDIV requested -> 400 InvalidKeyUsageException; without CDIV -> 200', () => {
+  const url = `${proxy.url}/tenant-a/kms/xks/v1/keys/curl-key-encrypt-only/encrypt`;
+  const body = { requestMetadata: metadata('Encrypt'), plaintext: Buffer.from('Hello World!').toString('base64'), encryptionAlgorithm: 'AES_GCM' };
+  const refused = curl(url, JSON.stringify({ ...body, ciphertextDataIntegrityValueAlgorithm: 'SHA_256' }));
+  assert.equal(refused.status, 400, refused.body);
+  assert.equal(JSON.parse(refused.body).errorName, 'InvalidKeyUsageException');
+  const ok = curl(url, JSON.stringify(body));
+  assert.equal(ok.status, 200, ok.body);
+  assert.equal(JSON.parse(ok.body).ciphertextDataIntegrityValue, undefined);
 });
 
 test('e2e curl --aws-sigv4: encrypt with CDIV then decrypt -> same plaintext, CDIV verifies', () => {

@@ -200,14 +200,33 @@ test('encrypt: CDIV is computed before the check-decrypt (corruption during it s
   assert.equal(out.ciphertextDataIntegrityValue, expectedCdiv(aad, { ...out, ciphertext: repaired.toString('base64') }), 'it matches the output before corruption');
 });
 
-test('encrypt: CDIV requested on an ENCRYPT-only key -> 200 and engine.decrypt never called', async () => {
+test('encrypt: CDIV requested on an ENCRYPT-only key -> 400 InvalidKeyUsageException, no crypto at all', async () => {
+  // spec A9 step 3 is an XKS Decrypt on the same key, which an ENCRYPT-only key cannot do.
   const { engine, calls } = spyEngine();
   const t = createTestApp({ engine });
-  const out = await encryptOk(t, encryptBody(PLAINTEXT, { ciphertextDataIntegrityValueAlgorithm: 'SHA_256' }), 'key-encrypt-only');
-  assert.equal(calls.encrypt, 1);
-  assert.equal(calls.decrypt, 0);
-  assert.equal(out.ciphertextDataIntegrityValue, expectedCdiv(Buffer.alloc(0), out));
+  const res = await signedRequest(t.app, encryptPath('key-encrypt-only'), encryptBody(PLAINTEXT, { ciphertextDataIntegrityValueAlgorithm: 'SHA_256' }));
+  assertXksError(res, 400, 'InvalidKeyUsageException');
+  assert.match((res.body as { errorMessage: string }).errorMessage, /DECRYPT.*ciphertextDataIntegrityValueAlgorithm/);
+  assert.deepEqual(calls, { encrypt: 0, decrypt: 0 });
 });
+
+test('encrypt: no CDIV requested on an ENCRYPT-only key -> 200, no check-decrypt', async () => {
+  const { engine, calls } = spyEngine();
+  const t = createTestApp({ engine });
+  const out = await encryptOk(t, encryptBody(PLAINTEXT), 'key-encrypt-only');
+  assert.equal(out.ciphertextDataIntegrityValue, undefined);
+  assert.deepEqual(calls, { encrypt: 1, decrypt: 0 });
+  assert.deepEqual(independentDecrypt(testMaterial('key-encrypt-only/v1'), out, frameGcmAad(Buffer.alloc(0), fromB64(out.ciphertextMetadata ?? ''))), Buffer.from(PLAINTEXT));
+});
+
+for (const keyId of ['key-decrypt-only', 'key-no-usage']) {
+  test(`encrypt: CDIV requested on ${keyId} -> 400 InvalidKeyUsageException naming ENCRYPT (unchanged by the CDIV rule)`, async () => {
+    const t = createTestApp();
+    const res = await signedRequest(t.app, encryptPath(keyId), encryptBody(PLAINTEXT, { ciphertextDataIntegrityValueAlgorithm: 'SHA_256' }));
+    assertXksError(res, 400, 'InvalidKeyUsageException');
+    assert.match((res.body as { errorMessage: string }).errorMessage, /does not allow ENCRYPT/);
+  });
+}
 
 test('encrypt: CDIV requested on an ENCRYPT+DECRYPT key -> 200 and exactly one check-decrypt', async () => {
   const { engine, calls } = spyEngine();

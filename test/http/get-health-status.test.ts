@@ -4,7 +4,8 @@ import { buildRuntime } from '../../src/http/proxy-runtime.js';
 import { createMemoryKeyStore, type KeyStore } from '../../src/keystore/key-store.js';
 import { EKM_HEALTH_STATUSES } from '../../src/xks/wire-types.js';
 import { createTestApp, DEFAULT_TEST_KEYS, signedRequest, testConfig } from '../helpers/test-app.js';
-import { assertOk, HEALTH } from './http-assertions.js';
+import request from 'supertest';
+import { assertOk, assertXksError, HEALTH } from './http-assertions.js';
 
 const healthBody = (kmsOperation = 'KmsHealthCheck') => ({
   requestMetadata: { kmsRequestId: '4112f4d6-db54-4af4-ae30-c55a22a8dfae', kmsOperation },
@@ -72,22 +73,52 @@ test('health: unknown kmsOperation -> 200 (spec C12)', async () => {
   assertHealthShape(assertOk(await signedRequest(t.app, HEALTH, healthBody('SomeFutureKmsOperation'))));
 });
 
-// spec A7 / A10: Health never answers ValidationException. Our documented choice: any body gets the health report.
+// spec A7 / A10 note: both fields are REQUIRED; AWS's tooling and reference proxy answer ValidationException.
 for (const [condition, body] of [
   ['body without requestMetadata', {}],
-  ['requestMetadata of the wrong type', { requestMetadata: 'x' }],
+  ['requestMetadata null', { requestMetadata: null }],
+  ['requestMetadata of the wrong type (string)', { requestMetadata: 'x' }],
+  ['requestMetadata an array', { requestMetadata: [] }],
+  ['empty requestMetadata {}', { requestMetadata: {} }],
+  ['requestMetadata without kmsRequestId', { requestMetadata: { kmsOperation: 'KmsHealthCheck' } }],
+  ['requestMetadata without kmsOperation', { requestMetadata: { kmsRequestId: 'r-1' } }],
+  ['kmsRequestId not a string', { requestMetadata: { kmsRequestId: 7, kmsOperation: 'KmsHealthCheck' } }],
+  ['JSON array body', []],
   ['non-JSON body', 'this is not json{'],
   ['empty body', ''],
 ] as const) {
-  test(`health: ${condition} -> 200`, async () => {
+  test(`health: ${condition} -> 400 ValidationException`, async () => {
     const t = createTestApp();
-    assertHealthShape(assertOk(await signedRequest(t.app, HEALTH, body)));
+    assertXksError(await signedRequest(t.app, HEALTH, body), 400, 'ValidationException');
   });
 }
 
-test('health: non-JSON Content-Type -> 200', async () => {
+test('health: non-JSON Content-Type -> 400 ValidationException (as for every API)', async () => {
   const t = createTestApp();
-  assertHealthShape(assertOk(await signedRequest(t.app, HEALTH, healthBody(), { contentType: 'text/plain' })));
+  assertXksError(await signedRequest(t.app, HEALTH, healthBody(), { contentType: 'text/plain' }), 400, 'ValidationException');
+});
+
+test('health: unknown extra fields in the body and in requestMetadata -> 200 (spec A3)', async () => {
+  const t = createTestApp();
+  const body = { requestMetadata: { ...healthBody().requestMetadata, SourceIdentity: 'x', somethingNew: { a: 1 } }, extra: true };
+  assertHealthShape(assertOk(await signedRequest(t.app, HEALTH, body)));
+});
+
+test('health: empty requestMetadata and an unknown access key id -> 401 first (authentication before validation)', async () => {
+  const t = createTestApp();
+  assertXksError(await signedRequest(t.app, HEALTH, { requestMetadata: {} }, { accessKeyId: 'AKIAUNKNOWNUNKNOWN22' }), 401, 'AuthenticationFailedException');
+});
+
+test('health: empty requestMetadata and a wrong secret -> 401 first (signature before validation)', async () => {
+  const t = createTestApp();
+  const res = await signedRequest(t.app, HEALTH, { requestMetadata: {} }, { secret: 'WRONGWRONGWRONGWRONGWRONGWRONGWRONGWRONGWRO' });
+  assertXksError(res, 401, 'AuthenticationFailedException');
+});
+
+test('health: empty requestMetadata without any signature -> 401 first', async () => {
+  const t = createTestApp();
+  const res = await request(t.app).post(HEALTH).set('Content-Type', 'application/json').send('{"requestMetadata":{}}');
+  assertXksError(res, 401, 'AuthenticationFailedException');
 });
 
 test('health: key store unavailable -> 200 with every ekmFleetDetails entry UNAVAILABLE', async () => {

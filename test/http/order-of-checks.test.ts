@@ -1,7 +1,7 @@
 /**
  * The documented order of checks (src/http/create-app.ts, README "Order of checks"):
  *   path -> method -> authentication (headers) -> body size -> signature -> content-type/JSON/body
- *   -> key existence -> key state -> key usage -> crypto
+ *   -> key existence -> key state -> key usage (for Encrypt with a CDIV: DECRYPT too) -> crypto
  * Row i builds a Decrypt request that fails at stage i AND at every later stage, so only the order can make the
  * expected error win. A control row with no fault proves each fault is what makes the request fail.
  */
@@ -10,12 +10,16 @@ import { createCipheriv } from 'node:crypto';
 import { test } from 'node:test';
 import type { XksErrorName } from '../../src/errors/xks-errors.js';
 import { createTestApp, DEFAULT_TEST_KEYS, kmsMetadata, signedRequest, testKey, testMaterial, type SignOptions } from '../helpers/test-app.js';
-import { assertOk, assertXksError, decryptPath, flipB64, waitForLogs } from './http-assertions.js';
+import { assertOk, assertXksError, decryptPath, encryptBody, encryptPath, flipB64, HEALTH, waitForLogs } from './http-assertions.js';
 
 const STAGES = ['path', 'method', 'auth', 'size', 'signature', 'body', 'key', 'state', 'usage', 'crypto'] as const;
 type Stage = (typeof STAGES)[number];
 
-const KEYS = [...DEFAULT_TEST_KEYS, testKey('key-disabled-no-usage', { status: 'DISABLED', usage: [] })];
+const KEYS = [
+  ...DEFAULT_TEST_KEYS,
+  testKey('key-disabled-no-usage', { status: 'DISABLED', usage: [] }),
+  testKey('key-disabled-encrypt-only', { status: 'DISABLED', usage: ['ENCRYPT'] }),
+];
 
 /** Which key a request names, given the key-related faults it must carry. */
 function keyFor(faults: ReadonlySet<Stage>): string {
@@ -135,3 +139,30 @@ test('order of checks: metadata on a DISABLED, usage-less key -> 200 (no state o
   const body = assertOk(await signedRequest(t.app, '/kms/xks/v1/keys/key-disabled-no-usage/metadata', { requestMetadata }));
   assert.deepEqual(body, { keySpec: 'AES_256', keyUsage: [], keyStatus: 'DISABLED' });
 });
+
+// spec A9: a CDIV on a key without DECRYPT is part of the key-usage stage: after the body and the key state.
+const CDIV = { ciphertextDataIntegrityValueAlgorithm: 'SHA_256' };
+for (const [condition, keyId, body, status, errorName] of [
+  ['encrypt CDIV on an ENCRYPT-only key', 'key-encrypt-only', encryptBody('x', CDIV), 400, 'InvalidKeyUsageException'],
+  ['encrypt CDIV on a DISABLED ENCRYPT-only key (state first)', 'key-disabled-encrypt-only', encryptBody('x', CDIV), 400, 'InvalidStateException'],
+  ['encrypt CDIV on an unknown key (key first)', 'no-such-key', encryptBody('x', CDIV), 404, 'KeyNotFoundException'],
+  ['encrypt CDIV on an ENCRYPT-only key + bad encryptionAlgorithm (body first)', 'key-encrypt-only', encryptBody('x', { ...CDIV, encryptionAlgorithm: 'AES_CBC' }), 400, 'ValidationException'],
+] as const) {
+  test(`order of checks: ${condition} -> ${status} ${errorName}`, async () => {
+    const t = createTestApp({ keys: KEYS });
+    assertXksError(await signedRequest(t.app, encryptPath(keyId), body), status, errorName);
+  });
+}
+
+// spec A7 / A10 note: health's metadata validation is the body stage, after authentication and the kill switch.
+for (const [condition, options, store, status, errorName] of [
+  ['health requestMetadata {} + unknown access key id', { accessKeyId: 'AKIAUNKNOWNUNKNOWN22' }, {}, 401, 'AuthenticationFailedException'],
+  ['health requestMetadata {} + wrong secret', { secret: 'WRONGWRONGWRONGWRONGWRONGWRONGWRONGWRONGWRO' }, {}, 401, 'AuthenticationFailedException'],
+  ['health requestMetadata {} + blocked key store', {}, { blocked: { by: 'ops', at: '2026-11-28T00:00:00Z' } }, 400, 'InvalidStateException'],
+  ['health requestMetadata {}', {}, {}, 400, 'ValidationException'],
+] as const) {
+  test(`order of checks: ${condition} -> ${status} ${errorName}`, async () => {
+    const t = createTestApp({ keys: KEYS, store });
+    assertXksError(await signedRequest(t.app, HEALTH, { requestMetadata: {} }, options), status, errorName);
+  });
+}

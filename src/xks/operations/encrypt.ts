@@ -1,7 +1,7 @@
 import { TagMismatchError, type AesGcmEngine } from '../../crypto/aes-gcm.js';
 import { encodeBase64 } from '../../crypto/base64.js';
 import type { RandomBytes } from '../../crypto/random.js';
-import { InternalException } from '../../errors/xks-errors.js';
+import { InternalException, InvalidKeyUsageException } from '../../errors/xks-errors.js';
 import { currentVersion, type XksKey } from '../../keystore/key-store.js';
 import { computeCdiv } from '../cdiv.js';
 import { buildCiphertextMetadata } from '../ciphertext-metadata.js';
@@ -23,16 +23,21 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /**
  * spec A5, A8, A9. The caller has checked the key (requireUsableKey with ENCRYPT).
- * With a CDIV requested, the sequence is the spec's: encrypt, CDIV at once, check-decrypt, return. The
- * check-decrypt honours key usage: a key without DECRYPT is not decrypted, even internally.
+ * With a CDIV requested, the sequence is the spec's: encrypt, CDIV at once, check-decrypt, return.
  */
 export function encrypt(key: XksKey, request: EncryptRequest, deps: CryptoDeps): EncryptResponse {
+  const wantsCdiv = request.ciphertextDataIntegrityValueAlgorithm === 'SHA_256';
+  // spec A9 step 3 is an XKS Decrypt on the same key: a key without DECRYPT cannot give a CDIV, and skipping the
+  // check-decrypt is not conformant. Refused before any crypto, as part of the key-usage check.
+  if (wantsCdiv && !key.keyUsage.includes('DECRYPT')) {
+    throw new InvalidKeyUsageException(
+      `External key ${key.externalKeyId} does not allow DECRYPT, which a ciphertextDataIntegrityValueAlgorithm request needs (check-decrypt)`,
+    );
+  }
   const { version, material } = currentVersion(key);
   const metadata = buildCiphertextMetadata(version);
   const aad = request.additionalAuthenticatedData;
   const gcmAad = buildGcmAad(aad, metadata);
-  const wantsCdiv = request.ciphertextDataIntegrityValueAlgorithm === 'SHA_256';
-  const checkDecrypt = wantsCdiv && key.keyUsage.includes('DECRYPT');
 
   for (let attempt = 1; ; attempt++) {
     // spec A5 / C33: a fresh 12-byte IV from a CSPRNG for every call.
@@ -40,7 +45,7 @@ export function encrypt(key: XksKey, request: EncryptRequest, deps: CryptoDeps):
     const { ciphertext, tag } = deps.engine.encrypt(material, iv, request.plaintext, gcmAad);
     // spec A9 step 2: the CDIV is computed at once, before the check-decrypt, so corruption after it is caught.
     const cdiv = wantsCdiv ? computeCdiv({ aad, metadata, iv, ciphertext, tag }) : undefined;
-    if (checkDecrypt && !roundTrips(deps.engine, material, iv, ciphertext, tag, gcmAad, request.plaintext)) {
+    if (wantsCdiv && !roundTrips(deps.engine, material, iv, ciphertext, tag, gcmAad, request.plaintext)) {
       if (attempt < CHECK_DECRYPT_ATTEMPTS) continue;
       throw new InternalException('The key manager produced ciphertext that does not decrypt; retry the request', {
         detail: `check-decrypt failed ${attempt} times for key ${key.externalKeyId} version ${version}`,

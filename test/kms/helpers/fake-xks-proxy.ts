@@ -1,7 +1,8 @@
 /**
  * A programmable fake XKS proxy for tests: real SigV4 check (aws4), real path-prefix check, real AES-256-GCM
  * with the A8 AAD framing, and switchable faults (error statuses, bad JSON, slow, all key managers UNAVAILABLE,
- * wrong CDIV, corrupt plaintext). HTTP or HTTPS, on 127.0.0.1 port 0.
+ * wrong CDIV, corrupt plaintext). Like the real proxy it refuses requestMetadata without kmsRequestId/kmsOperation
+ * (health included) and key usages that do not allow the call (an Encrypt with a CDIV needs DECRYPT too). HTTP or HTTPS, on 127.0.0.1 port 0.
  */
 import aws4 from 'aws4';
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
@@ -30,6 +31,8 @@ export interface RecordedRequest {
   readonly path: string;
   readonly headers: http.IncomingHttpHeaders;
   readonly body: Record<string, unknown>;
+  /** The status the fake answered (0 until it has). */
+  status: number;
 }
 
 export interface FakeXksProxy {
@@ -90,26 +93,37 @@ export async function startFakeXksProxy(options: FakeOptions = {}): Promise<Fake
         } catch {
           /* recorded as {} */
         }
-        requests.push({ path, headers: req.headers, body });
+        const record: RecordedRequest = { path, headers: req.headers, body, status: 0 };
+        requests.push(record);
+        const reply = (status: number, answer: unknown): void => {
+          record.status = status;
+          send(res, status, answer);
+        };
         // SigV4 (spec A12): recompute over the received signed headers.
         const auth = String(req.headers.authorization ?? '');
         const m = /Credential=([^/]+)\/(\d{8})\/([^/]+)\/kms-xks-proxy\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})/.exec(auth);
-        if (m === null || m[1] !== fake.accessKeyId) return send(res, 401, { errorName: 'AuthenticationFailedException' });
+        if (m === null || m[1] !== fake.accessKeyId) return reply(401, { errorName: 'AuthenticationFailedException' });
         const headers: Record<string, string> = {};
         for (const h of (m[4] ?? '').split(';')) headers[h] = String(req.headers[h] ?? '');
         const signer = new aws4.RequestSigner({ method: 'POST', host: headers['host'], path, headers, body: raw, service: 'kms-xks-proxy', region: m[3], doNotModifyHeaders: true } as aws4.Request, { accessKeyId: fake.accessKeyId, secretAccessKey: fake.secret });
         signer.datetime = headers['x-amz-date'] ?? '';
         const signed = signer.sign();
-        if (!String(signed.headers?.['Authorization'] ?? '').endsWith(`Signature=${m[5]}`)) return send(res, 401, { errorName: 'AuthenticationFailedException' });
-        if (!path.startsWith(`${fake.uriPath}/`)) return send(res, 404, { errorName: 'InvalidUriPathException' });
+        if (!String(signed.headers?.['Authorization'] ?? '').endsWith(`Signature=${m[5]}`)) return reply(401, { errorName: 'AuthenticationFailedException' });
+        if (!path.startsWith(`${fake.uriPath}/`)) return reply(404, { errorName: 'InvalidUriPathException' });
         const api = path.slice(fake.uriPath.length);
         const mode = fake.modeScope === undefined || api.endsWith(fake.modeScope) ? fake.mode : ({ kind: 'normal' } as const);
         if (mode.kind === 'slow') await new Promise((r) => setTimeout(r, mode.ms));
-        if (mode.kind === 'status') return send(res, mode.status, mode.errorName === undefined ? 'oops, not json' : { errorName: mode.errorName, errorMessage: 'fake' });
-        if (mode.kind === 'bad-json') return send(res, 200, '{"xksProxyFleetSize": 1,');
+        if (mode.kind === 'status') return reply(mode.status, mode.errorName === undefined ? 'oops, not json' : { errorName: mode.errorName, errorMessage: 'fake' });
+        if (mode.kind === 'bad-json') return reply(200, '{"xksProxyFleetSize": 1,');
+        const meta = body['requestMetadata'];
+        const metaFields = typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>) : {};
+        if (typeof metaFields['kmsRequestId'] !== 'string' || typeof metaFields['kmsOperation'] !== 'string') {
+          // Like AWS's XKS test tooling and reference proxy (spec A10 note): every API, health included.
+          return reply(400, { errorName: 'ValidationException', errorMessage: 'requestMetadata.kmsRequestId and kmsOperation are required' });
+        }
         if (api === '/health') {
           const status = mode.kind === 'all-unavailable' ? 'UNAVAILABLE' : 'ACTIVE';
-          return send(res, 200, {
+          return reply(200, {
             xksProxyFleetSize: mode.kind === 'invalid-health' ? 0 : 1,
             xksProxyVendor: 'Fake',
             xksProxyModel: 'Fake XKS 0.1',
@@ -118,11 +132,14 @@ export async function startFakeXksProxy(options: FakeOptions = {}): Promise<Fake
           });
         }
         const km = /^\/keys\/([^/]+)\/(metadata|encrypt|decrypt)$/.exec(api);
-        if (km === null) return send(res, 404, { errorName: 'InvalidUriPathException' });
+        if (km === null) return reply(404, { errorName: 'InvalidUriPathException' });
         const key = keys.get(decodeURIComponent(km[1] ?? ''));
-        if (key === undefined) return send(res, 404, { errorName: 'KeyNotFoundException' });
-        if (km[2] === 'metadata') return send(res, 200, { keySpec: key.keySpec, keyUsage: key.keyUsage, keyStatus: key.keyStatus });
+        if (key === undefined) return reply(404, { errorName: 'KeyNotFoundException' });
+        if (km[2] === 'metadata') return reply(200, { keySpec: key.keySpec, keyUsage: key.keyUsage, keyStatus: key.keyStatus });
         const aad = b(body['additionalAuthenticatedData']);
+        const needs = km[2] === 'encrypt' ? ['ENCRYPT', ...(body['ciphertextDataIntegrityValueAlgorithm'] === undefined ? [] : ['DECRYPT'])] : ['DECRYPT'];
+        // spec A9: a CDIV needs a check-decrypt, so an ENCRYPT-only key refuses an Encrypt that asks for one.
+        if (!needs.every((u) => key.keyUsage.includes(u))) return reply(400, { errorName: 'InvalidKeyUsageException', errorMessage: 'fake' });
         if (km[2] === 'encrypt') {
           const iv = randomBytes(12);
           const meta = Buffer.from('v=1');
@@ -136,7 +153,7 @@ export async function startFakeXksProxy(options: FakeOptions = {}): Promise<Fake
             if (mode.kind === 'wrong-cdiv') cdiv[0] = (cdiv[0] ?? 0) ^ 1;
             out['ciphertextDataIntegrityValue'] = cdiv.toString('base64');
           }
-          return send(res, 200, out);
+          return reply(200, out);
         }
         try {
           const d = createDecipheriv('aes-256-gcm', key.key, b(body['initializationVector']));
@@ -144,9 +161,9 @@ export async function startFakeXksProxy(options: FakeOptions = {}): Promise<Fake
           d.setAuthTag(b(body['authenticationTag']));
           const pt = Buffer.concat([d.update(b(body['ciphertext'])), d.final()]);
           if (mode.kind === 'corrupt-plaintext') pt[0] = (pt[0] ?? 0) ^ 1;
-          return send(res, 200, { plaintext: pt.toString('base64') });
+          return reply(200, { plaintext: pt.toString('base64') });
         } catch {
-          return send(res, 400, { errorName: 'InvalidCiphertextException' });
+          return reply(400, { errorName: 'InvalidCiphertextException' });
         }
       })();
     });
