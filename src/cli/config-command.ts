@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { filePermissionWarnings } from '../config/file-checks.js';
 import { loadKeyDirectory } from '../keystore/load-key-directory.js';
 import type { CliContext } from './cli-context.js';
 import { registerConfigExportCommand } from './config-export-command.js';
@@ -13,6 +14,7 @@ export function registerConfigCommand(program: Command, ctx: CliContext): void {
     .action((options: { config?: string }) => {
       const { config: loaded } = resolveConfig(ctx, options.config, 'read');
       const problems: string[] = [];
+      for (const w of filePermissionWarnings(loaded)) ctx.stderr.write(`warning: ${w.file}: ${w.message}\n`);
       for (const store of loaded.keyStores) {
         const { store: keys, warnings } = loadKeyDirectory(store.keyDirectory);
         for (const p of keys.problems) problems.push(`key store ${store.name}: ${p.file}: ${p.message}`);

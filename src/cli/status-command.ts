@@ -2,10 +2,15 @@ import type { Command } from 'commander';
 import type { ProxyStatus } from '../admin/proxy-status.js';
 import type { CliContext } from './cli-context.js';
 import { resolveConfig } from './resolve-config.js';
+import { adminUrlOf } from './served-from-memory.js';
 
 /** Render the admin listener's status for a human. */
 export function formatStatus(status: ProxyStatus): string {
   const lines = [`configuration ${status.configSource} (loaded ${status.loadedAt}, ${status.loadReason})`];
+  const rejected = status.rejectedReload;
+  if (rejected !== undefined) {
+    lines.push(`RELOAD REJECTED at ${rejected.at} (${rejected.reason}); the configuration above keeps serving:`, ...rejected.problems.map((p) => `  problem: ${p}`));
+  }
   for (const store of status.keyStores) {
     lines.push(`key store ${store.name}  ${store.uriPath}  health ${store.health}  keys ${store.keys}`);
     if (store.blocked !== undefined) {
@@ -21,6 +26,9 @@ export function formatStatus(status: ProxyStatus): string {
       lines.push(`  health check last error: ${h.lastError === undefined ? 'none' : `${h.lastError} (at ${h.lastErrorAt})`}`);
     }
     for (const p of store.keyFileProblems) lines.push(`  key file problem: ${p.file}: ${p.message}`);
+    for (const k of store.servedFromMemory ?? []) {
+      lines.push(`  key ${k.externalKeyId} SERVED FROM MEMORY since ${k.since} (last good version; ${k.file} is unreadable or invalid)`);
+    }
     for (const c of store.credentials) {
       lines.push(`  credential ${c.accessKeyId}  last used ${c.lastUsedAt ?? 'never'}  requests ${c.requestCount ?? 0}`);
     }
@@ -39,8 +47,8 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
       let url = options.url;
       if (url === undefined) {
         const { config } = resolveConfig(ctx, options.config, 'read');
-        if (config.admin === undefined) throw new Error('the configuration has no admin listener (admin.host/admin.port); pass --url');
-        url = `http://${config.admin.host.includes(':') ? `[${config.admin.host}]` : config.admin.host}:${config.admin.port}`;
+        url = adminUrlOf(config);
+        if (url === undefined) throw new Error('the configuration has no admin listener (admin.host/admin.port); pass --url');
       }
       const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(5000) });
       if (!response.ok) throw new Error(`admin listener answered ${response.status}`);

@@ -12,6 +12,8 @@ import { configSchema, SECRET_ACCESS_KEY_PATTERN } from './config-schema.js';
 export interface Credential {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
+  /** Absolute path of the file the secret was read from, when it came from one (for permission warnings). */
+  readonly secretFile?: string;
 }
 
 export interface KeyOverride {
@@ -152,7 +154,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): ProxyCon
       } catch (error) {
         problems.push(`keyStores.${i}.credentials.${k}.secretFile: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
       }
-      return { accessKeyId: c.accessKeyId, secretAccessKey: secret };
+      return { accessKeyId: c.accessKeyId, secretAccessKey: secret, secretFile: file };
     });
     let authorization: KeyStoreConfig['authorization'];
     if (store.authorizationPolicy !== undefined) {

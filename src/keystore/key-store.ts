@@ -32,13 +32,28 @@ export interface KeyLoadProblem {
   readonly message: string;
 }
 
+/**
+ * A key served from memory: its file (or the whole directory) became unreadable or invalid after the key was loaded,
+ * so a reload kept the last good version instead of taking a live key out of service.
+ */
+export interface RetainedKey {
+  readonly externalKeyId: string;
+  /** The file that could not be read (or the directory, when the directory could not be read). */
+  readonly file: string;
+  readonly message: string;
+  /** ISO-8601 time since when the key is served from memory. */
+  readonly since: string;
+}
+
 export interface KeyStore {
   getKey(externalKeyId: string): XksKey | undefined;
   listKeys(): readonly XksKey[];
   /** Files that could not be loaded (empty when all is well). */
   readonly problems: readonly KeyLoadProblem[];
-  /** False when the key directory itself could not be read. */
+  /** False when the key directory itself could not be read (and nothing is served from memory). */
   readonly available: boolean;
+  /** Keys among listKeys() served from memory because their file went bad after they were loaded. */
+  readonly retained: readonly RetainedKey[];
 }
 
 export function currentVersion(key: XksKey): KeyVersion {
@@ -50,7 +65,7 @@ export function currentVersion(key: XksKey): KeyVersion {
 /** An in-memory store: for tests and for building the runtime view of a loaded directory. */
 export function createMemoryKeyStore(
   keys: readonly XksKey[],
-  options: { problems?: readonly KeyLoadProblem[]; available?: boolean } = {},
+  options: { problems?: readonly KeyLoadProblem[]; available?: boolean; retained?: readonly RetainedKey[] } = {},
 ): KeyStore {
   for (const k of keys) {
     const problem = externalKeyIdProblem(k.externalKeyId);
@@ -64,5 +79,6 @@ export function createMemoryKeyStore(
     listKeys: () => list,
     problems: Object.freeze([...(options.problems ?? [])]),
     available: options.available ?? true,
+    retained: Object.freeze([...(options.retained ?? [])]),
   });
 }

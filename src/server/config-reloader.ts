@@ -29,11 +29,12 @@ export function filesToWatch(config: ProxyConfig): string[] {
  */
 export function createConfigReloader(options: {
   load: () => ProxyConfig;
-  proxy: Pick<RunningProxy, 'reload' | 'credentialUsage'>;
+  proxy: Pick<RunningProxy, 'reload' | 'credentialUsage' | 'runtime'>;
   initial: ProxyConfig;
   logger: Logger;
   watch: boolean;
   debounceMs?: number;
+  clock?: () => number;
 }): ConfigReloader {
   const { logger, proxy } = options;
   let stopWatching: (() => void) | undefined;
@@ -53,6 +54,7 @@ export function createConfigReloader(options: {
     } catch (error) {
       const problems = error instanceof ConfigError || error instanceof TlsConfigError ? error.problems : [error instanceof Error ? error.message : String(error)];
       logger.error({ reason, problems }, 'configuration reload rejected; the previous configuration keeps serving');
+      proxy.runtime.recordRejectedReload({ at: (options.clock ?? Date.now)(), reason, problems });
       return false;
     }
     logger.info(

@@ -3,7 +3,8 @@ import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createAdminApp } from '../admin/create-admin-app.js';
 import { buildProxyStatus } from '../admin/proxy-status.js';
-import type { KeyStoreConfig, ProxyConfig } from '../config/load-config.js';
+import { ConfigError, type KeyStoreConfig, type ProxyConfig } from '../config/load-config.js';
+import { filePermissionWarnings, keyDirectoryProblems } from '../config/file-checks.js';
 import { createAesGcmEngine } from '../crypto/aes-gcm.js';
 import { secureRandomBytes, type RandomBytes } from '../crypto/random.js';
 import { createApp } from '../http/create-app.js';
@@ -11,30 +12,34 @@ import { buildRuntime, type ProxyRuntime } from '../http/proxy-runtime.js';
 import { createHealthMonitor } from '../health/health-monitor.js';
 import { createKeyCodecRegistry, type KeyCodecRegistry } from '../keystore/key-codec-registry.js';
 import type { KeyStore } from '../keystore/key-store.js';
-import { loadKeyDirectory } from '../keystore/load-key-directory.js';
 import type { Logger } from '../logging/create-logger.js';
 import { createRuntimeHolder, type RuntimeHolder } from './runtime-holder.js';
 import { createListener, loadTlsMaterial, type TlsMaterial } from '../transport/create-listener.js';
 import { createRequestThrottle } from '../throttle/request-throttle.js';
 import { createCredentialUsage, type CredentialUsage } from '../usage/credential-usage.js';
 import { logKillSwitches } from './log-kill-switches.js';
+import { loadStoreKeys } from './load-store-keys.js';
 import { watchKeyDirectories, type KeyDirectoryWatcher } from './watch-key-directories.js';
-
-/** Load one key store's directory (unwrapping files encrypted at rest), logging (never the material) what failed. */
-export function loadStoreKeys(store: KeyStoreConfig, logger: Logger, codecs: KeyCodecRegistry): KeyStore {
-  const { store: keys, warnings } = loadKeyDirectory(store.keyDirectory, { codec: codecs.codecFor(store) });
-  for (const w of warnings) logger.warn({ keyStore: store.name, file: w.file }, w.message);
-  for (const p of keys.problems) logger.error({ keyStore: store.name, file: p.file }, `key file not loaded: ${p.message}`);
-  logger.info({ keyStore: store.name, uriPath: store.uriPath, keys: keys.listKeys().length }, 'key store loaded');
-  return keys;
-}
 
 /**
  * Load every key store's directory. Pass the process's codec registry so passphrases are not derived again on
- * each reload (a fresh one is correct, only slower).
+ * each reload (a fresh one is correct, only slower), and the runtime serving until now so a key whose file went bad
+ * keeps its last good version (src/server/load-store-keys.ts).
  */
-export function loadRuntime(config: ProxyConfig, logger: Logger, codecs: KeyCodecRegistry = createKeyCodecRegistry()): ProxyRuntime {
-  return buildRuntime(config, (store: KeyStoreConfig): KeyStore => loadStoreKeys(store, logger, codecs));
+export function loadRuntime(
+  config: ProxyConfig,
+  logger: Logger,
+  codecs: KeyCodecRegistry = createKeyCodecRegistry(),
+  previous?: ProxyRuntime,
+  clock: () => number = Date.now,
+): ProxyRuntime {
+  const before = (store: KeyStoreConfig) =>
+    [...(previous?.storesByPrefix.values() ?? [])].find((s) => s.config.name === store.name && s.config.keyDirectory === store.keyDirectory)?.fileKeys;
+  return buildRuntime(config, (store: KeyStoreConfig): KeyStore => loadStoreKeys(store, { logger, codecs, clock }, before(store)));
+}
+
+function logFilePermissionWarnings(config: ProxyConfig, logger: Logger): void {
+  for (const w of filePermissionWarnings(config)) logger.warn({ file: w.file }, w.message);
 }
 
 export interface ProxyServerOptions {
@@ -91,6 +96,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   const tls = config.listen.tls === undefined ? undefined : loadTlsMaterial(config.listen.tls);
   if (tls?.summary.expired === true) logger.warn(tls.summary, 'the TLS server certificate has expired');
   logKillSwitches(config, logger);
+  logFilePermissionWarnings(config, logger);
   // Outside the runtime, so quotas and last-used times survive reloads.
   const credentialUsage = createCredentialUsage(clock);
   const throttle = createRequestThrottle(clock);
@@ -98,7 +104,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   const engine = createAesGcmEngine(config.crypto.engine);
   const codecs = createKeyCodecRegistry();
   let watcher: KeyDirectoryWatcher | undefined;
-  const holder = createRuntimeHolder(loadRuntime(config, logger, codecs), clock, (_next, reason) => {
+  const holder = createRuntimeHolder(loadRuntime(config, logger, codecs, undefined, clock), clock, (_next, reason) => {
     logger.info({ reason }, 'runtime reloaded');
     watcher?.resync();
   });
@@ -115,7 +121,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   health.runChecks();
   health.start();
   if (options.watchKeyDirectories !== false) {
-    watcher = watchKeyDirectories({ holder, logger, loadKeys: (store) => loadStoreKeys(store, logger, codecs) });
+    watcher = watchKeyDirectories({ holder, logger, loadKeys: (store, previous) => loadStoreKeys(store, { logger, codecs, clock }, previous) });
   }
   const app = createApp({
     runtime: holder.current,
@@ -137,7 +143,8 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   if (config.admin !== undefined) {
     adminServer = createServer(
       createAdminApp({
-        status: () => buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason }, { usage: credentialUsage, health: health.snapshot }),
+        status: () =>
+          buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason, rejected: holder.rejectedReload }, { usage: credentialUsage, health: health.snapshot }),
       }),
     );
     adminUrl = await listen(adminServer, config.admin.port, config.admin.host);
@@ -151,6 +158,8 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     runtime: holder,
     credentialUsage,
     reload(next, reason) {
+      const directoryProblems = keyDirectoryProblems(next);
+      if (directoryProblems.length > 0) throw new ConfigError(next.source, directoryProblems);
       const nextTls = next.listen.tls === undefined ? undefined : loadTlsMaterial(next.listen.tls);
       const previous = holder.current().config;
       if (next.listen.host !== previous.listen.host || next.listen.port !== previous.listen.port) {
@@ -158,9 +167,11 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
       }
       if (JSON.stringify(next.admin) !== JSON.stringify(previous.admin)) logger.warn('admin listener changed: takes effect at the next restart');
       logKillSwitches(next, logger);
-      const runtime = loadRuntime(next, logger, codecs);
+      logFilePermissionWarnings(next, logger);
+      const runtime = loadRuntime(next, logger, codecs, holder.current(), clock);
       listener.apply(next, nextTls);
       holder.swap(runtime, reason);
+      holder.recordRejectedReload(undefined);
       if (nextTls !== undefined) logger.info({ reason, ...tlsSummary(nextTls) }, 'TLS certificates loaded');
     },
     close: async () => {
