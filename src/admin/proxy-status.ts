@@ -17,7 +17,7 @@ export interface KeyStoreStatus {
   readonly healthCheck?: StoreHealthSnapshot;
   /** Filled by the credential-usage tracker (issue: credential rotation). */
   readonly credentials: readonly { readonly accessKeyId: string; readonly lastUsedAt?: string; readonly requestCount?: number }[];
-  /** Kill switch (the README): present when the store is blocked, with who/when/why. */
+  /** Kill switch (docs/operations.md): present when the store is blocked, with who/when/why. */
   readonly blocked?: { readonly by: string; readonly at: string; readonly reason?: string };
   /** Keys served from memory (last good version) because their file or directory went bad after loading. */
   readonly servedFromMemory: readonly { readonly externalKeyId: string; readonly file: string; readonly message: string; readonly since: string }[];

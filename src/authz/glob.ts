@@ -12,7 +12,7 @@ export interface Glob {
  * loop for seconds to minutes. This matcher remembers only the last `*` and so runs in O(pattern x value).
  */
 export function compileGlob(pattern: string): Glob {
-  const p = Array.from(pattern); // code points, so `?` is one character as the README says
+  const p = Array.from(pattern); // code points, so `?` is one character as docs/security.md says
   return Object.freeze({ test: (value: string) => matchGlob(p, Array.from(value)) });
 }
 

@@ -4,7 +4,7 @@ import { compileGlob, type Glob } from './glob.js';
 /**
  * Secondary authorization (spec A14 / C58-C60): an ordered list of allow/deny rules over request metadata, first
  * match decides, else the default. Pure: parse a policy document, evaluate a request. Format and sample in
- * the README and examples/authorization-policy.json.
+ * docs/security.md and examples/authorization-policy.json.
  */
 
 /** The request attributes a rule can test: requestMetadata (spec A3) plus the route. */

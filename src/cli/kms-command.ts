@@ -82,7 +82,7 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
     .option('--allow-http-loopback', 'accept http:// (and port-carrying) endpoints on 127.0.0.1/localhost; never what AWS does')
     .option('--resolve <host=address[:port]>', 'resolve HOST to ADDRESS[:PORT] for proxy calls, like curl --resolve (repeatable)', collect, [])
     .option('--dns <mode>', 'system: OS resolver for hosts without --resolve; static: only --resolve and localhost', 'system')
-    .option('--vpc-endpoint-services <file>', 'JSON array of emulated VPC endpoint services (see the README)')
+    .option('--vpc-endpoint-services <file>', 'JSON array of emulated VPC endpoint services (see docs/kms-emulator.md)')
     .option('--credential <akid:::secret[:::principalArn]>', 'require SigV4 from this credential (repeatable); default: any well-formed signature', collect, [])
     .option('--no-cdiv', 'do not ask the proxy for the ciphertext data integrity value')
     .option('--fault-connect-internal-error', 'fault injection: every Connect ends FAILED with INTERNAL_ERROR')

@@ -36,7 +36,7 @@ const keyOverrideSchema = z
   })
   .strict();
 
-/** Encryption at rest of the key files (the README): exactly one source for the passphrase or KEK. */
+/** Encryption at rest of the key files (docs/keys.md): exactly one source for the passphrase or KEK. */
 const keyEncryptionSchema = z
   .object({
     passphraseEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
@@ -48,7 +48,7 @@ const keyEncryptionSchema = z
     message: 'give exactly one of passphraseEnv, passphraseFile or kekFile',
   });
 
-/** Opt-in decrypt compatibility with ciphertext made by other proxies (the README, "Compatibility mode"). */
+/** Opt-in decrypt compatibility with ciphertext made by other proxies (docs/keys.md, "Compatibility mode"). */
 const compatSchema = z.object({ sha256Aad: z.boolean().default(false) }).strict();
 
 const keyStoreSchema = z
@@ -64,7 +64,7 @@ const keyStoreSchema = z
     keys: z
       .record(externalKeyIdSchema, keyOverrideSchema)
       .default({}),
-    // the README: throttling, secondary authorization, kill switch.
+    // docs/configuration.md and docs/security.md: throttling, secondary authorization, kill switch.
     quota: quotaSchema.prefault({}),
     authorizationPolicy: z.string().min(1).optional(),
     blocked: blockedSchema.optional(),

@@ -19,7 +19,7 @@ export interface Credential {
 export interface KeyOverride {
   readonly keyStatus?: KeyStatus;
   readonly keyUsage?: readonly KeyUsage[];
-  /** Who set the override, when, why (logged at every load; the README "Kill switches"). */
+  /** Who set the override, when, why (logged at every load; docs/operations.md "Kill switches"). */
   readonly by?: string;
   readonly at?: string;
   readonly reason?: string;
@@ -32,7 +32,7 @@ export interface ChangeRecord {
   readonly reason?: string;
 }
 
-/** listen.tls with absolute paths (the README "TLS"). */
+/** listen.tls with absolute paths (docs/security.md "TLS"). */
 export interface TlsConfig {
   readonly certFile: string;
   readonly keyFile: string;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Configuration for transport security, limits, throttling, secondary authorization and kill switches
- * (the README documents every field and default). Kept apart from config-schema.ts so the
+ * (docs/configuration.md documents every field and default). Kept apart from config-schema.ts so the
  * core schema stays small; config-schema.ts plugs these in.
  */
 

@@ -83,9 +83,9 @@ function recordMetadata(log: RequestLogFields, metadata: Partial<RequestMetadata
 
 /**
  * Build the proxy's Express app. It never listens (main.ts does). Order of checks per request, as documented in
- * the README: path -> method -> concurrency bound -> authentication (headers) -> body size -> signature over the body
+ * docs/api.md: path -> method -> concurrency bound -> authentication (headers) -> body size -> signature over the body
  * -> kill switch -> quota -> body -> secondary authorization -> key -> key state and usage -> crypto
- * (request-guards.ts, the README).
+ * (request-guards.ts, docs/api.md).
  */
 export function createApp(deps: AppDeps): express.Express {
   const ekmHealth = deps.ekmHealth ?? ((store: StoreRuntime) => keyStoreHealth(store.keys));
@@ -207,7 +207,7 @@ export function createApp(deps: AppDeps): express.Express {
     // parseJsonBody has already put the request's metadata into the log line, valid or not.
     const json = parseJsonBody(contentType, body, log);
     const externalKeyId = route.externalKeyId ?? '';
-    // Order of checks (README): body validation, secondary authorization, then the key.
+    // Order of checks (docs/api.md): body validation, secondary authorization, then the key.
     switch (route.operation) {
       case 'GetHealthStatus': {
         // spec A7 / A10 note: a body without kmsRequestId and kmsOperation is a ValidationException (as AWS's

@@ -8,7 +8,7 @@ import type { XksRoute } from './resolve-route.js';
 import type { RequestThrottle } from '../throttle/request-throttle.js';
 
 /**
- * The per-request checks of the README, in the order create-app.ts calls them:
+ * The per-request checks of docs/api.md, in the order create-app.ts calls them:
  * enter (global concurrency, right after routing) -> admit (after SigV4: credential use, kill switch, quota) ->
  * authorize (after body validation, before key lookup; spec A14). Each throws the spec error; none sends a response.
  */

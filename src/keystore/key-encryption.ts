@@ -7,7 +7,7 @@ import { externalKeyIdSchema } from './external-key-id.js';
 import { KeyFileError } from './key-file.js';
 
 /**
- * Encryption at rest for key files (the README, "Encryption at rest"). A key file in the plain format
+ * Encryption at rest for key files (docs/keys.md, "Encryption at rest"). A key file in the plain format
  * `xks-key/1` is wrapped whole into the format `xks-key-wrapped/1`:
  *
  *   {"format":"xks-key-wrapped/1","externalKeyId":"k1",

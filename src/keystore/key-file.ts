@@ -5,7 +5,7 @@ import { externalKeyIdSchema } from './external-key-id.js';
 import { KEY_STATUSES, KEY_USAGES, type XksKey } from './key-store.js';
 
 /**
- * The key file format, version 1 (documented in the README, "Key files"). One JSON file per key,
+ * The key file format, version 1 (documented in docs/keys.md, "Key file formats"). One JSON file per key,
  * `<externalKeyId>.json`, mode 0600:
  *
  *   {"format":"xks-key/1","externalKeyId":"dev-key-1","keyUsage":["ENCRYPT","DECRYPT"],"keyStatus":"ENABLED",

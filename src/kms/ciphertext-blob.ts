@@ -1,6 +1,6 @@
 /**
  * The emulator's private CiphertextBlob format, version 1 (spec B1: KMS's real format is proprietary; this one
- * is documented in the README). It carries every field of the proxy's Encrypt answer plus what binds
+ * is documented in docs/kms-emulator.md). It carries every field of the proxy's Encrypt answer plus what binds
  * the KMS key:
  *
  *   offset  size  field

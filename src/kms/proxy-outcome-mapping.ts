@@ -3,7 +3,7 @@
  * One row per outcome; every row names the ConnectionErrorCode (Connect), the exception of Create/Update-
  * CustomKeyStore, the exception of CreateKey, and the message. Crypto operations always throw
  * KMSInvalidStateException with the row's message (spec A11: "KMS can't add exceptions to existing APIs").
- * Rows marked UNCONFIRMED are choices documented in the README.
+ * Rows marked UNCONFIRMED are choices documented in docs/decisions.md.
  */
 import type { KmsExceptionName } from './kms-exceptions.js';
 import type { ProxyFailure } from './proxy-outcome.js';

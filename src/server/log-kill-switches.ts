@@ -1,7 +1,7 @@
 import type { ProxyConfig } from '../config/load-config.js';
 import type { Logger } from '../logging/create-logger.js';
 
-/** At every (re)load, say which kill switches are on, and who set them when (the README). */
+/** At every (re)load, say which kill switches are on, and who set them when (docs/operations.md, "Kill switches"). */
 export function logKillSwitches(config: ProxyConfig, logger: Logger): void {
   for (const store of config.keyStores) {
     if (store.blocked !== undefined) {

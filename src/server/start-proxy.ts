@@ -108,7 +108,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     logger.info({ reason }, 'runtime reloaded');
     watcher?.resync();
   });
-  // Lives outside the runtime, so its cached result survives swaps (spec A7 deep health, the README).
+  // Lives outside the runtime, so its cached result survives swaps (spec A7 deep health, docs/operations.md).
   const health = createHealthMonitor({
     stores: () => holder.current().config.keyStores,
     codecs,

@@ -1,6 +1,6 @@
 /**
  * SigV4 numbers and literals, each with the clause it comes from.
- * Spec references are to /work/shared/xks-spec.md.
+ * Clause ids (A12, C69...) are defined in docs/spec-coverage.md.
  */
 
 /** spec A12: the only algorithm KMS uses in the Authorization header. */

@@ -96,7 +96,7 @@ function checkingInterval(limits: LimitsConfig): number {
 }
 
 function applyLimits(server: Server | HttpsServer, limits: LimitsConfig): void {
-  // Slow or idle clients cannot hold a connection for long (the README "Limits").
+  // Slow or idle clients cannot hold a connection for long (docs/configuration.md "Limits and slow clients").
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;

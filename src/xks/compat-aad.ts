@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 /**
  * Compatibility with ciphertext made by proxies that did not follow spec A8 (opt-in per key store:
- * `compat.sha256Aad`; the README, "Compatibility mode").
+ * `compat.sha256Aad`; docs/keys.md, "Compatibility mode").
  *
  * The aws-samples proxy (aws-samples/aws-kms-xks-proxy) passes SHA-256 of the request's
  * additionalAuthenticatedData to the HSM as the GCM AAD, where spec A8 puts the length-framed AAD and metadata.

@@ -1,6 +1,6 @@
 /**
  * Every number the XKS wire format depends on, in one place, each with the clause it comes from.
- * "Spec minimum" values are what we MUST handle; our limits are above them and documented in the README.
+ * "Spec minimum" values are what we MUST handle; our limits are above them and documented in docs/api.md "Limits".
  */
 
 /** spec A2: the API base path that follows the optional prefix. */

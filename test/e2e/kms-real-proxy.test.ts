@@ -121,7 +121,7 @@ describe('e2e: real proxy + KMS emulator processes', { timeout: 120_000 }, () =>
     }
   });
 
-  it('AWS CLI v2: the README walkthrough', () => {
+  it('AWS CLI v2: the docs/kms-emulator.md walkthrough', () => {
     // The real CLI is part of the suite (.ci/run installs the Debian package awscli): missing, it fails.
     assert.ok(existsSync(AWS), `${AWS} not installed (apt-get install awscli)`);
     const work = mkdtempSync(join(tmpdir(), 'kms-cli-'));

@@ -1,5 +1,5 @@
 /**
- * The documented order of checks (src/http/create-app.ts, README "Order of checks"):
+ * The documented order of checks (src/http/create-app.ts, docs/api.md "Order of checks"):
  *   path -> method -> authentication (headers) -> body size -> signature -> content-type/JSON/body
  *   -> key existence -> key state -> key usage (for Encrypt with a CDIV: DECRYPT too) -> crypto
  * Row i builds a Decrypt request that fails at stage i AND at every later stage, so only the order can make the

@@ -1,4 +1,4 @@
-/** EncryptionContext as the emulator reads and canonicalizes it (the blob AAD binds it, README "CiphertextBlob"). */
+/** EncryptionContext as the emulator reads and canonicalizes it (the blob AAD binds it, docs/kms-emulator.md "CiphertextBlob"). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildBlobAad } from '../../src/kms/ciphertext-blob.js';

@@ -1,7 +1,7 @@
 import { InvalidKeyUsageException, InvalidStateException, KeyNotFoundException } from '../../errors/xks-errors.js';
 import type { KeyUsage, XksKey } from '../../keystore/key-store.js';
 
-/** The key checks in their documented order (README "Order of checks"): exists, enabled, usage allowed. */
+/** The key checks in their documented order (docs/api.md "Order of checks"): exists, enabled, usage allowed. */
 export function requireUsableKey(key: XksKey | undefined, externalKeyId: string, usage?: KeyUsage): XksKey {
   if (key === undefined) throw new KeyNotFoundException(`No external key with id ${externalKeyId} in this key store`);
   if (usage === undefined) return key;
