@@ -159,7 +159,10 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     credentialUsage,
     reload(next, reason) {
       const directoryProblems = keyDirectoryProblems(next);
-      if (directoryProblems.length > 0) throw new ConfigError(next.source, directoryProblems);
+      if (directoryProblems.length > 0) {
+        health.runChecks(); // the serving configuration's directories may be broken too: report it now, not at the next tick
+        throw new ConfigError(next.source, directoryProblems);
+      }
       const nextTls = next.listen.tls === undefined ? undefined : loadTlsMaterial(next.listen.tls);
       const previous = holder.current().config;
       if (next.listen.host !== previous.listen.host || next.listen.port !== previous.listen.port) {
