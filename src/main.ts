@@ -15,10 +15,14 @@ reloadSignal.once('newListener', (event) => {
 });
 
 try {
-  await buildProgram({ env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, stopSignal, reloadSignal }).parseAsync(
+  await buildProgram({ env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, stopSignal, reloadSignal, setExitCode: (code) => (process.exitCode = code) }).parseAsync(
     process.argv,
   );
 } catch (error) {
-  process.stderr.write(`xks: ${error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
+  // commander has printed its own message for usage errors; a command may have chosen the exit code (xks probe: 3).
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('commander.')) {
+    process.stderr.write(`xks: ${error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error)}\n`);
+  }
+  if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = 1;
 }

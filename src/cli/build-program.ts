@@ -8,6 +8,8 @@ import { registerStatusCommand } from './status-command.js';
 import { registerAuthzCommand } from './authz-command.js';
 import { registerCredentialsCommand } from './credentials-command.js';
 import { registerDevCertCommand } from './dev-cert-command.js';
+import { registerCheckCommand } from './check-command.js';
+import { registerProbeCommand } from './probe-command.js';
 
 /** The `xks` command. Every subcommand has --help. */
 export function buildProgram(ctx: CliContext): Command {
@@ -23,5 +25,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDevCertCommand(program, ctx);
   registerKmsCommand(program, ctx);
   registerKeysCommand(program, ctx);
+  registerCheckCommand(program, ctx);
+  registerProbeCommand(program, ctx);
   return program;
 }

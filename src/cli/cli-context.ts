@@ -11,6 +11,8 @@ export interface CliContext {
   readonly stopSignal: Promise<string>;
   /** Emits 'reload' (with the signal name) when the process is asked to reload its configuration (SIGHUP). */
   readonly reloadSignal?: EventEmitter;
+  /** Set the process exit code without failing (xks check: 1 on a MUST failure; xks probe: 0-3). */
+  readonly setExitCode?: (code: number) => void;
 }
 
 /** The environment variable naming the configuration file when --config is not given. */

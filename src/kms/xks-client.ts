@@ -22,6 +22,9 @@ export type XksTransport = (target: XksEndpointTarget, apiPath: string, body: st
 /** spec A3: the metadata KMS sends; optional members are left out when absent. */
 export interface RequestMetadata {
   readonly awsPrincipalArn?: string;
+  /** Sent only when KMS was called through a VPC endpoint (the emulator never is; `xks check` sends them). */
+  readonly awsSourceVpc?: string;
+  readonly awsSourceVpce?: string;
   readonly kmsKeyArn?: string;
   readonly kmsOperation: string;
   readonly kmsRequestId: string;
@@ -51,6 +54,32 @@ export interface XksClient {
   decrypt(target: XksEndpointTarget, externalKeyId: string, call: DecryptCall): Promise<ProxyResult<Buffer>>;
 }
 
+/** spec A5: the Encrypt body; absent optional parts are left out. */
+export function buildEncryptBody(call: EncryptCall): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    requestMetadata: call.requestMetadata,
+    plaintext: call.plaintext.toString('base64'),
+    encryptionAlgorithm: 'AES_GCM',
+  };
+  if (call.additionalAuthenticatedData.length > 0) body['additionalAuthenticatedData'] = call.additionalAuthenticatedData.toString('base64');
+  if (call.requestCdiv) body['ciphertextDataIntegrityValueAlgorithm'] = 'SHA_256';
+  return body;
+}
+
+/** spec A6: the Decrypt body; absent optional parts are left out. */
+export function buildDecryptBody(call: DecryptCall): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    requestMetadata: call.requestMetadata,
+    ciphertext: call.ciphertext.toString('base64'),
+    encryptionAlgorithm: 'AES_GCM',
+    initializationVector: call.initializationVector.toString('base64'),
+    authenticationTag: call.authenticationTag.toString('base64'),
+  };
+  if (call.ciphertextMetadata !== undefined && call.ciphertextMetadata.length > 0) body['ciphertextMetadata'] = call.ciphertextMetadata.toString('base64');
+  if (call.additionalAuthenticatedData.length > 0) body['additionalAuthenticatedData'] = call.additionalAuthenticatedData.toString('base64');
+  return body;
+}
+
 export function createXksClient(options: XksTransportOptions, transport: XksTransport = postToXksProxy): XksClient {
   const post = (target: XksEndpointTarget, apiPath: string, body: object): Promise<XksTransportResult> =>
     transport(target, apiPath, JSON.stringify(body), options);
@@ -69,14 +98,7 @@ export function createXksClient(options: XksTransportOptions, transport: XksTran
     },
 
     async encrypt(target, externalKeyId, call) {
-      const body: Record<string, unknown> = {
-        requestMetadata: call.requestMetadata,
-        plaintext: call.plaintext.toString('base64'),
-        encryptionAlgorithm: 'AES_GCM',
-      };
-      if (call.additionalAuthenticatedData.length > 0) body['additionalAuthenticatedData'] = call.additionalAuthenticatedData.toString('base64');
-      if (call.requestCdiv) body['ciphertextDataIntegrityValueAlgorithm'] = 'SHA_256';
-      const result = readProxyAnswer(await post(target, `/keys/${encodeURIComponent(externalKeyId)}/encrypt`, body), parseEncryptResponse);
+      const result = readProxyAnswer(await post(target, `/keys/${encodeURIComponent(externalKeyId)}/encrypt`, buildEncryptBody(call)), parseEncryptResponse);
       if (!result.ok) return result;
       const r = result.value;
       if (r.ciphertext.length !== call.plaintext.length) {
@@ -98,16 +120,7 @@ export function createXksClient(options: XksTransportOptions, transport: XksTran
     },
 
     async decrypt(target, externalKeyId, call) {
-      const body: Record<string, unknown> = {
-        requestMetadata: call.requestMetadata,
-        ciphertext: call.ciphertext.toString('base64'),
-        encryptionAlgorithm: 'AES_GCM',
-        initializationVector: call.initializationVector.toString('base64'),
-        authenticationTag: call.authenticationTag.toString('base64'),
-      };
-      if (call.ciphertextMetadata !== undefined && call.ciphertextMetadata.length > 0) body['ciphertextMetadata'] = call.ciphertextMetadata.toString('base64');
-      if (call.additionalAuthenticatedData.length > 0) body['additionalAuthenticatedData'] = call.additionalAuthenticatedData.toString('base64');
-      const result = readProxyAnswer(await post(target, `/keys/${encodeURIComponent(externalKeyId)}/decrypt`, body), parseDecryptResponse);
+      const result = readProxyAnswer(await post(target, `/keys/${encodeURIComponent(externalKeyId)}/decrypt`, buildDecryptBody(call)), parseDecryptResponse);
       if (result.ok && result.value.length !== call.ciphertext.length) {
         return { ok: false, failure: { kind: 'malformed-response', detail: 'plaintext length differs from ciphertext length' } };
       }

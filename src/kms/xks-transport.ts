@@ -33,6 +33,17 @@ export type XksTransportOptions = Pick<KmsEmulatorConfig, 'region' | 'extraCaPem
   readonly now: () => Date;
 };
 
+/**
+ * What a conformance checker (`xks check`) varies on purpose; KMS itself always sends POST, signed for
+ * `kms-xks-proxy`. Omitted: KMS's behaviour.
+ */
+export interface XksRequestVariant {
+  /** spec A1: a GET must be refused with 405. */
+  readonly method?: 'POST' | 'GET';
+  /** spec A12: a scope naming another service must be refused with 401. */
+  readonly service?: string;
+}
+
 export type FailurePhase = 'dns' | 'tcp' | 'tls' | 'timeout' | 'insecure-transport';
 
 export type XksTransportResult =
@@ -85,7 +96,9 @@ export function postToXksProxy(
   apiPath: string,
   body: string,
   options: XksTransportOptions,
+  variant: XksRequestVariant = {},
 ): Promise<XksTransportResult> {
+  const method = variant.method ?? 'POST';
   const started = Date.now();
   const elapsed = (): number => Date.now() - started;
   let url: URL;
@@ -109,8 +122,8 @@ export function postToXksProxy(
     {
       host: hostHeader,
       path,
-      method: 'POST',
-      service: 'kms-xks-proxy',
+      method,
+      service: variant.service ?? 'kms-xks-proxy',
       region: options.region,
       body,
       headers: { Host: hostHeader, 'X-Amz-Date': amzDate },
@@ -142,7 +155,7 @@ export function postToXksProxy(
       host: url.hostname.replace(/^\[|\]$/g, ''),
       port,
       path,
-      method: 'POST',
+      method,
       headers,
       agent: false,
       lookup: createLookup(options),

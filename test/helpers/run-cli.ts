@@ -7,6 +7,8 @@ export interface CliRun {
   readonly stderr: string;
   /** The error the command failed with (what main.ts prints as `xks: <message>`), if any. */
   readonly error?: Error;
+  /** The exit code the command set through setExitCode (xks check, xks probe), if any. */
+  readonly exitCode?: number;
 }
 
 function sink(into: string[]): Writable {
@@ -21,7 +23,15 @@ function sink(into: string[]): Writable {
 export async function runCli(args: readonly string[], options: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
-  const program = buildProgram({ env: options.env ?? {}, cwd: options.cwd, stdout: sink(out), stderr: sink(err), stopSignal: new Promise(() => {}) });
+  let exitCode: number | undefined;
+  const program = buildProgram({
+    env: options.env ?? {},
+    cwd: options.cwd,
+    stdout: sink(out),
+    stderr: sink(err),
+    stopSignal: new Promise(() => {}),
+    setExitCode: (code) => (exitCode = code),
+  });
   program.exitOverride();
   for (const sub of program.commands) {
     sub.exitOverride();
@@ -33,5 +43,5 @@ export async function runCli(args: readonly string[], options: { cwd: string; en
   } catch (e) {
     error = e instanceof Error ? e : new Error(String(e));
   }
-  return { stdout: out.join(''), stderr: err.join(''), ...(error !== undefined && { error }) };
+  return { stdout: out.join(''), stderr: err.join(''), ...(error !== undefined && { error }), ...(exitCode !== undefined && { exitCode }) };
 }
