@@ -53,7 +53,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       if (resolved.dev?.secretToShow !== undefined) markDevSecretShown(resolved.dev);
       logger.info({ url: proxy.url, adminUrl: proxy.adminUrl, keyStores: config.keyStores.map((s) => s.name) }, 'xks-proxy listening');
       const reloader = createConfigReloader({
-        load: () => withOverrides(loadConfigFile(config.source)),
+        load: () => withOverrides(loadConfigFile(config.source, { env: ctx.env })),
         proxy,
         initial: config,
         logger,
