@@ -39,13 +39,20 @@ export interface TlsConfig {
   readonly clientAuth?: { readonly caFile: string; readonly allowedSubjects: readonly string[] };
 }
 
+/** config.limits: the front door's bounds (docs/configuration.md "Limits and slow clients"). */
 export interface LimitsConfig {
   readonly maxConnections: number;
+  readonly reservedConnections: number;
+  /** 0 = no limit. */
+  readonly maxConnectionsPerAddress: number;
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
   readonly tlsHandshakeTimeoutMs: number;
   readonly maxHeaderBytes: number;
+  readonly maxPipelinedRequests: number;
+  readonly maxPipelinedBytes: number;
+  readonly maxBodyBytesInFlight: number;
 }
 
 export interface KeyStoreConfig {

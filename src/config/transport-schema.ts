@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_BODY_BYTES } from '../xks/limits.js';
 
 /**
  * Configuration for transport security, limits, throttling, secondary authorization and kill switches
@@ -9,13 +10,22 @@ import { z } from 'zod';
 /** spec A16: KMS's own default quota per external key store is 1800 requests per second. */
 export const DEFAULT_REQUESTS_PER_SECOND = 1800;
 
+/**
+ * The front door's bounds (docs/configuration.md "Limits and slow clients"). KMS sends each request at once and gives a call
+ * 250 ms (spec A16), so the timeouts are short for KMS and still generous for a slow network.
+ */
 export const DEFAULT_LIMITS = Object.freeze({
   maxConnections: 4096,
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
+  reservedConnections: 128,
+  maxConnectionsPerAddress: 0,
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 5_000,
   keepAliveTimeoutMs: 65_000,
-  tlsHandshakeTimeoutMs: 10_000,
+  tlsHandshakeTimeoutMs: 5_000,
   maxHeaderBytes: 16_384,
+  maxPipelinedRequests: 16,
+  maxPipelinedBytes: 1_048_576,
+  maxBodyBytesInFlight: 67_108_864,
 });
 
 export const DEFAULT_MAX_CONCURRENT_REQUESTS = 1024;
@@ -48,16 +58,27 @@ const ms = (max: number) => z.number().int().min(1).max(max);
 export const limitsSchema = z
   .object({
     maxConnections: z.number().int().min(1).max(1_000_000).default(DEFAULT_LIMITS.maxConnections),
+    reservedConnections: z.number().int().min(0).max(1_000_000).default(DEFAULT_LIMITS.reservedConnections),
+    /** 0 = no limit (behind a load balancer every connection comes from the same address). */
+    maxConnectionsPerAddress: z.number().int().min(0).max(1_000_000).default(DEFAULT_LIMITS.maxConnectionsPerAddress),
     headersTimeoutMs: ms(600_000).default(DEFAULT_LIMITS.headersTimeoutMs),
     requestTimeoutMs: ms(600_000).default(DEFAULT_LIMITS.requestTimeoutMs),
     keepAliveTimeoutMs: ms(3_600_000).default(DEFAULT_LIMITS.keepAliveTimeoutMs),
     tlsHandshakeTimeoutMs: ms(600_000).default(DEFAULT_LIMITS.tlsHandshakeTimeoutMs),
     maxHeaderBytes: z.number().int().min(1024).max(1_048_576).default(DEFAULT_LIMITS.maxHeaderBytes),
+    maxPipelinedRequests: z.number().int().min(1).max(10_000).default(DEFAULT_LIMITS.maxPipelinedRequests),
+    // At least one request of the largest size we read, so the budget never refuses a single request.
+    maxPipelinedBytes: z.number().int().min(MAX_BODY_BYTES).max(1_073_741_824).default(DEFAULT_LIMITS.maxPipelinedBytes),
+    maxBodyBytesInFlight: z.number().int().min(MAX_BODY_BYTES).max(17_179_869_184).default(DEFAULT_LIMITS.maxBodyBytesInFlight),
   })
   .strict()
   .refine((l) => l.requestTimeoutMs >= l.headersTimeoutMs, {
     message: 'requestTimeoutMs must be at least headersTimeoutMs',
     path: ['requestTimeoutMs'],
+  })
+  .refine((l) => l.reservedConnections < l.maxConnections, {
+    message: 'reservedConnections must be below maxConnections',
+    path: ['reservedConnections'],
   });
 
 export const throttlingSchema = z

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AesGcmEngine } from '../crypto/aes-gcm.js';
 import type { RandomBytes } from '../crypto/random.js';
@@ -8,7 +9,7 @@ import {
   ValidationException,
   InvalidUriPathException,
 } from '../errors/xks-errors.js';
-import type { Logger } from '../logging/create-logger.js';
+import { requestLineLogger, type Logger } from '../logging/create-logger.js';
 import { authenticateHeaders, SigV4Error, verifyPayloadSignature, type PendingAuth, type SigV4FailureReason } from '../sigv4/index.js';
 import { MAX_BODY_BYTES, MAX_CLOCK_SKEW_MS, SIGV4_SERVICE } from '../xks/limits.js';
 import { decrypt } from '../xks/operations/decrypt.js';
@@ -25,7 +26,9 @@ import {
 } from '../xks/parse-requests.js';
 import type { EkmHealthStatus, RequestMetadata } from '../xks/wire-types.js';
 import { keyStoreHealth, type ProxyRuntime, type StoreRuntime } from './proxy-runtime.js';
-import { logWhenDone, requestLog, type RequestLogFields } from './request-log.js';
+import { createRequestLogObserver, type RequestLogFields, type RequestObserver, type RequestOutcome } from './request-log.js';
+import { createRefusalCounters, type RefusalCounters } from './refusal-counters.js';
+import { createBodyBudget } from './body-budget.js';
 import { resolveRoute, type XksRoute } from './resolve-route.js';
 import { readBody } from './read-body.js';
 import { sendJson } from './send-json.js';
@@ -47,6 +50,13 @@ export interface AppDeps {
   readonly throttle?: RequestThrottle;
   /** Credential last-use tracker shown by `xks status` (default: a fresh one). */
   readonly credentialUsage?: CredentialUsage;
+  /** Counts of refusals by limit; pass the process's (the listener counts into the same one). Default: a fresh one. */
+  readonly refusals?: RefusalCounters;
+  /**
+   * Called once per finished request with its outcome record, after the request log line (src/http/request-log.ts).
+   * The hook for metrics and traces: read the record, do not touch the request.
+   */
+  readonly observers?: readonly RequestObserver[];
 }
 
 /** What the client is told for each SigV4 failure: the category, never the computed values (those go to the log). */
@@ -62,14 +72,16 @@ const AUTH_MESSAGES: Readonly<Record<SigV4FailureReason, string>> = {
 // spec A1: JSON bodies with Content-Type application/json (parameters such as charset allowed).
 const JSON_CONTENT_TYPE = /^application\/json\s*(?:;.*)?$/i;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const PING_BODY = { status: 'ok' };
 
 /**
  * A refusal sent before the request body has fully arrived (path, method, authentication, throttling) closes the
  * connection: otherwise Node would keep reading and discarding whatever the client still streams.
  */
-function closeIfBodyUnread(req: Request): Record<string, string> {
-  return req.complete ? {} : { Connection: 'close' };
+function closeIfBodyUnread(req: IncomingMessage): Readonly<Record<string, string>> | undefined {
+  return req.complete ? undefined : CONNECTION_CLOSE;
 }
+const CONNECTION_CLOSE = Object.freeze({ Connection: 'close' });
 
 function splitUrl(url: string): { path: string; query: string } {
   const q = url.indexOf('?');
@@ -81,37 +93,83 @@ function recordMetadata(log: RequestLogFields, metadata: Partial<RequestMetadata
   Object.assign(log, { kmsRequestId, kmsOperation, awsPrincipalArn, kmsKeyArn, kmsViaService, awsSourceVpc, awsSourceVpce });
 }
 
+/** The state of one request while it is served; becomes the RequestOutcome observers read. */
+interface RequestState {
+  readonly fields: RequestLogFields;
+  authenticated: boolean;
+}
+
 /**
- * Build the proxy's Express app. It never listens (main.ts does). Order of checks per request, as documented in
- * docs/api.md: path -> method -> concurrency bound -> authentication (headers) -> body size -> signature over the body
- * -> kill switch -> quota -> body -> secondary authorization -> key -> key state and usage -> crypto
- * (request-guards.ts, docs/api.md).
+ * Build the proxy's Express app. It never listens (main.ts does). Express is the shell (settings, the app object
+ * tests drive); the request path is one handler, no middleware chain. Order of checks per request (docs/api.md "Order of
+ * checks"): path -> method -> authentication (headers) -> body size and budget -> signature over the body ->
+ * concurrency bound -> kill switch -> quota -> body -> secondary authorization -> key -> key state and usage ->
+ * crypto (request-guards.ts). Connection-level bounds run before this app (src/transport/connection-guard.ts).
  */
 export function createApp(deps: AppDeps): express.Express {
   const ekmHealth = deps.ekmHealth ?? ((store: StoreRuntime) => keyStoreHealth(store.keys));
+  const refusals = deps.refusals ?? createRefusalCounters();
   const guards = createRequestGuards({
     throttle: deps.throttle ?? createRequestThrottle(deps.clock),
     credentialUsage: deps.credentialUsage ?? createCredentialUsage(deps.clock),
+    refusals,
   });
+  const bodyBudget = createBodyBudget(() => deps.runtime().config.limits.maxBodyBytesInFlight);
+  const observers: readonly RequestObserver[] = [createRequestLogObserver(requestLineLogger(deps.logger)), ...(deps.observers ?? [])];
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   // No XKS API uses a query string (spec A2); the raw query still goes into the SigV4 canonical request.
   app.set('query parser', false);
-
-  // spec A17: an unauthenticated load-balancer probe outside /kms/xks/v1 that reveals nothing.
-  app.get('/ping', (_req, res) => sendJson(res, 200, { status: 'ok' }));
-
-  app.use((req, res, next) => {
-    logWhenDone(res, deps.logger, req.method, process.hrtime.bigint());
-    next();
+  app.use((req: Request, res: Response) => {
+    // spec A17: an unauthenticated load-balancer probe outside /kms/xks/v1 that reveals nothing (not logged).
+    if (req.url === '/ping' && (req.method === 'GET' || req.method === 'HEAD')) {
+      sendJson(res, 200, PING_BODY);
+      return;
+    }
+    const state: RequestState = { fields: {}, authenticated: false };
+    observeWhenDone(req, res, state);
+    serve(req, res, state).catch((error: unknown) => sendError(req, res, state, error));
   });
+  // Express's own errors only (the handler above catches its own): the same spec error body.
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => sendError(req, res, { fields: {}, authenticated: false }, error));
 
-  app.use(async (req: Request, res: Response) => {
-    const log = requestLog(res);
+  /** Hand the finished request to every observer once: when its response finished, or its connection closed. */
+  function observeWhenDone(req: IncomingMessage, res: ServerResponse, state: RequestState): void {
+    const started = process.hrtime.bigint();
+    // A pipelined request's response waits in Node's queue until the one before it finishes; if the connection
+    // closes first, that queued response never emits 'close'. The socket's 'close' ends the record then.
+    const socket = req.socket;
+    const done = (): void => {
+      res.off('close', done);
+      socket.off('close', done);
+      const finished = res.writableFinished;
+      const status = finished ? res.statusCode : undefined;
+      const outcome: RequestOutcome = {
+        fields: state.fields,
+        method: req.method ?? '',
+        status,
+        outcome: status === undefined ? 'aborted' : status < 400 ? 'ok' : state.authenticated ? 'error' : 'refused',
+        authenticated: state.authenticated,
+        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+      };
+      for (const observe of observers) {
+        try {
+          observe(outcome);
+        } catch (error) {
+          deps.logger.error({ err: error }, 'request observer failed');
+        }
+      }
+    };
+    res.once('close', done);
+    socket.once('close', done);
+  }
+
+  async function serve(req: IncomingMessage, res: ServerResponse, state: RequestState): Promise<void> {
+    const log = state.fields;
     const runtime = deps.runtime();
-    const { path, query } = splitUrl(req.url);
+    const { path, query } = splitUrl(req.url ?? '/');
     const route = resolveRoute(path);
     const store = route === undefined ? undefined : runtime.storesByPrefix.get(route.prefix);
     if (route === undefined || store === undefined) {
@@ -119,55 +177,69 @@ export function createApp(deps: AppDeps): express.Express {
         detail: `no route for ${path.slice(0, 200)}`,
       });
     }
-    Object.assign(log, { operation: route.operation, keyStore: store.config.name, externalKeyId: route.externalKeyId });
+    log.operation = route.operation;
+    log.keyStore = store.config.name;
+    log.externalKeyId = route.externalKeyId;
 
     // spec A1 / C6: every API is POST; GET (and any other method) on an API URI is 405.
-    if (req.method !== 'POST') {
+    const method = req.method ?? '';
+    if (method !== 'POST') {
       log.errorName = 'UnsupportedOperationException';
-      log.reason = `method ${req.method.slice(0, 16)} not allowed`;
+      log.reason = `method ${method.slice(0, 16)} not allowed`;
       sendJson(
         res,
         405,
-        { errorName: 'UnsupportedOperationException', errorMessage: `HTTP method ${req.method.slice(0, 16)} is not allowed; XKS APIs accept POST only` },
+        { errorName: 'UnsupportedOperationException', errorMessage: `HTTP method ${method.slice(0, 16)} is not allowed; XKS APIs accept POST only` },
         { Allow: 'POST', ...closeIfBodyUnread(req) },
       );
       return;
     }
 
-    const release = guards.enter(runtime);
-    // A pipelined request's response waits in Node's queue until the one before it finishes; if the connection
-    // closes first, that queued response never emits 'close'. The socket's 'close' releases the slot then.
-    const socket = req.socket;
-    const done = (): void => {
-      res.off('close', done);
-      socket.off('close', done);
-      release();
-    };
-    res.once('close', done);
-    socket.once('close', done);
-
     const pending = authenticate(req, path, query, store);
-    Object.assign(log, { accessKeyId: pending.accessKeyId, region: pending.region });
-    const body = await readBody(req, MAX_BODY_BYTES);
+    // Not proof of anything until the signature over the body verifies (issue 10: the id is not secret).
+    log.accessKeyIdUnverified = pending.accessKeyId;
+    log.region = pending.region;
+    const body = await readBody(req, {
+      limit: MAX_BODY_BYTES,
+      budget: bodyBudget,
+      onOverBudget: () => {
+        log.refusedBy = 'bodyBudget';
+        refusals.increment('bodyBudget');
+      },
+    });
     try {
       verifyPayloadSignature(pending, body);
     } catch (error) {
       // The body is unauthenticated: only its kmsRequestId/kmsOperation are logged, because the request id is what
       // an operator searches for when KMS reports a credential problem (spec C14). ARNs are not taken on trust.
       const { kmsRequestId, kmsOperation } = peekRequestMetadata(parseJsonOrUndefined(body));
-      Object.assign(log, { kmsRequestId, kmsOperation });
+      log.kmsRequestId = kmsRequestId;
+      log.kmsOperation = kmsOperation;
       throw translateAuthError(error);
     }
-    guards.admit(store, route, pending.accessKeyId, log);
+    state.authenticated = true;
+    log.accessKeyIdUnverified = undefined;
+    log.accessKeyId = pending.accessKeyId;
+    // A pipelined request whose connection closed while its body was read: nobody is left to answer.
+    if (req.socket.destroyed) {
+      refusals.increment('connectionGone');
+      return;
+    }
 
-    const result = dispatch(route, store, runtime, req.headers['content-type'], body, log);
-    sendJson(res, 200, result);
-  });
+    const release = guards.enter(runtime, log);
+    try {
+      guards.admit(store, route, pending.accessKeyId, log);
+      const result = dispatch(route, store, runtime, req.headers['content-type'], body, log);
+      sendJson(res, 200, result);
+    } finally {
+      release();
+    }
+  }
 
-  // The single error middleware: every failure leaves as {errorName, errorMessage} with the spec status (A10).
-  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+  /** The single error path: every failure leaves as {errorName, errorMessage} with the spec status (A10). */
+  function sendError(req: IncomingMessage, res: ServerResponse, state: RequestState, error: unknown): void {
     const xksError = toXksError(error);
-    const log = requestLog(res);
+    const log = state.fields;
     log.errorName = xksError.errorName;
     log.reason = xksError.detail ?? xksError.message;
     if (xksError.errorName === 'InternalException') deps.logger.error({ err: error, kmsRequestId: log.kmsRequestId }, 'internal error');
@@ -175,13 +247,15 @@ export function createApp(deps: AppDeps): express.Express {
       res.destroy();
       return;
     }
-    sendJson(res, xksError.httpStatus, toWireBody(xksError), { ...xksError.headers, ...closeIfBodyUnread(req) });
-  });
+    if (req.socket.destroyed) return;
+    const unread = closeIfBodyUnread(req);
+    sendJson(res, xksError.httpStatus, toWireBody(xksError), unread === undefined ? xksError.headers : { ...xksError.headers, ...unread });
+  }
 
-  function authenticate(req: Request, path: string, query: string, store: StoreRuntime): PendingAuth {
+  function authenticate(req: IncomingMessage, path: string, query: string, store: StoreRuntime): PendingAuth {
     try {
       return authenticateHeaders(
-        { method: req.method, path, query, rawHeaders: req.rawHeaders },
+        { method: req.method ?? '', path, query, rawHeaders: req.rawHeaders },
         {
           service: SIGV4_SERVICE,
           acceptsRegion: (region) => store.regions.has(region),

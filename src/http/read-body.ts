@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { UnsupportedOperationException, ValidationException, type XksError } from '../errors/xks-errors.js';
+import { ThrottlingException, UnsupportedOperationException, ValidationException, type XksError } from '../errors/xks-errors.js';
+import type { BodyBudget } from './body-budget.js';
 
 function bodyTooLarge(limit: number): XksError {
   // The connection is closed after the answer, so the rest of the body is never read.
@@ -8,12 +9,29 @@ function bodyTooLarge(limit: number): XksError {
   });
 }
 
+function overBudget(): XksError {
+  return new ThrottlingException('The proxy is receiving too many request bodies at once; retry later', {
+    detail: 'limits.maxBodyBytesInFlight reached',
+    headers: { Connection: 'close', 'Retry-After': '1' },
+  });
+}
+
+export interface ReadBodyOptions {
+  /** The largest body read (bytes). */
+  readonly limit: number;
+  /** The process-wide budget of bytes being received; called once when the budget refuses this body. */
+  readonly budget?: BodyBudget;
+  readonly onOverBudget?: () => void;
+}
+
 /**
  * Read a request body with the size limit enforced while reading: a declared Content-Length above the limit is
  * refused before any body byte is read, a body that grows past it as soon as it does (express.raw() would first
  * read and discard the whole rest of the body, however large, before answering). Compressed bodies are refused.
+ * Bytes count against `budget` while the body arrives. A body that arrives in one chunk is returned without a copy.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promise<Buffer> {
+  const { limit, budget } = options;
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
     return Promise.reject(new ValidationException('Content-Encoding is not supported; send the JSON body uncompressed'));
@@ -22,20 +40,30 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
+    let reserved = 0;
     const settle = (error?: XksError): void => {
       req.off('data', onData).off('end', onEnd).off('aborted', onAborted).off('error', onAborted);
-      if (error === undefined) resolve(Buffer.concat(chunks, received));
-      else reject(error);
+      budget?.release(reserved);
+      reserved = 0;
+      if (error !== undefined) reject(error);
+      else resolve(chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, received));
+    };
+    const refuse = (error: XksError): void => {
+      req.pause();
+      chunks.length = 0;
+      settle(error);
     };
     const onData = (chunk: Buffer): void => {
       received += chunk.length;
-      if (received <= limit) {
-        chunks.push(chunk);
-      } else {
-        req.pause();
-        chunks.length = 0;
-        settle(bodyTooLarge(limit));
+      if (received > limit) return refuse(bodyTooLarge(limit));
+      if (budget !== undefined) {
+        if (!budget.take(chunk.length)) {
+          options.onOverBudget?.();
+          return refuse(overBudget());
+        }
+        reserved += chunk.length;
       }
+      chunks.push(chunk);
     };
     const onEnd = (): void => settle();
     const onAborted = (): void => settle(new ValidationException('The request body ended before its declared Content-Length'));

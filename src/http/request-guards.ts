@@ -6,15 +6,20 @@ import type { ProxyRuntime, StoreRuntime } from './proxy-runtime.js';
 import type { RequestLogFields } from './request-log.js';
 import type { XksRoute } from './resolve-route.js';
 import type { RequestThrottle } from '../throttle/request-throttle.js';
+import type { RefusalCounters } from './refusal-counters.js';
 
 /**
  * The per-request checks of docs/api.md, in the order create-app.ts calls them:
- * enter (global concurrency, right after routing) -> admit (after SigV4: credential use, kill switch, quota) ->
+ * enter (global concurrency, once the signature verified) -> admit (credential use, kill switch, quota) ->
  * authorize (after body validation, before key lookup; spec A14). Each throws the spec error; none sends a response.
  */
 export interface RequestGuards {
-  /** Global concurrency bound: returns the release function, or throws ThrottlingException (never queued). */
-  enter(runtime: ProxyRuntime): () => void;
+  /**
+   * Global concurrency bound on authenticated requests being processed: returns the release function, or throws
+   * ThrottlingException (never queued). Taken after the signature verified, so an unauthenticated client never
+   * holds a slot (issue 10: headers with a known access key id and a body that never comes).
+   */
+  enter(runtime: ProxyRuntime, log: RequestLogFields): () => void;
   /** After a successful signature check. */
   admit(store: StoreRuntime, route: XksRoute, accessKeyId: string, log: RequestLogFields): void;
   /** Secondary authorization; GetHealthStatus never comes here (spec A7, A14, C41). */
@@ -23,11 +28,13 @@ export interface RequestGuards {
 
 const RETRY_AFTER = { 'Retry-After': '1' };
 
-export function createRequestGuards(deps: { throttle: RequestThrottle; credentialUsage: CredentialUsage }): RequestGuards {
+export function createRequestGuards(deps: { throttle: RequestThrottle; credentialUsage: CredentialUsage; refusals: RefusalCounters }): RequestGuards {
   return {
-    enter(runtime) {
+    enter(runtime, log) {
       const release = deps.throttle.tryEnter(runtime.config.throttling.maxConcurrentRequests);
       if (release === undefined) {
+        log.refusedBy = 'concurrency';
+        deps.refusals.increment('concurrency');
         throw new ThrottlingException('The proxy is at its limit of concurrent requests; retry later', {
           detail: `throttling.maxConcurrentRequests ${runtime.config.throttling.maxConcurrentRequests} reached`,
           headers: RETRY_AFTER,
@@ -49,6 +56,8 @@ export function createRequestGuards(deps: { throttle: RequestThrottle; credentia
       }
       // spec A2 / C8: a quota per path prefix. Health is not counted: it is cheap and KMS must see the truth.
       if (route.operation !== 'GetHealthStatus' && !deps.throttle.tryQuota(config.name, config.quota)) {
+        log.refusedBy = 'quota';
+        deps.refusals.increment('quota');
         throw new ThrottlingException('The request rate for this key store is above its quota; slow down', {
           detail: `keyStores.${config.name}.quota ${config.quota.requestsPerSecond}/s burst ${config.quota.burst} exceeded`,
           headers: RETRY_AFTER,

@@ -1,15 +1,19 @@
-import type { Response } from 'express';
 import type { Logger } from '../logging/create-logger.js';
+import type { RefusalReason } from './refusal-counters.js';
 
 /**
  * The fields of the one log line written per request (spec A15 / C61): request metadata, outcome, error and latency.
- * Handlers fill it as they learn things; it is written when the response closes. Never holds payloads or secrets.
+ * Handlers fill it as they learn things. Every field is set by our code from typed values (ids, ARNs, names,
+ * reasons), never a payload or a secret: that is why the request line needs no redaction pass (create-logger.ts).
  */
 export interface RequestLogFields {
   operation?: string;
   keyStore?: string;
   externalKeyId?: string;
+  /** Set once the signature over the body has verified. */
   accessKeyId?: string;
+  /** The access key id a request claimed before (or without) a verified signature: not proof of anything. */
+  accessKeyIdUnverified?: string;
   /** Set on the first request signed with this access key id since the proxy started (credential rotation). */
   credentialFirstUse?: boolean;
   region?: string;
@@ -24,30 +28,44 @@ export interface RequestLogFields {
   authzDecision?: string;
   authzRule?: string;
   errorName?: string;
+  /** The limit that refused the request (also counted in RefusalCounters). */
+  refusedBy?: RefusalReason;
   /** Why an error happened, for the operator (e.g. the SigV4 failure reason). Never sent to the client. */
   reason?: string;
 }
 
-const LOG_FIELDS = Symbol('xksRequestLog');
+/**
+ * - ok: a 2xx answer;
+ * - error: an error answer after the signature verified;
+ * - refused: an error answer before the signature verified (or without one: path, method, SigV4, body limits);
+ * - aborted: no complete answer (the client went away, or a limit cut the connection).
+ */
+export type RequestOutcomeKind = 'ok' | 'error' | 'refused' | 'aborted';
 
-export function requestLog(res: Response): RequestLogFields {
-  const locals = res.locals as Record<symbol, RequestLogFields | undefined>;
-  let fields = locals[LOG_FIELDS];
-  if (fields === undefined) {
-    fields = {};
-    locals[LOG_FIELDS] = fields;
-  }
-  return fields;
+/** What every observer of a finished request reads: the log line, metrics and traces all start from this record. */
+export interface RequestOutcome {
+  readonly fields: Readonly<RequestLogFields>;
+  readonly method: string;
+  /** The status sent; undefined when no complete response was sent (outcome 'aborted'). */
+  readonly status: number | undefined;
+  readonly outcome: RequestOutcomeKind;
+  /** True once the signature over the body verified. */
+  readonly authenticated: boolean;
+  /** From the request's arrival at the app to the end of its response (or the connection's close). */
+  readonly durationMs: number;
 }
 
-/** Write the request's log line once, when the response is done (or the client went away). */
-export function logWhenDone(res: Response, logger: Logger, method: string, startedNs: bigint): void {
-  res.once('close', () => {
-    const fields = requestLog(res);
-    const durationMs = Number(process.hrtime.bigint() - startedNs) / 1e6;
-    const outcome = !res.writableFinished ? 'aborted' : res.statusCode < 400 ? 'ok' : 'error';
-    const line = { ...fields, method, status: res.statusCode, outcome, durationMs: Math.round(durationMs * 1000) / 1000 };
+/**
+ * Called once per request, when its response has finished or its connection closed. Observers must be cheap and
+ * must not throw (they run on the request path); the request log is one of them.
+ */
+export type RequestObserver = (outcome: RequestOutcome) => void;
+
+/** The request log line: info for ok, warn otherwise; `status` only when an answer was sent. */
+export function createRequestLogObserver(logger: Logger): RequestObserver {
+  return ({ fields, method, status, outcome, durationMs }) => {
+    const line = { ...fields, method, ...(status !== undefined && { status }), outcome, durationMs: Math.round(durationMs * 1000) / 1000 };
     if (outcome === 'ok') logger.info(line, 'xks request');
     else logger.warn(line, 'xks request');
-  });
+  };
 }

@@ -4,23 +4,27 @@
  * never listens. `GET /_emulator/status` is the status view (stores, states, last KmsHealthCheck).
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { createCustomKeyStoreService, type CustomKeyStoreDeps, type CustomKeyStoreService } from './custom-key-stores.js';
-import { createKeyService, type KeysContext } from './keys.js';
+import type { CustomKeyStoreService } from './custom-key-stores.js';
 import type { KmsEmulatorConfig } from './kms-config.js';
 import { KmsException, kmsError, toKmsException, toKmsWireBody } from './kms-exceptions.js';
-import type { JsonObject } from './wire/fields.js';
+import { createKmsService, type KmsService } from './kms-service.js';
+import { buildDispatchTable } from './operation-table.js';
+import type { KmsServiceDeps } from './service-context.js';
 import { authenticateKmsRequest } from './wire/authenticate-kms-request.js';
 import { KMS_CONTENT_TYPE, parseKmsBody, parseTarget } from './wire/kms-protocol.js';
 import { createXksClient, type XksTransport } from './xks-client.js';
 import { createTrust, postToXksProxy } from './xks-transport.js';
 
-export interface KmsAppDeps extends Omit<CustomKeyStoreDeps, 'xks'> {
+export interface KmsAppDeps extends Omit<KmsServiceDeps, 'xks'> {
   /** Defaults to real sockets; tests may inject a fake. */
   readonly transport?: XksTransport;
 }
 
 export interface KmsApp {
   readonly app: express.Express;
+  /** The service layer behind the wire (for the console and tests). */
+  readonly service: KmsService;
+  /** = service.customKeyStores */
   readonly customKeyStores: CustomKeyStoreService;
   close(): void;
 }
@@ -29,41 +33,18 @@ export interface KmsApp {
 export const VIA_SERVICE_HEADER = 'x-emulator-kms-via-service';
 const MAX_BODY = '1mb';
 
-type Handler = (body: JsonObject, ctx: KeysContext) => Promise<Record<string, unknown>>;
-
 export function createKmsApp(deps: KmsAppDeps): KmsApp {
   const { config, logger } = deps;
   const xks = createXksClient({ ...transportOptions(config), now: () => new Date(deps.clock()) }, deps.transport ?? postToXksProxy);
-  const stores = createCustomKeyStoreService({ ...deps, xks });
-  const keys = createKeyService({ ...deps, xks });
-
-  const operations: Readonly<Record<string, Handler>> = Object.freeze({
-    CreateCustomKeyStore: (b, c) => stores.create(b, c),
-    ConnectCustomKeyStore: (b, c) => stores.connect(b, c),
-    DisconnectCustomKeyStore: (b, c) => stores.disconnect(b, c),
-    DescribeCustomKeyStores: (b) => stores.describe(b),
-    UpdateCustomKeyStore: (b, c) => stores.update(b, c),
-    DeleteCustomKeyStore: (b) => stores.delete(b),
-    CreateKey: (b, c) => keys.createKey(b, c),
-    DescribeKey: (b) => keys.describeKey(b),
-    ListKeys: (b) => keys.listKeys(b),
-    EnableKey: (b) => keys.enableKey(b),
-    DisableKey: (b) => keys.disableKey(b),
-    ScheduleKeyDeletion: (b) => keys.scheduleKeyDeletion(b),
-    CancelKeyDeletion: (b) => keys.cancelKeyDeletion(b),
-    Encrypt: (b, c) => keys.encrypt(b, c),
-    Decrypt: (b, c) => keys.decrypt(b, c),
-    GenerateDataKey: (b, c) => keys.generateDataKey(b, c),
-    GenerateDataKeyWithoutPlaintext: (b, c) => keys.generateDataKeyWithoutPlaintext(b, c),
-    ReEncrypt: (b, c) => keys.reEncrypt(b, c),
-  });
+  const service = createKmsService({ ...deps, xks });
+  const operations = buildDispatchTable(service);
 
   const app = express();
   app.disable('etag');
   app.disable('x-powered-by');
 
   app.get('/_emulator/status', (_req, res) => {
-    res.json({ region: config.region, accountId: config.accountId, customKeyStores: stores.statusView() });
+    res.json({ region: config.region, accountId: config.accountId, ...service.statusView() });
   });
 
   app.post('/', express.raw({ type: () => true, limit: MAX_BODY }), async (req: Request, res: Response) => {
@@ -81,7 +62,7 @@ export function createKmsApp(deps: KmsAppDeps): KmsApp {
       const principalArn = signer?.principalArn ?? config.principalArn;
       operation = parseTarget(req.get('x-amz-target'));
       const handler = Object.hasOwn(operations, operation) ? operations[operation] : undefined;
-      if (handler === undefined) throw kmsError.UnknownOperationException(`The emulator does not implement ${operation}.`);
+      if (handler === undefined) throw kmsError.UnknownOperationException(`${operation} is not an operation of the KMS API (TrentService).`);
       const body = parseKmsBody(raw);
       const out = await handler(body, { requestId, principalArn, viaService: req.get(VIA_SERVICE_HEADER) });
       res.status(200).type(KMS_CONTENT_TYPE).send(JSON.stringify(out));
@@ -104,8 +85,9 @@ export function createKmsApp(deps: KmsAppDeps): KmsApp {
 
   return {
     app,
-    customKeyStores: stores,
-    close: () => stores.close(),
+    service,
+    customKeyStores: service.customKeyStores,
+    close: () => service.close(),
   };
 }
 

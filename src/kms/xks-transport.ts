@@ -44,7 +44,11 @@ export interface XksRequestVariant {
   readonly service?: string;
 }
 
-export type FailurePhase = 'dns' | 'tcp' | 'tls' | 'timeout' | 'insecure-transport';
+/**
+ * Where a call failed. `emulator-queue`: the call never reached the proxy because the emulator's own connection
+ * queue for that proxy was full or waited too long (the emulator is the bottleneck, not the proxy).
+ */
+export type FailurePhase = 'dns' | 'tcp' | 'tls' | 'timeout' | 'insecure-transport' | 'emulator-queue';
 
 export type XksTransportResult =
   | { readonly kind: 'response'; readonly status: number; readonly body: string; readonly elapsedMs: number }

@@ -25,3 +25,12 @@ export function createLogger(options: { level: string; service?: string }, desti
     destination,
   );
 }
+
+/**
+ * The logger for the one line per request. That line is built only from RequestLogFields (ids, names, reasons;
+ * src/http/request-log.ts), none of which can hold a secret or payload, so it skips the redaction pass, which
+ * with wildcard paths walks every field of every line. Every other line keeps the parent's redaction.
+ */
+export function requestLineLogger(logger: Logger): Logger {
+  return logger.child({}, { redact: { paths: [] } });
+}

@@ -17,6 +17,8 @@ import { createRuntimeHolder, type RuntimeHolder } from './runtime-holder.js';
 import { createListener, loadTlsMaterial, type TlsMaterial } from '../transport/create-listener.js';
 import { createRequestThrottle } from '../throttle/request-throttle.js';
 import { createCredentialUsage, type CredentialUsage } from '../usage/credential-usage.js';
+import { createRefusalCounters, type RefusalCounters } from '../http/refusal-counters.js';
+import type { RequestObserver } from '../http/request-log.js';
 import { logKillSwitches } from './log-kill-switches.js';
 import { loadStoreKeys } from './load-store-keys.js';
 import { watchKeyDirectories, type KeyDirectoryWatcher } from './watch-key-directories.js';
@@ -49,6 +51,8 @@ export interface ProxyServerOptions {
   readonly random?: RandomBytes;
   /** Watch key directories and swap in changes (default true). */
   readonly watchKeyDirectories?: boolean;
+  /** Extra observers of every finished request (metrics, traces), after the request log line. */
+  readonly observers?: readonly RequestObserver[];
 }
 
 export interface RunningProxy {
@@ -60,6 +64,8 @@ export interface RunningProxy {
   readonly adminUrl: string | undefined;
   readonly runtime: RuntimeHolder;
   readonly credentialUsage: CredentialUsage;
+  /** Refusals by limit since start, counted by the listener and the app (docs/configuration.md "Limits and slow clients"). */
+  readonly refusals: RefusalCounters;
   /**
    * Install a validated new configuration without a restart: TLS material first (throws TlsConfigError and
    * changes nothing when it is unusable), then key stores, then one atomic swap. In-flight requests keep the
@@ -100,6 +106,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   // Outside the runtime, so quotas and last-used times survive reloads.
   const credentialUsage = createCredentialUsage(clock);
   const throttle = createRequestThrottle(clock);
+  const refusals = createRefusalCounters();
   const random = options.random ?? secureRandomBytes;
   const engine = createAesGcmEngine(config.crypto.engine);
   const codecs = createKeyCodecRegistry();
@@ -132,8 +139,10 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     throttle,
     credentialUsage,
     ekmHealth: health.health,
+    refusals,
+    ...(options.observers !== undefined && { observers: options.observers }),
   });
-  const listener = createListener(app, config, tls, logger);
+  const listener = createListener(app, config, tls, logger, refusals);
   const { server } = listener;
   const url = await listen(server, config.listen.port, config.listen.host, listener.scheme);
   if (tls !== undefined) logger.info(tlsSummary(tls), 'TLS enabled');
@@ -157,6 +166,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     adminUrl,
     runtime: holder,
     credentialUsage,
+    refusals,
     reload(next, reason) {
       const directoryProblems = keyDirectoryProblems(next);
       if (directoryProblems.length > 0) {

@@ -5,6 +5,8 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import { createSecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
 import type { LimitsConfig, ProxyConfig, TlsConfig } from '../config/load-config.js';
 import type { Logger } from '../logging/create-logger.js';
+import { createRefusalLog, type RefusalCounters } from '../http/refusal-counters.js';
+import { createConnectionGuard } from './connection-guard.js';
 import { certificateNames, compileSubjectPatterns } from './subject-match.js';
 import { ALPN_PROTOCOLS, TLS_CIPHERS, TLS_MAX_VERSION, TLS_MIN_VERSION } from './tls-policy.js';
 
@@ -100,7 +102,6 @@ function applyLimits(server: Server | HttpsServer, limits: LimitsConfig): void {
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-  server.maxConnections = limits.maxConnections;
 }
 
 /**
@@ -109,12 +110,21 @@ function applyLimits(server: Server | HttpsServer, limits: LimitsConfig): void {
  * another CA, expired or self-signed, or whose CN/SAN DNS names match no allowed subject, is closed in
  * `secureConnection`, at the end of the handshake and before the HTTP parser sees a byte.
  */
-export function createListener(app: RequestListener, config: ProxyConfig, tls: TlsMaterial | undefined, logger: Logger): Listener {
+export function createListener(
+  app: RequestListener,
+  config: ProxyConfig,
+  tls: TlsMaterial | undefined,
+  logger: Logger,
+  refusals: RefusalCounters,
+): Listener {
   const { limits } = config;
   const common = { maxHeaderSize: limits.maxHeaderBytes, connectionsCheckingInterval: checkingInterval(limits) };
   const started = { limits, tls: config.listen.tls !== undefined };
+  const guardDeps = { refusals, onRefusal: createRefusalLog(logger, Date.now), tls: tls !== undefined };
   if (tls === undefined) {
-    const server = createHttpServer(common, app);
+    const server = createHttpServer(common);
+    const guard = createConnectionGuard(server, limits, guardDeps);
+    server.on('request', guard.wrap(app));
     applyLimits(server, limits);
     return {
       server,
@@ -122,6 +132,7 @@ export function createListener(app: RequestListener, config: ProxyConfig, tls: T
       apply(next) {
         warnRestartOnly(next);
         applyLimits(server, next.limits);
+        guard.apply(next.limits);
       },
     };
   }
@@ -135,8 +146,9 @@ export function createListener(app: RequestListener, config: ProxyConfig, tls: T
       requestCert: tls.mtls,
       rejectUnauthorized: false, // enforced in the secureConnection handler below, which also logs the reason
     },
-    app,
   );
+  const guard = createConnectionGuard(server, limits, guardDeps);
+  server.on('request', guard.wrap(app));
   applyLimits(server, limits);
   let allowed = compileSubjectPatterns(config.listen.tls?.clientAuth?.allowedSubjects ?? []);
   let mtls = tls.mtls;
@@ -173,6 +185,7 @@ export function createListener(app: RequestListener, config: ProxyConfig, tls: T
     apply(next, nextTls) {
       warnRestartOnly(next);
       applyLimits(server, next.limits);
+      guard.apply(next.limits);
       if (nextTls === undefined) return;
       server.setSecureContext(nextTls.context);
       // tls.Server reads these per connection; setSecureContext leaves them alone.

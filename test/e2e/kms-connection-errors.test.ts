@@ -2,7 +2,7 @@
  * End to end, issue 5: each XKS ConnectionErrorCode of spec B6 produced by breaking the REAL proxy (`xks serve`,
  * real configuration, TLS) in the corresponding way, observed through the KMS emulator (`xks kms`) driven by
  * @aws-sdk/client-kms: CreateCustomKeyStore while the proxy is healthy, break the proxy (certificate swap,
- * configuration reload, key directory gone, concurrency bound reached, process stopped), ConnectCustomKeyStore,
+ * configuration reload, key directory gone, proxy overloaded (body budget full), process stopped), ConnectCustomKeyStore,
  * poll DescribeCustomKeyStores until FAILED, assert the code.
  *
  * The realistic setup throughout: the proxy terminates TLS itself; the store's endpoint is `https://<host>` with no
@@ -45,6 +45,8 @@ const CALLER = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7M
  * TLS handshake into XKS_PROXY_TIMED_OUT; the timeout itself is not what these tests measure.
  */
 const PROXY_TIMEOUT_MS = 1000;
+/** The smallest limits.maxBodyBytesInFlight (the body limit, 256 KiB): one held body fills it. */
+const HELD_BODY_BYTES = 262_144;
 
 /** One proxy key store per scenario: the emulator refuses two stores with the same endpoint and path (B3). */
 const SCENARIOS = ['', '/tls-untrusted', '/tls-expired', '/tls-wrong-host', '/authz', '/blocked', '/rotated', '/nokeys', '/busy', '/hung'] as const;
@@ -65,7 +67,7 @@ interface StoreConfig {
 interface ProxyConfigFile {
   listen: { host: string; port: number; tls: { certFile: string; keyFile: string } };
   logging: { level: string };
-  throttling?: { maxConcurrentRequests: number };
+  limits?: { maxBodyBytesInFlight: number; requestTimeoutMs: number };
   keyStores: StoreConfig[];
 }
 
@@ -311,13 +313,14 @@ describe('e2e: ConnectionErrorCode from a broken real proxy (xks serve + xks kms
     await reload(config);
   });
 
-  it('throttling: proxy at throttling.maxConcurrentRequests (reload to 1, one request held) -> health 429 -> FAILED XKS_PROXY_TIMED_OUT', async () => {
-    // The per-store quota never applies to health (docs/transport-security.md); the global concurrency bound does.
+  it('throttling: proxy overloaded (limits.maxBodyBytesInFlight full: reload to 256 KiB, one body held) -> health 429 -> FAILED XKS_PROXY_TIMED_OUT', async () => {
+    // The per-store quota never applies to health, and the concurrency bound counts only authenticated requests
+    // being processed (issue 10); bodies still arriving have their own budget, which does answer health with 429.
     const id = await createStore('/busy');
-    await mutate((c) => (c.throttling = { maxConcurrentRequests: 1 }));
+    await mutate((c) => (c.limits = { maxBodyBytesInFlight: HELD_BODY_BYTES, requestTimeoutMs: 60_000 }));
     const held = await holdRequest('/busy/kms/xks/v1/health', akidFor('/busy'));
     try {
-      // Wait until the proxy counts the held request: our own health call is then refused with 429.
+      // Wait until the proxy has received the held body: our own health call is then refused with 429.
       const ours = () =>
         signedXksRequest(`https://127.0.0.1:${proxyPort}`, '/busy/kms/xks/v1/health', healthBody, {
           tls: { ca: certs.read(trustedCa.cert), servername: PROXY_HOST },
@@ -335,7 +338,7 @@ describe('e2e: ConnectionErrorCode from a broken real proxy (xks serve + xks kms
       assert.deepEqual(await connect(id), { state: 'FAILED', code: 'XKS_PROXY_TIMED_OUT' });
     } finally {
       held.destroy();
-      await mutate((c) => delete c.throttling);
+      await mutate((c) => delete c.limits);
     }
     await dispose(id);
   });
@@ -352,11 +355,12 @@ describe('e2e: ConnectionErrorCode from a broken real proxy (xks serve + xks kms
   });
 
   /**
-   * Send a signed request's headers and nothing of its body: the proxy has entered its concurrency bound (right
-   * after routing) and waits for the body until the socket is destroyed.
+   * Send a signed request's headers and all of its declared body but the last byte: the proxy holds
+   * HELD_BODY_BYTES - 1 bytes against limits.maxBodyBytesInFlight until the socket is destroyed.
    */
   async function holdRequest(path: string, accessKeyId: string): Promise<TLSSocket> {
-    const body = JSON.stringify(healthBody);
+    const body = JSON.stringify({ ...healthBody, padding: 'x'.repeat(HELD_BODY_BYTES - JSON.stringify(healthBody).length - 13) });
+    assert.equal(Buffer.byteLength(body), HELD_BODY_BYTES);
     const signed = aws4.sign(
       { host: PROXY_HOST, method: 'POST', path, service: 'kms-xks-proxy', region: TEST_REGION, headers: { 'Content-Type': 'application/json' }, body },
       { accessKeyId, secretAccessKey: TEST_SECRET },
@@ -371,7 +375,7 @@ describe('e2e: ConnectionErrorCode from a broken real proxy (xks serve + xks kms
       .filter(([k]) => k.toLowerCase() !== 'content-length')
       .map(([k, v]) => `${k}: ${String(v)}`)
       .join('\r\n');
-    socket.write(`POST ${path} HTTP/1.1\r\n${head}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+    socket.write(`POST ${path} HTTP/1.1\r\n${head}\r\nContent-Length: ${HELD_BODY_BYTES}\r\n\r\n${body.slice(0, -1)}`);
     return socket;
   }
 });

@@ -8,7 +8,7 @@ let proxy: InProcessProxy;
 before(async () => {
   proxy = await startInProcessProxy({
     keys: [testKey('k1')],
-    config: () => ({ limits: { headersTimeoutMs: 1000, requestTimeoutMs: 2000, keepAliveTimeoutMs: 500, maxConnections: 3 } }),
+    config: () => ({ limits: { headersTimeoutMs: 1000, requestTimeoutMs: 2000, keepAliveTimeoutMs: 500, maxConnections: 3, reservedConnections: 0 } }),
   });
 });
 after(() => proxy.stop());

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { b64, createTestApp, DEFAULT_TEST_KEYS, kmsMetadata, signedRequest, TEST_SECRET, testMaterial, type TestApp } from '../helpers/test-app.js';
+import { b64, createTestApp, DEFAULT_TEST_KEYS, kmsMetadata, signedRequest, TEST_ACCESS_KEY_ID, TEST_SECRET, testMaterial, type TestApp } from '../helpers/test-app.js';
 import type { Response } from 'supertest';
 import { assertOk, assertXksError, decryptBody, decryptPath, encryptBody, encryptPath, flipB64, HEALTH, metadataPath, waitForLogs, type EncryptOutput } from './http-assertions.js';
 
@@ -83,7 +83,7 @@ test('logging: every operation -> exactly one line each with metadata, outcome, 
   await record(
     'health',
     () => signedRequest(t.app, HEALTH, { requestMetadata: { kmsRequestId: 'req-health', kmsOperation: 'KmsHealthCheck' } }),
-    { ...base, operation: 'GetHealthStatus', kmsRequestId: 'req-health', kmsOperation: 'KmsHealthCheck', outcome: 'ok', status: 200, errorName: undefined },
+    { ...base, operation: 'GetHealthStatus', kmsRequestId: 'req-health', kmsOperation: 'KmsHealthCheck', outcome: 'ok', status: 200, errorName: undefined, accessKeyId: TEST_ACCESS_KEY_ID, accessKeyIdUnverified: undefined },
   );
 
   // GetKeyMetadata
@@ -174,7 +174,16 @@ test('logging: every operation -> exactly one line each with metadata, outcome, 
       signedRequest(t.app, encryptPath('key-1'), encryptBody(PLAINTEXT, { requestMetadata: metadata('Encrypt'), additionalAuthenticatedData: b64(AAD) }), {
         secret: 'WRONGWRONGWRONGWRONGWRONGWRONGWRONGWRONGWRO',
       }),
-    { ...base, operation: 'Encrypt', externalKeyId: 'key-1', outcome: 'error', status: 401, errorName: 'AuthenticationFailedException' },
+    {
+      ...base,
+      operation: 'Encrypt',
+      externalKeyId: 'key-1',
+      outcome: 'refused',
+      status: 401,
+      errorName: 'AuthenticationFailedException',
+      accessKeyId: undefined,
+      accessKeyIdUnverified: TEST_ACCESS_KEY_ID,
+    },
   );
   assertXksError(failedAuth, 401, 'AuthenticationFailedException');
   assert.match(String(t.logs.at(-1)?.reason), /signature-mismatch/);

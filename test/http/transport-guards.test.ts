@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { createRequestThrottle } from '../../src/throttle/request-throttle.js';
-import { b64, createTestApp, kmsMetadata, signedRequest, TEST_NOW, TEST_SECRET } from '../helpers/test-app.js';
+import { createCredentialUsage } from '../../src/usage/credential-usage.js';
+import aws4 from 'aws4';
+import { formatAmzDate } from '../../src/sigv4/index.js';
+import { b64, createTestApp, kmsMetadata, signedRequest, TEST_ACCESS_KEY_ID, TEST_HOST, TEST_NOW, TEST_REGION, TEST_SECRET } from '../helpers/test-app.js';
 
 const SAMPLE_POLICY = resolve(import.meta.dirname, '..', '..', 'examples', 'authorization-policy.json');
 
@@ -134,15 +137,15 @@ test('kill switch: blocked store -> InvalidStateException for every API (health 
   assert.equal(bad.status, 401);
 });
 
-test('throttling: a pipelined request queued behind a slow response, connection reset -> its concurrency slot is released', async () => {
-  // Node queues the response of a pipelined request until the one before it finishes; if the connection closes
-  // first, the queued response never emits 'close'. Here the first response is held by the test (in production:
-  // a client that stops reading, so the socket's write buffer never drains), the second is ours.
+test('throttling: a pipelined request queued behind a held response, connection reset -> slot released once processed, log line says aborted without a status', async () => {
+  // Node queues the response of a pipelined request until the one before it finishes. The slot is held only while
+  // an authenticated request is processed, not while its answer waits in the queue; when the connection closes
+  // first, the queued response never emits 'close', and the record still ends (socket 'close'), as 'aborted'.
   const { createServer } = await import('node:http');
   const { connect } = await import('node:net');
   const throttle = createRequestThrottle(() => TEST_NOW);
-  const inFlight = (): number => throttle.inFlight;
-  const t = createTestApp({ deps: { throttle } });
+  const credentialUsage = createCredentialUsage(() => TEST_NOW);
+  const t = createTestApp({ deps: { throttle, credentialUsage } });
   const server = createServer((req, res) => {
     if (req.url === '/held') return; // never answered
     t.app(req, res);
@@ -153,17 +156,27 @@ test('throttling: a pipelined request queued behind a slow response, connection 
     const socket = connect(port, '127.0.0.1');
     await new Promise<void>((ok) => socket.once('connect', ok));
     const body = JSON.stringify(healthBody);
-    socket.write(
-      'GET /held HTTP/1.1\r\nHost: x\r\n\r\n' +
-        `POST /kms/xks/v1/health HTTP/1.1\r\nHost: ${'x'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    const signed = aws4.sign(
+      { host: TEST_HOST, method: 'POST', path: '/kms/xks/v1/health', service: 'kms-xks-proxy', region: TEST_REGION, headers: { 'Content-Type': 'application/json', 'X-Amz-Date': formatAmzDate(TEST_NOW) }, body },
+      { accessKeyId: TEST_ACCESS_KEY_ID, secretAccessKey: TEST_SECRET },
     );
-    for (let i = 0; i < 100 && inFlight() === 0; i++) await new Promise((ok) => setTimeout(ok, 10));
-    assert.equal(inFlight(), 1, 'the pipelined request entered the concurrency bound');
+    const head = Object.entries(signed.headers ?? {}).map(([k, v]) => `${k}: ${String(v)}`).join('\r\n');
+    socket.write(`GET /held HTTP/1.1\r\nHost: x\r\n\r\nPOST /kms/xks/v1/health HTTP/1.1\r\n${head}\r\n\r\n${body}`);
+    // Processed (its credential use is recorded once the signature verified), its answer queued behind /held.
+    const processed = () => credentialUsage.get('test', TEST_ACCESS_KEY_ID) !== undefined;
+    for (let i = 0; i < 200 && !processed(); i++) await new Promise((ok) => setTimeout(ok, 10));
+    assert.ok(processed(), 'the pipelined request was authenticated and processed');
+    assert.equal(throttle.inFlight, 0, 'no slot is held by a request whose answer only waits in the queue');
+    assert.equal(t.logs.length, 0, 'its answer is still queued');
     socket.destroy();
-    for (let i = 0; i < 100 && inFlight() !== 0; i++) await new Promise((ok) => setTimeout(ok, 10));
-    assert.equal(inFlight(), 0, 'slot leaked: the queued response never closed');
+    for (let i = 0; i < 100 && t.logs.length === 0; i++) await new Promise((ok) => setTimeout(ok, 10));
+    const line = t.logs.find((l) => l.msg === 'xks request');
+    assert.equal(line?.outcome, 'aborted');
+    assert.equal(Object.hasOwn(line ?? {}, 'status'), false, 'no status: nothing was sent');
+    assert.equal(line?.accessKeyId, TEST_ACCESS_KEY_ID);
   } finally {
     server.closeAllConnections();
     await new Promise((ok) => server.close(ok));
   }
 });
+
