@@ -3,6 +3,10 @@
  * (4300-byte plaintext, 8192-byte AAD, CDIV requested) and print throughput and latency percentiles.
  *
  *   npm run bench -- [--operation encrypt|decrypt|health] [--engine node|noble] [--duration 10] [--connections 16]
+ *                    [--workers N]
+ *
+ * --workers N runs `xks serve --workers N` (docs/operations.md); the CPU time of the whole process tree (primary and
+ * workers) per request is printed, so 1 and 2 workers can be compared: the cost per request should not grow.
  *
  * The proxy runs in its own process (one core), autocannon in this one. The request is signed once: SigV4 has no
  * nonce, and the signature stays valid for the 5-minute skew window, far longer than a run.
@@ -11,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import { parseArgs } from 'node:util';
 import { signRequest } from '../src/sigv4/index.js';
+import { processTreeCpu } from './lib/process-cpu.js';
 import { createTempProxyDir, startProxyProcess } from '../test/helpers/proxy-process.js';
 import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../test/helpers/test-app.js';
 
@@ -20,12 +25,14 @@ const { values } = parseArgs({
     engine: { type: 'string', default: 'node' },
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '16' },
+    workers: { type: 'string', default: '1' },
   },
 });
 const operation = values.operation ?? 'encrypt';
 const engine = values.engine === 'noble' ? 'noble' : 'node';
 const duration = Number(values.duration);
 const connections = Number(values.connections);
+const workers = Number(values.workers);
 
 const metadata = {
   awsPrincipalArn: 'arn:aws:iam::111122223333:role/bench',
@@ -42,7 +49,7 @@ const encryptBody = {
 };
 
 const dir = createTempProxyDir({ keys: [testKey('bench-key')], engine, logLevel: process.env.BENCH_LOG_LEVEL ?? 'info' });
-const proxy = await startProxyProcess(['serve', '--config', dir.configPath], { stdout: 'ignore' });
+const proxy = await startProxyProcess(['serve', '--config', dir.configPath, '--workers', String(workers)], { stdout: 'ignore', timeoutMs: 60_000 });
 const url = new URL(proxy.url);
 
 async function signedPost(path: string, bodyObject: unknown): Promise<{ path: string; body: string; headers: Record<string, string> }> {
@@ -89,13 +96,18 @@ async function requestFor(op: string) {
 
 try {
   const req = await requestFor(operation);
+  const pid = proxy.child.pid ?? 0;
+  const cpuBefore = processTreeCpu(pid);
   const result = await autocannon({ url: `${proxy.url}${req.path}`, method: 'POST', headers: req.headers, body: req.body, connections, duration });
+  const cpuAfter = processTreeCpu(pid);
   const non2xx = result.non2xx + result.errors + result.timeouts;
+  const cpuUsPerRequest = ((cpuAfter.cpuMs - cpuBefore.cpuMs) * 1000) / Math.max(1, result.requests.total);
   process.stdout.write(
     [
       `xks-proxy bench: ${operation} (${operation === 'health' ? 'GetHealthStatus' : '4300 B plaintext, 8192 B AAD, CDIV'}), engine ${engine}`,
-      `  node ${process.version}, ${connections} connections, ${duration} s, proxy in its own process`,
+      `  node ${process.version}, ${connections} connections, ${duration} s, proxy: ${workers === 1 ? 'one process' : `${workers} workers + primary`} (${cpuAfter.processes} processes)`,
       `  requests/s  mean ${result.requests.average.toFixed(0)}  (total ${result.requests.total})`,
+      `  CPU per request  ${cpuUsPerRequest.toFixed(0)} µs (all proxy processes)`,
       `  latency ms  p50 ${result.latency.p50}  p90 ${result.latency.p90}  p99 ${result.latency.p99}  max ${result.latency.max}`,
       `  non-2xx/errors/timeouts ${non2xx}`,
       '',

@@ -1,11 +1,6 @@
 import type { ProxyStatus } from '../admin/proxy-status.js';
 import type { ProxyConfig } from '../config/load-config.js';
-
-/** The admin listener's URL of a configuration, or undefined when it has none. */
-export function adminUrlOf(config: ProxyConfig): string | undefined {
-  const a = config.admin;
-  return a === undefined ? undefined : `http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
-}
+import { adminUrlOf, fetchAdminJson } from './admin-client.js';
 
 /**
  * For `xks keys list` when key files have problems: what a running proxy still serves from memory (the last good
@@ -18,9 +13,7 @@ export async function describeServedFromMemory(config: ProxyConfig, storeName: s
   if (url === undefined) return unknown;
   let status: ProxyStatus;
   try {
-    const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(2000) });
-    if (!response.ok) return unknown;
-    status = (await response.json()) as ProxyStatus;
+    status = (await fetchAdminJson(`${url}/status`, { timeoutMs: 2000 })) as ProxyStatus;
   } catch {
     return unknown;
   }

@@ -14,10 +14,14 @@ import { authenticateKmsRequest } from './wire/authenticate-kms-request.js';
 import { KMS_CONTENT_TYPE, parseKmsBody, parseTarget } from './wire/kms-protocol.js';
 import { createXksClient, type XksTransport } from './xks-client.js';
 import { createTrust, postToXksProxy } from './xks-transport.js';
+import { createProxyCallLog, type ProxyCallLog } from './proxy-call-log.js';
+import { createConsoleRouter, type ConsoleDeps, type InvokeResult } from '../console/create-console-router.js';
 
 export interface KmsAppDeps extends Omit<KmsServiceDeps, 'xks'> {
   /** Defaults to real sockets; tests may inject a fake. */
   readonly transport?: XksTransport;
+  /** The KMS console at /console (default: on, loopback clients only); false: off. */
+  readonly console?: Pick<ConsoleDeps, 'access' | 'explain'> | false;
 }
 
 export interface KmsApp {
@@ -26,6 +30,10 @@ export interface KmsApp {
   readonly service: KmsService;
   /** = service.customKeyStores */
   readonly customKeyStores: CustomKeyStoreService;
+  /** Every call made to an XKS proxy (the console's Proxy calls page). */
+  readonly proxyCalls: ProxyCallLog;
+  /** Run a KMS operation through the wire API's dispatch table (the console's only way to read or change state). */
+  invoke(operation: string, body: Record<string, unknown>): Promise<InvokeResult>;
   close(): void;
 }
 
@@ -35,13 +43,34 @@ const MAX_BODY = '1mb';
 
 export function createKmsApp(deps: KmsAppDeps): KmsApp {
   const { config, logger } = deps;
-  const xks = createXksClient({ ...transportOptions(config), now: () => new Date(deps.clock()) }, deps.transport ?? postToXksProxy);
+  const calls = createProxyCallLog(deps.transport ?? postToXksProxy, deps.clock);
+  const xks = createXksClient({ ...transportOptions(config), now: () => new Date(deps.clock()) }, calls.transport);
   const service = createKmsService({ ...deps, xks });
   const operations = buildDispatchTable(service);
+
+  /** The console's entry: the same dispatch table as `POST /`, logged like a wire request. */
+  async function invoke(operation: string, body: Record<string, unknown>): Promise<InvokeResult> {
+    const requestId = deps.randomUUID();
+    const handler = Object.hasOwn(operations, operation) ? operations[operation] : undefined;
+    try {
+      if (handler === undefined) throw kmsError.UnknownOperationException(`${operation} is not an operation of the KMS API (TrentService).`);
+      const response = await handler(body, { requestId, principalArn: config.principalArn, viaService: undefined });
+      logger.info({ kmsRequestId: requestId, operation, status: 200, source: 'console' }, 'kms request');
+      return { ok: true, requestId, response: response as Record<string, unknown> };
+    } catch (e) {
+      const err = toKmsException(e);
+      logger.info({ kmsRequestId: requestId, operation, status: err.httpStatus, errorType: err.type, cause: err.detail, source: 'console' }, 'kms request');
+      return { ok: false, requestId, type: err.type, message: toKmsWireBody(err).message };
+    }
+  }
 
   const app = express();
   app.disable('etag');
   app.disable('x-powered-by');
+  if (deps.console !== false) {
+    const consoleOptions = deps.console ?? { access: 'loopback' as const };
+    app.use('/console', createConsoleRouter({ ...consoleOptions, invoke, proxyCalls: calls.log, region: config.region, randomBytes: deps.randomBytes }));
+  }
 
   app.get('/_emulator/status', (_req, res) => {
     res.json({ region: config.region, accountId: config.accountId, ...service.statusView() });
@@ -87,6 +116,8 @@ export function createKmsApp(deps: KmsAppDeps): KmsApp {
     app,
     service,
     customKeyStores: service.customKeyStores,
+    proxyCalls: calls.log,
+    invoke,
     close: () => service.close(),
   };
 }

@@ -25,7 +25,15 @@ export const CONNECTIVITY = ['PUBLIC_ENDPOINT', 'VPC_ENDPOINT_SERVICE'] as const
 export const MARKER = { min: 1, max: 1024, pattern: /^[\u0020-\u00FF]*$/ } as const;
 
 export function targetOf(r: CustomKeyStoreRecord): XksEndpointTarget {
-  return { uriEndpoint: r.uriEndpoint, uriPath: r.uriPath, accessKeyId: r.accessKeyId, rawSecretAccessKey: r.rawSecretAccessKey };
+  return {
+    uriEndpoint: r.uriEndpoint,
+    uriPath: r.uriPath,
+    accessKeyId: r.accessKeyId,
+    rawSecretAccessKey: r.rawSecretAccessKey,
+    // Not sent anywhere: names the store on the console's Proxy calls page.
+    customKeyStoreId: r.customKeyStoreId,
+    customKeyStoreName: r.customKeyStoreName,
+  };
 }
 
 export interface XksProxyConfigurationEntry {

@@ -17,6 +17,9 @@ export interface XksEndpointTarget {
   readonly uriPath: string;
   readonly accessKeyId: string;
   readonly rawSecretAccessKey: string;
+  /** The store the call is for (the console's Proxy calls page); not sent anywhere. */
+  readonly customKeyStoreId?: string;
+  readonly customKeyStoreName?: string;
 }
 
 export interface ResolvedAddress {

@@ -35,6 +35,8 @@ export function createConfigReloader(options: {
   watch: boolean;
   debounceMs?: number;
   clock?: () => number;
+  /** Report a rejected reload here instead of logging it (a fleet worker: the primary logs it once for all). */
+  onRejected?: (reason: string, problems: readonly string[]) => void;
 }): ConfigReloader {
   const { logger, proxy } = options;
   let stopWatching: (() => void) | undefined;
@@ -53,8 +55,12 @@ export function createConfigReloader(options: {
       proxy.reload(next, reason);
     } catch (error) {
       const problems = error instanceof ConfigError || error instanceof TlsConfigError ? error.problems : [error instanceof Error ? error.message : String(error)];
-      logger.error({ reason, problems }, 'configuration reload rejected; the previous configuration keeps serving');
       proxy.runtime.recordRejectedReload({ at: (options.clock ?? Date.now)(), reason, problems });
+      if (options.onRejected !== undefined) {
+        options.onRejected(reason, problems);
+        return false;
+      }
+      logger.error({ reason, problems }, 'configuration reload rejected; the previous configuration keeps serving');
       return false;
     }
     logger.info(
