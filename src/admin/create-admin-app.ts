@@ -1,7 +1,13 @@
 import express from 'express';
-import type { DecisionLog } from '../explain/decision-log.js';
+import type { DecisionRecord } from '../explain/decision-log.js';
 import { sendJson } from '../http/send-json.js';
 import type { ProxyStatus } from './proxy-status.js';
+
+/** Where the admin listener reads decisions: this process's DecisionLog, or every worker of a fleet. */
+export interface DecisionReader {
+  find(kmsRequestId: string): readonly DecisionRecord[] | Promise<readonly DecisionRecord[]>;
+  recent(limit: number): readonly DecisionRecord[] | Promise<readonly DecisionRecord[]>;
+}
 
 /** Most records GET /decisions returns at once. */
 const MAX_RECENT = 200;
@@ -20,7 +26,7 @@ export function createAdminApp(deps: {
   metrics?: () => Promise<string>;
   metricsContentType?: string;
   /** The proxy's recent decisions (src/explain/decision-log.ts). */
-  decisions?: DecisionLog;
+  decisions?: DecisionReader;
 }): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -34,15 +40,15 @@ export function createAdminApp(deps: {
     });
   }
   if (decisions !== undefined) {
-    app.get('/decisions', (req, res) => {
+    app.get('/decisions', async (req, res) => {
       const raw = typeof req.query['limit'] === 'string' ? Number(req.query['limit']) : 50;
       const limit = Number.isInteger(raw) && raw > 0 ? Math.min(raw, MAX_RECENT) : 50;
-      sendJson(res, 200, { ...decisions.stats(), decisions: decisions.recent(limit) });
+      sendJson(res, 200, { decisions: await decisions.recent(limit) });
     });
-    app.get('/decisions/:kmsRequestId', (req, res) => {
-      const found = decisions.find(req.params.kmsRequestId);
+    app.get('/decisions/:kmsRequestId', async (req, res) => {
+      const found = await decisions.find(req.params.kmsRequestId);
       if (found.length === 0) {
-        sendJson(res, 404, { error: 'no decision kept for this kmsRequestId', ...decisions.stats() });
+        sendJson(res, 404, { error: 'no decision kept for this kmsRequestId' });
         return;
       }
       sendJson(res, 200, { kmsRequestId: req.params.kmsRequestId, decisions: found });

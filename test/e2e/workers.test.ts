@@ -118,6 +118,25 @@ test('workers: a key file added to the shared key directory reaches every worker
   });
 });
 
+test('workers: xks explain through the primary finds a decision made by whichever worker served the request', async () => {
+  const agent = fresh();
+  const ids = ['fleet-explain-a', 'fleet-explain-b', 'fleet-explain-c', 'fleet-explain-d'];
+  // Refused requests on fresh connections: the kernel hands them to either worker; the primary must find each.
+  for (const id of ids) {
+    const r = await signedPost(proxy.url, '/kms/xks/v1/keys/k1/encrypt', encryptBody(id), { agent, secret: 'WRONGWRONGWRONGWRONGWRONGWRONGWRONGWRONGWRO' });
+    assert.equal(r.status, 401);
+  }
+  for (const id of ids) {
+    const res = await fetch(`${adminUrl}/decisions/${id}`, { signal: AbortSignal.timeout(10_000) });
+    assert.equal(res.status, 200, id);
+    const body = (await res.json()) as { decisions: { decidedBy?: string; facts: Record<string, unknown> }[] };
+    assert.equal(body.decisions[0]?.decidedBy, 'signature');
+    assert.equal(typeof body.decisions[0]?.facts['canonicalRequest'], 'string');
+  }
+  assert.equal((await fetch(`${adminUrl}/decisions/never-sent`)).status, 404);
+});
+
+
 test('workers: a worker killed with SIGKILL is restarted (logged) while the other keeps serving', async () => {
   const before = await status();
   const victim = before.workers?.[0];

@@ -44,6 +44,8 @@ export async function runFleetWorker(o: FleetWorkerOptions): Promise<void> {
         return proxy.status();
       case 'metrics':
         return proxy.metrics.registry.getMetricsAsJSON();
+      case 'decisions':
+        return m.kmsRequestId !== undefined ? proxy.decisions.find(m.kmsRequestId) : proxy.decisions.recent(m.limit ?? 50);
       case 'reload': {
         rejected = [];
         const ok = reloader.reload(m.reason ?? 'primary');
