@@ -97,17 +97,25 @@ async function requestFor(op: string) {
 try {
   const req = await requestFor(operation);
   const pid = proxy.child.pid ?? 0;
+  // What the processes use while idle (timers, health checks, GC), to tell it apart from the cost of requests.
+  const idleStart = processTreeCpu(pid);
+  const idleStartedAt = Date.now();
+  await new Promise((r) => setTimeout(r, 3000));
+  const idleMsPerS = (processTreeCpu(pid).cpuMs - idleStart.cpuMs) / ((Date.now() - idleStartedAt) / 1000);
+  const runStartedAt = Date.now();
   const cpuBefore = processTreeCpu(pid);
   const result = await autocannon({ url: `${proxy.url}${req.path}`, method: 'POST', headers: req.headers, body: req.body, connections, duration });
   const cpuAfter = processTreeCpu(pid);
   const non2xx = result.non2xx + result.errors + result.timeouts;
   const cpuUsPerRequest = ((cpuAfter.cpuMs - cpuBefore.cpuMs) * 1000) / Math.max(1, result.requests.total);
+  const idleMs = (idleMsPerS * (Date.now() - runStartedAt)) / 1000;
+  const netUsPerRequest = ((cpuAfter.cpuMs - cpuBefore.cpuMs - idleMs) * 1000) / Math.max(1, result.requests.total);
   process.stdout.write(
     [
       `xks-proxy bench: ${operation} (${operation === 'health' ? 'GetHealthStatus' : '4300 B plaintext, 8192 B AAD, CDIV'}), engine ${engine}`,
       `  node ${process.version}, ${connections} connections, ${duration} s, proxy: ${workers === 1 ? 'one process' : `${workers} workers + primary`} (${cpuAfter.processes} processes)`,
       `  requests/s  mean ${result.requests.average.toFixed(0)}  (total ${result.requests.total})`,
-      `  CPU per request  ${cpuUsPerRequest.toFixed(0)} µs (all proxy processes)`,
+      `  CPU per request  ${cpuUsPerRequest.toFixed(0)} µs (all proxy processes); ${netUsPerRequest.toFixed(0)} µs without the idle use (${idleMsPerS.toFixed(1)} ms/s)`,
       `  latency ms  p50 ${result.latency.p50}  p90 ${result.latency.p90}  p99 ${result.latency.p99}  max ${result.latency.max}`,
       `  non-2xx/errors/timeouts ${non2xx}`,
       '',

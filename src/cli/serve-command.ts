@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
-import { relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import type { Command } from 'commander';
 import type { ProxyConfig } from '../config/load-config.js';
 import { createLogger } from '../logging/create-logger.js';
@@ -14,6 +15,16 @@ import { integerOption } from './parse-integer.js';
 import type { CliContext } from './cli-context.js';
 import { resolveConfig } from './resolve-config.js';
 import { buildServeBanner } from './serve-banner.js';
+import { withListenHint } from './listen-hint.js';
+import { applyListenOverrides } from './listen-overrides.js';
+
+/** The CA `xks dev-cert` wrote next to the server certificate, if that is how listen.tls was made. */
+function devCaFile(config: ProxyConfig): string | undefined {
+  const certFile = config.listen.tls?.certFile;
+  if (certFile === undefined) return undefined;
+  const ca = join(dirname(certFile), 'ca.pem');
+  return existsSync(ca) ? ca : undefined;
+}
 
 export function registerServeCommand(program: Command, ctx: CliContext): void {
   program
@@ -28,14 +39,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .action(async (options: { config?: string; host?: string; port?: number; adminPort?: number; watch?: boolean; workers?: number | 'auto' }) => {
       const resolved = resolveConfig(ctx, options.config, 'serve');
       // Command-line overrides apply to the first load and to every reload.
-      const withOverrides = (loaded: ProxyConfig): ProxyConfig =>
-        Object.freeze({
-          ...loaded,
-          listen: Object.freeze({ ...loaded.listen, host: options.host ?? loaded.listen.host, port: options.port ?? loaded.listen.port }),
-          ...(loaded.admin !== undefined && {
-            admin: Object.freeze({ ...loaded.admin, port: options.adminPort ?? loaded.admin.port }),
-          }),
-        });
+      const withOverrides = (loaded: ProxyConfig): ProxyConfig => applyListenOverrides(loaded, options);
       const config = withOverrides(resolved.config);
       const logger = createLogger(config.logging);
       const rel = (p: string) => relative(ctx.cwd, p) || p;
@@ -50,6 +54,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
               store,
               keys: proxy.runtime.current().storesByPrefix.get(store.uriPrefix)?.keys.listKeys() ?? [],
               ...(resolved.dev !== undefined && { secretPath: rel(resolved.dev.secretPath) }),
+              ...(devCaFile(config) !== undefined && { caFile: rel(devCaFile(config) ?? '') }),
               ...(resolved.dev?.secretToShow !== undefined && { newSecret: resolved.dev.secretToShow }),
             }),
           )
@@ -80,7 +85,9 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         });
         return;
       }
-      const proxy = await startProxy({ config, logger });
+      const proxy = await startProxy({ config, logger }).catch((error: unknown) => {
+        throw withListenHint(error, { proxy: '--port P (or listen.port in the configuration)', admin: '--admin-port P (or admin.port in the configuration)' });
+      });
       if (proxy.adminUrl !== undefined) ctx.stderr.write(`admin listener (xks status) on ${proxy.adminUrl}\n`);
       ctx.stderr.write(`${banner(proxy)}\n`);
       logger.info({ url: proxy.url, adminUrl: proxy.adminUrl, keyStores: config.keyStores.map((s) => s.name) }, 'xks-proxy listening');

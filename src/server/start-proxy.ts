@@ -25,6 +25,7 @@ import { createDecisionLog, type DecisionLog } from '../explain/decision-log.js'
 import { createProxyMetrics, type ProxyMetrics } from '../metrics/proxy-metrics.js';
 import { PROXY_VERSION } from '../metrics/proxy-version.js';
 import { watchKeyDirectories, type KeyDirectoryWatcher } from './watch-key-directories.js';
+import { listenOn, type ListenerRole } from './listen.js';
 
 /**
  * Load every key store's directory. Pass the process's codec registry so passphrases are not derived again on
@@ -90,15 +91,8 @@ export interface RunningProxy {
   close(graceMs?: number): Promise<void>;
 }
 
-export async function listen(server: Server | HttpsServer, port: number, host: string, scheme = 'http'): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
+export async function listen(server: Server | HttpsServer, port: number, host: string, scheme = 'http', role: ListenerRole = 'admin'): Promise<string> {
+  const address = await listenOn(server, port, host, role);
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }
 
@@ -175,14 +169,22 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   });
   const listener = createListener(app, config, tls, logger, refusals);
   const { server } = listener;
-  const url = await listen(server, config.listen.port, config.listen.host, listener.scheme);
-  if (tls !== undefined) logger.info(tlsSummary(tls), 'TLS enabled');
-
+  let url: string;
   let adminServer: Server | undefined;
   let adminUrl: string | undefined;
-  if (config.admin !== undefined && options.adminListener !== false) {
-    adminServer = createServer(createAdminApp({ status, metrics: () => metrics.registry.metrics(), metricsContentType: metrics.registry.contentType, decisions }));
-    adminUrl = await listen(adminServer, config.admin.port, config.admin.host);
+  try {
+    url = await listen(server, config.listen.port, config.listen.host, listener.scheme, 'proxy');
+    if (tls !== undefined) logger.info(tlsSummary(tls), 'TLS enabled');
+    if (config.admin !== undefined && options.adminListener !== false) {
+      adminServer = createServer(createAdminApp({ status, metrics: () => metrics.registry.metrics(), metricsContentType: metrics.registry.contentType, decisions }));
+      adminUrl = await listen(adminServer, config.admin.port, config.admin.host, 'http', 'admin');
+    }
+  } catch (error) {
+    // A start that cannot bind leaves nothing running: no timer, no watch, no half-open listener.
+    health.stop();
+    watcher?.close();
+    if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
   }
   const { port } = server.address() as AddressInfo;
   return {
