@@ -105,6 +105,7 @@ test('xks serve: broken key file, deleted key file, bad key directory on reload,
     // 2'. A key file deleted on purpose leaves service.
     unlinkSync(join(t.keyDir, 'k2.json'));
     await waitFor('k2 removed', async () => (await encrypt('k2')).body.errorName === 'KeyNotFoundException');
+    await waitFor('removal logged', () => logLines(proxy, 'key removed from service').length > 0);
     assert.equal(logLines(proxy, 'key removed from service')[0]?.externalKeyId, 'k2');
     await waitFor('health back to ACTIVE', async () => (await healthStatus()) === 'ACTIVE');
 
