@@ -217,7 +217,7 @@ test('workers: a port in use fails the start with the reason and exit code 1 (no
   try {
     await assert.rejects(
       startProxyProcess(['serve', '--config', dir.configPath, '--workers', '2', '--port', String(port), '--admin-port', '0'], { timeoutMs: 60_000 }),
-      (error: Error) => /exited with 1/.test(error.message) && /could not start: .*EADDRINUSE/.test(error.message),
+      (error: Error) => /exited with 1/.test(error.message) && /could not start: .*(already in use|EADDRINUSE)/.test(error.message),
     );
   } finally {
     blocker.close();
