@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseFaultShorthand, XKS_OPERATIONS, type FaultRule } from '../faults/fault-rules.js';
 import type { CliContext } from './cli-context.js';
-import { resolveConfig } from './resolve-config.js';
+import { resolveAdminUrl } from './admin-client.js';
 
 interface AdminOptions {
   config?: string;
@@ -25,12 +25,7 @@ interface SetOptions extends AdminOptions {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-function adminBase(ctx: CliContext, o: AdminOptions): string {
-  if (o.url !== undefined) return o.url.replace(/\/+$/, '');
-  const { config } = resolveConfig(ctx, o.config, true);
-  if (config.admin === undefined) throw new Error('the configuration has no admin listener (admin.host/admin.port); pass --url');
-  return `http://${config.admin.host.includes(':') ? `[${config.admin.host}]` : config.admin.host}:${config.admin.port}`;
-}
+const adminBase = (ctx: CliContext, o: AdminOptions): string => resolveAdminUrl(ctx, o);
 
 async function call(ctx: CliContext, o: AdminOptions, method: string, body?: unknown): Promise<void> {
   const url = `${adminBase(ctx, o)}/faults`;

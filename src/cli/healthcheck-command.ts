@@ -63,7 +63,7 @@ export function registerHealthcheckCommand(program: Command, ctx: CliContext): v
       const devConfig = join(ctx.cwd, 'keys', 'dev', 'config.json');
       const explicit = o.config ?? ctx.env[CONFIG_ENV_VAR];
       const configPath = explicit !== undefined && explicit !== '' ? explicit : existsSync(devConfig) ? devConfig : undefined;
-      const { config } = resolveConfig(ctx, configPath, false);
+      const { config } = resolveConfig(ctx, configPath, 'read');
       const port = o.port ?? config.listen.port;
       if (port === 0) throw new Error('listen.port is 0 (any free port): pass --port with the port the proxy is listening on');
       const host = localAddress(config.listen.host);

@@ -116,7 +116,7 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
       let sandboxHint = '';
       if (o.withProxy === true) {
         if (ctx === undefined) throw new Error('--with-proxy needs the CLI context');
-        const resolved = resolveConfig(ctx, o.proxyConfig, true);
+        const resolved = resolveConfig(ctx, o.proxyConfig, 'serve');
         const proxyConfig = applyListenOverrides(resolved.config, { ...(o.proxyPort !== undefined && { port: o.proxyPort }), ...(o.proxyAdminPort !== undefined && { adminPort: o.proxyAdminPort }) });
         proxy = await startProxy({ config: proxyConfig, logger: createLogger(proxyConfig.logging), allowFaults: o.allowFaults === true }).catch((error: unknown) => {
           throw withListenHint(error, { proxy: '--proxy-port P', admin: '--proxy-admin-port P' });

@@ -10,6 +10,7 @@ import { runFleetWorker } from '../server/fleet/run-fleet-worker.js';
 import { parseWorkersOption, resolveWorkerCount, shareQuotas } from '../server/fleet/worker-share.js';
 import { createConfigReloader } from '../server/config-reloader.js';
 import { loadConfigFile } from '../config/load-config.js';
+import { markDevSecretShown } from '../config/dev-setup.js';
 import { integerOption } from './parse-integer.js';
 import type { CliContext } from './cli-context.js';
 import { resolveConfig } from './resolve-config.js';
@@ -37,14 +38,16 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .option('--no-watch', 'do not reload when the configuration, certificate or policy files change (SIGHUP still reloads)')
     .option('--workers <n>', 'worker processes sharing the port (node:cluster), or "auto" for one per core; default: config `workers`, else 1', parseWorkersOption)
     .action(async (options: { config?: string; host?: string; port?: number; adminPort?: number; watch?: boolean; workers?: number | 'auto'; allowFaults?: boolean }) => {
-      const resolved = resolveConfig(ctx, options.config, true);
+      const resolved = resolveConfig(ctx, options.config, 'serve');
       // Command-line overrides apply to the first load and to every reload.
       const withOverrides = (loaded: ProxyConfig): ProxyConfig => applyListenOverrides(loaded, options);
       const config = withOverrides(resolved.config);
       const logger = createLogger(config.logging);
       const rel = (p: string) => relative(ctx.cwd, p) || p;
-      const banner = (proxy: RunningProxy) =>
-        config.keyStores
+      // Called once the proxy listens. The dev secret is shown until a start has listened: one that failed (port in
+      // use) must not swallow the only showing.
+      const banner = (proxy: RunningProxy) => {
+        const text = config.keyStores
           .map((store) =>
             buildServeBanner({
               url: proxy.url,
@@ -53,13 +56,16 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
               keys: proxy.runtime.current().storesByPrefix.get(store.uriPrefix)?.keys.listKeys() ?? [],
               ...(resolved.dev !== undefined && { secretPath: rel(resolved.dev.secretPath) }),
               ...(devCaFile(config) !== undefined && { caFile: rel(devCaFile(config) ?? '') }),
-              ...(resolved.dev?.newSecret !== undefined && { newSecret: resolved.dev.newSecret }),
+              ...(resolved.dev?.secretToShow !== undefined && { newSecret: resolved.dev.secretToShow }),
             }),
           )
           .join('\n');
+        if (resolved.dev?.secretToShow !== undefined) markDevSecretShown(resolved.dev);
+        return text;
+      };
       // docs/operations.md: with more than one worker, this process is the primary and forks the workers.
       const workers = resolveWorkerCount(options.workers ?? config.workers);
-      const load = () => withOverrides(loadConfigFile(config.source));
+      const load = () => withOverrides(loadConfigFile(config.source, { env: ctx.env }));
       // Fault rules live in one process and are changed through its admin listener: no fleet (docs/faults.md).
       if (options.allowFaults === true && workers > 1) throw new Error('--allow-faults needs a single process: use --workers 1');
       if (cluster.isWorker) {

@@ -13,6 +13,8 @@ import type { FaultRule } from '../faults/fault-rules.js';
 export interface Credential {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
+  /** Absolute path of the file the secret was read from, when it came from one (for permission warnings). */
+  readonly secretFile?: string;
 }
 
 export interface KeyOverride {
@@ -164,7 +166,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): ProxyCon
       } catch (error) {
         problems.push(`keyStores.${i}.credentials.${k}.secretFile: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
       }
-      return { accessKeyId: c.accessKeyId, secretAccessKey: secret };
+      return { accessKeyId: c.accessKeyId, secretAccessKey: secret, secretFile: file };
     });
     let authorization: KeyStoreConfig['authorization'];
     if (store.authorizationPolicy !== undefined) {
