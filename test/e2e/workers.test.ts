@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -118,6 +118,25 @@ test('workers: a key file added to the shared key directory reaches every worker
   });
 });
 
+test('workers: xks explain through the primary finds a decision made by whichever worker served the request', async () => {
+  const agent = fresh();
+  const ids = ['fleet-explain-a', 'fleet-explain-b', 'fleet-explain-c', 'fleet-explain-d'];
+  // Refused requests on fresh connections: the kernel hands them to either worker; the primary must find each.
+  for (const id of ids) {
+    const r = await signedPost(proxy.url, '/kms/xks/v1/keys/k1/encrypt', encryptBody(id), { agent, secret: 'WRONGWRONGWRONGWRONGWRONGWRONGWRONGWRONGWRO' });
+    assert.equal(r.status, 401);
+  }
+  for (const id of ids) {
+    const res = await fetch(`${adminUrl}/decisions/${id}`, { signal: AbortSignal.timeout(10_000) });
+    assert.equal(res.status, 200, id);
+    const body = (await res.json()) as { decisions: { decidedBy?: string; facts: Record<string, unknown> }[] };
+    assert.equal(body.decisions[0]?.decidedBy, 'signature');
+    assert.equal(typeof body.decisions[0]?.facts['canonicalRequest'], 'string');
+  }
+  assert.equal((await fetch(`${adminUrl}/decisions/never-sent`)).status, 404);
+});
+
+
 test('workers: a worker killed with SIGKILL is restarted (logged) while the other keeps serving', async () => {
   const before = await status();
   const victim = before.workers?.[0];
@@ -189,4 +208,18 @@ test('workers: SIGTERM lets a request in flight finish, then the whole fleet exi
   assert.match(answer, /^HTTP\/1\.1 200 /, answer);
   assert.equal(await exited, 0);
   assert.ok(logLines().some((l) => l.msg === 'fleet stopped'));
+});
+
+test('workers: a port in use fails the start with the reason and exit code 1 (no worker left behind)', async () => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as AddressInfo).port;
+  try {
+    await assert.rejects(
+      startProxyProcess(['serve', '--config', dir.configPath, '--workers', '2', '--port', String(port), '--admin-port', '0'], { timeoutMs: 60_000 }),
+      (error: Error) => /exited with 1/.test(error.message) && /could not start: .*(already in use|EADDRINUSE)/.test(error.message),
+    );
+  } finally {
+    blocker.close();
+  }
 });

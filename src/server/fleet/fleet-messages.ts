@@ -2,16 +2,25 @@
  * The IPC protocol between the fleet primary and its workers (node:cluster's channel). Every message carries
  * `xks` so other users of the channel (none today) cannot be mistaken for ours.
  */
-export type FleetRequestKind = 'status' | 'metrics' | 'reload';
+export type FleetRequestKind = 'status' | 'metrics' | 'reload' | 'decisions';
 
 /** Primary -> worker. */
 export type PrimaryMessage =
-  | { readonly xks: 'request'; readonly id: number; readonly kind: FleetRequestKind; readonly reason?: string }
+  | {
+      readonly xks: 'request';
+      readonly id: number;
+      readonly kind: FleetRequestKind;
+      readonly reason?: string;
+      /** 'decisions': the records of this kmsRequestId, else the newest `limit` (`xks explain`). */
+      readonly kmsRequestId?: string;
+      readonly limit?: number;
+    }
   | { readonly xks: 'shutdown'; readonly graceMs: number };
 
 /** Worker -> primary. */
 export type WorkerMessage =
   | { readonly xks: 'ready'; readonly url: string; readonly banner: string }
+  | { readonly xks: 'failed'; readonly error: string }
   | { readonly xks: 'response'; readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly xks: 'response'; readonly id: number; readonly ok: false; readonly error: string };
 
@@ -26,8 +35,15 @@ const isRecord = (m: unknown): m is Record<string, unknown> => typeof m === 'obj
 export function parsePrimaryMessage(m: unknown): PrimaryMessage | undefined {
   if (!isRecord(m)) return undefined;
   if (m.xks === 'shutdown' && typeof m.graceMs === 'number') return { xks: 'shutdown', graceMs: m.graceMs };
-  if (m.xks === 'request' && typeof m.id === 'number' && (m.kind === 'status' || m.kind === 'metrics' || m.kind === 'reload')) {
-    return { xks: 'request', id: m.id, kind: m.kind, ...(typeof m.reason === 'string' && { reason: m.reason }) };
+  if (m.xks === 'request' && typeof m.id === 'number' && (m.kind === 'status' || m.kind === 'metrics' || m.kind === 'reload' || m.kind === 'decisions')) {
+    return {
+      xks: 'request',
+      id: m.id,
+      kind: m.kind,
+      ...(typeof m.reason === 'string' && { reason: m.reason }),
+      ...(typeof m.kmsRequestId === 'string' && { kmsRequestId: m.kmsRequestId }),
+      ...(typeof m.limit === 'number' && { limit: m.limit }),
+    };
   }
   return undefined;
 }
@@ -35,6 +51,7 @@ export function parsePrimaryMessage(m: unknown): PrimaryMessage | undefined {
 export function parseWorkerMessage(m: unknown): WorkerMessage | undefined {
   if (!isRecord(m)) return undefined;
   if (m.xks === 'ready' && typeof m.url === 'string' && typeof m.banner === 'string') return { xks: 'ready', url: m.url, banner: m.banner };
+  if (m.xks === 'failed' && typeof m.error === 'string') return { xks: 'failed', error: m.error };
   if (m.xks === 'response' && typeof m.id === 'number') {
     if (m.ok === true) return { xks: 'response', id: m.id, ok: true, value: m.value };
     return { xks: 'response', id: m.id, ok: false, error: typeof m.error === 'string' ? m.error : 'unknown error' };

@@ -2,7 +2,8 @@ import cluster, { type Worker } from 'node:cluster';
 import type { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { Writable } from 'node:stream';
-import { createAdminApp } from '../../admin/create-admin-app.js';
+import { createAdminApp, type DecisionReader } from '../../admin/create-admin-app.js';
+import type { DecisionRecord } from '../../explain/decision-log.js';
 import type { ProxyStatus, WorkerStatus } from '../../admin/proxy-status.js';
 import { ConfigError, type ProxyConfig } from '../../config/load-config.js';
 import type { Logger } from '../../logging/create-logger.js';
@@ -68,6 +69,12 @@ export async function runFleetPrimary(o: FleetPrimaryOptions): Promise<void> {
     worker.on('message', (raw: unknown) => {
       const m = parseWorkerMessage(raw);
       if (m === undefined) return;
+      if (m.xks === 'failed') {
+        if (!started) startupFailure?.(new Error(`worker ${worker.id} could not start: ${m.error}`));
+        else logger.error({ worker: worker.id, error: m.error }, 'worker could not start');
+        worker.kill('SIGKILL');
+        return;
+      }
       if (m.xks === 'ready') {
         slot.ready = true;
         slot.banner = m.banner;
@@ -105,7 +112,7 @@ export async function runFleetPrimary(o: FleetPrimaryOptions): Promise<void> {
     });
   }
 
-  function ask(slot: Slot, kind: FleetRequestKind, reason?: string): Promise<unknown> {
+  function ask(slot: Slot, kind: FleetRequestKind, reason?: string, args: { kmsRequestId?: string; limit?: number } = {}): Promise<unknown> {
     const worker = slot.worker;
     if (worker === undefined || !slot.ready || !worker.isConnected()) return Promise.reject(new Error('worker not running'));
     const id = nextId++;
@@ -115,7 +122,7 @@ export async function runFleetPrimary(o: FleetPrimaryOptions): Promise<void> {
         reject(new Error(`no answer within ${askTimeoutMs} ms`));
       }, askTimeoutMs);
       pending.set(id, { resolve, reject, timer });
-      const message: PrimaryMessage = { xks: 'request', id, kind, ...(reason !== undefined && { reason }) };
+      const message: PrimaryMessage = { xks: 'request', id, kind, ...(reason !== undefined && { reason }), ...args };
       worker.send(message);
     });
   }
@@ -132,6 +139,16 @@ export async function runFleetPrimary(o: FleetPrimaryOptions): Promise<void> {
       }),
     );
     return mergeFleetStatus(workers);
+  }
+
+  /** `xks explain` over the fleet: every worker's records, newest first (each worker keeps its own ring). */
+  const fleetDecisions: DecisionReader = {
+    find: (kmsRequestId) => askEveryWorker({ kmsRequestId }),
+    recent: async (limit) => (await askEveryWorker({ limit })).slice(0, limit),
+  };
+  async function askEveryWorker(args: { kmsRequestId?: string; limit?: number }): Promise<DecisionRecord[]> {
+    const answers = await Promise.all(slots.map((slot) => ask(slot, 'decisions', undefined, args).then((v) => (Array.isArray(v) ? (v as DecisionRecord[]) : []), () => [])));
+    return answers.flat().sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
   }
 
   async function aggregatedMetrics(): Promise<string> {
@@ -202,7 +219,7 @@ export async function runFleetPrimary(o: FleetPrimaryOptions): Promise<void> {
   o.stderr.write(`fleet of ${o.workers} workers (pids ${pids.join(', ')}); primary pid ${process.pid}\n`);
   let adminServer: Server | undefined;
   if (o.config.admin !== undefined) {
-    adminServer = createServer(createAdminApp({ status, metrics: aggregatedMetrics, metricsContentType: metrics.contentType }));
+    adminServer = createServer(createAdminApp({ status, metrics: aggregatedMetrics, metricsContentType: metrics.contentType, decisions: fleetDecisions }));
     const adminUrl = await listen(adminServer, o.config.admin.port, o.config.admin.host);
     o.stderr.write(`admin listener (xks status) on ${adminUrl}\n`);
   }

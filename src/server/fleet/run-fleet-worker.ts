@@ -23,7 +23,14 @@ export interface FleetWorkerOptions {
  * gracefully when asked, when signalled, or when the primary is gone.
  */
 export async function runFleetWorker(o: FleetWorkerOptions): Promise<void> {
-  const proxy = await startProxy({ config: o.config, logger: o.logger, adminListener: false });
+  let proxy: RunningProxy;
+  try {
+    proxy = await startProxy({ config: o.config, logger: o.logger, adminListener: false });
+  } catch (error) {
+    // The primary reports it and stops the fleet (this process would otherwise stay alive on its IPC channel).
+    if (o.channel.connected) o.channel.send?.({ xks: 'failed', error: error instanceof Error ? error.message : String(error) } satisfies WorkerMessage);
+    throw error;
+  }
   let rejected: readonly string[] = [];
   const reloader = createConfigReloader({
     load: o.load,
@@ -44,6 +51,8 @@ export async function runFleetWorker(o: FleetWorkerOptions): Promise<void> {
         return proxy.status();
       case 'metrics':
         return proxy.metrics.registry.getMetricsAsJSON();
+      case 'decisions':
+        return m.kmsRequestId !== undefined ? proxy.decisions.find(m.kmsRequestId) : proxy.decisions.recent(m.limit ?? 50);
       case 'reload': {
         rejected = [];
         const ok = reloader.reload(m.reason ?? 'primary');
