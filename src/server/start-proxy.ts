@@ -5,7 +5,7 @@ import { createAdminApp } from '../admin/create-admin-app.js';
 import { buildProxyStatus } from '../admin/proxy-status.js';
 import type { KeyStoreConfig, ProxyConfig } from '../config/load-config.js';
 import { createAesGcmEngine } from '../crypto/aes-gcm.js';
-import { secureRandomBytes, type RandomBytes } from '../crypto/random.js';
+import { createPooledRandomBytes, type RandomBytes } from '../crypto/random.js';
 import { createApp } from '../http/create-app.js';
 import { buildRuntime, type ProxyRuntime } from '../http/proxy-runtime.js';
 import { createHealthMonitor } from '../health/health-monitor.js';
@@ -101,7 +101,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   const credentialUsage = createCredentialUsage(clock);
   const throttle = createRequestThrottle(clock);
   const refusals = createRefusalCounters();
-  const random = options.random ?? secureRandomBytes;
+  const random = options.random ?? createPooledRandomBytes();
   const engine = createAesGcmEngine(config.crypto.engine);
   const codecs = createKeyCodecRegistry();
   let watcher: KeyDirectoryWatcher | undefined;

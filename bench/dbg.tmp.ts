@@ -1,0 +1,18 @@
+import { spawn } from 'node:child_process';
+import { closedLoop } from './lib/load.js';
+import { createTempProxyDir } from '../test/helpers/proxy-process.js';
+import { testKey } from '../test/helpers/test-app.js';
+import { createWorkload } from './lib/workloads.js';
+const level = process.argv[2] ?? 'info';
+const dir = createTempProxyDir({ keys: [testKey('bench-key')], logLevel: level });
+const child = spawn('taskset', ['-c', '0', process.execPath, 'dist/main.js', 'serve', '--no-watch', '--config', dir.configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+let err = '';
+child.stderr.on('data', (d) => (err += d));
+while (!/listening on/.test(err)) await new Promise((r) => setTimeout(r, 50));
+const port = Number(/127\.0\.0\.1:(\d+)/.exec(err)![1]);
+const w = await createWorkload((process.argv[3] ?? 'encrypt-6k') as 'encrypt-6k', port, 'bench-key');
+const r = await closedLoop(port, w.bytes, { connections: 16, durationMs: 8000 });
+console.log('req/s', (r.ok * 1000 / r.elapsedMs).toFixed(0), 'errors', r.errors);
+child.kill('SIGTERM');
+await new Promise((res) => child.once('exit', res));
+dir.cleanup();
