@@ -97,6 +97,8 @@ async function measure(servers: readonly BenchServer[], op: Operation): Promise<
 }
 
 const servers: BenchServer[] = [];
+// Ctrl-C or a kill: stop the servers this run started before exiting.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void Promise.all(servers.map((s) => s.stop())).finally(() => process.exit(130)));
 try {
   if (serverNames.includes('proxy') || values.soak === true) servers.push(await startProxyServer({ logLevel, ...(serverCpu !== undefined && { cpu: serverCpu }) }));
   if (serverNames.includes('floor') && values.soak !== true) servers.push(await startFloorServer({ ...(serverCpu !== undefined && { cpu: serverCpu }) }));

@@ -17,6 +17,8 @@ export interface BenchServer {
   readonly name: string;
   readonly pid: number;
   readonly port: number;
+  /** The proxy's loopback admin listener (GET /status), when configured. */
+  readonly adminUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -62,15 +64,26 @@ function waitFor<T>(child: ChildProcess, poll: () => T | undefined, what: string
 }
 
 /** A real proxy with one key store and one key; logging at `logLevel` to stdout, which is discarded. */
-export async function startProxyServer(options: { logLevel: string; cpu?: number; extraConfig?: Record<string, unknown> }): Promise<BenchServer> {
-  const dir = createTempProxyDir({ keys: [testKey(BENCH_KEY_ID)], logLevel: options.logLevel, ...(options.extraConfig && { extraConfig: options.extraConfig }) });
+export async function startProxyServer(options: {
+  logLevel: string;
+  cpu?: number;
+  extraConfig?: Record<string, unknown>;
+  /** Run src/ through tsx even when dist/ exists (tests: dist/ may be stale). */
+  fromSource?: boolean;
+}): Promise<BenchServer> {
+  const dir = createTempProxyDir({
+    keys: [testKey(BENCH_KEY_ID)],
+    logLevel: options.logLevel,
+    extraConfig: { admin: { host: '127.0.0.1', port: 0 }, ...options.extraConfig },
+  });
   const dist = join(REPO_ROOT, 'dist', 'main.js');
-  const entry = existsSync(dist) ? [dist] : ['--import', TSX_LOADER, MAIN_TS];
+  const entry = existsSync(dist) && options.fromSource !== true ? [dist] : ['--import', TSX_LOADER, MAIN_TS];
   const child = spawnNode([...entry, 'serve', '--no-watch', '--config', dir.configPath], options.cpu, 'ignore');
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = await waitFor(child, () => /listening on (http:\/\/\S+)/.exec(stderr)?.[1], 'xks serve');
-  return { name: 'proxy', pid: child.pid ?? 0, port: Number(new URL(url).port), stop: stopper(child, dir.cleanup) };
+  const adminUrl = /admin listener \(xks status\) on (http:\/\/\S+)/.exec(stderr)?.[1];
+  return { name: 'proxy', pid: child.pid ?? 0, port: Number(new URL(url).port), ...(adminUrl !== undefined && { adminUrl }), stop: stopper(child, dir.cleanup) };
 }
 
 /** The node:http floor server, with the same credential and key material as the proxy's bench key. */

@@ -2,6 +2,7 @@ import type { StoreHealthSnapshot } from '../health/health-monitor.js';
 import type { ProxyRuntime, StoreRuntime } from '../http/proxy-runtime.js';
 import { keyStoreHealth } from '../http/proxy-runtime.js';
 import type { CredentialUsage } from '../usage/credential-usage.js';
+import type { RefusalReason } from '../http/refusal-counters.js';
 
 /**
  * What `xks status` shows about a running proxy, served by the admin listener (GET /status, loopback only).
@@ -28,14 +29,17 @@ export interface ProxyStatus {
   readonly loadedAt: string;
   readonly loadReason: string;
   readonly keyStores: readonly KeyStoreStatus[];
+  /** Refusals by limit since start (docs/operations.md "Refusal counters"). */
+  readonly refusals?: Readonly<Record<RefusalReason, number>>;
 }
 
 export function buildProxyStatus(
   runtime: ProxyRuntime,
   loaded: { at: number; reason: string },
-  sources: { usage?: CredentialUsage; health?: (store: StoreRuntime) => StoreHealthSnapshot } = {},
+  sources: { usage?: CredentialUsage; health?: (store: StoreRuntime) => StoreHealthSnapshot; refusals?: () => Readonly<Record<RefusalReason, number>> } = {},
 ): ProxyStatus {
   return {
+    ...(sources.refusals !== undefined && { refusals: sources.refusals() }),
     configSource: runtime.config.source,
     loadedAt: new Date(loaded.at).toISOString(),
     loadReason: loaded.reason,

@@ -70,10 +70,10 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
-async function listen(server: Server | HttpsServer, port: number, host: string, scheme = 'http'): Promise<string> {
+async function listen(server: Server | HttpsServer, port: number, host: string, scheme = 'http', backlog = 511): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog }, () => {
       server.off('error', reject);
       resolve();
     });
@@ -138,7 +138,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   });
   const listener = createListener(app, config, tls, logger, refusals);
   const { server } = listener;
-  const url = await listen(server, config.listen.port, config.listen.host, listener.scheme);
+  const url = await listen(server, config.listen.port, config.listen.host, listener.scheme, config.limits.listenBacklog);
   if (tls !== undefined) logger.info(tlsSummary(tls), 'TLS enabled');
 
   let adminServer: Server | undefined;
@@ -146,7 +146,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   if (config.admin !== undefined) {
     adminServer = createServer(
       createAdminApp({
-        status: () => buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason }, { usage: credentialUsage, health: health.snapshot }),
+        status: () => buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason }, { usage: credentialUsage, health: health.snapshot, refusals: refusals.snapshot }),
       }),
     );
     adminUrl = await listen(adminServer, config.admin.port, config.admin.host);

@@ -25,6 +25,23 @@ interface Connection {
   declaredBytes: number;
   /** Requests received so far on this connection. */
   requests: number;
+  /** Closed by this guard: later parser errors are not counted again. */
+  refused: boolean;
+}
+
+/**
+ * What llhttp's on_headers_complete callback returns to stop parsing with an error (llhttp: -1 = "user callback
+ * error", HPE_CB_HEADERS_COMPLETE): Node's HTTP server returns its `parser.onIncoming` result to llhttp as is.
+ */
+const STOP_PARSING = -1;
+
+interface ParserWithIncoming {
+  onIncoming: (req: IncomingMessage, keepAlive: boolean) => number;
+}
+
+function parserOf(socket: Socket): ParserWithIncoming | undefined {
+  const parser = (socket as unknown as { parser?: { onIncoming?: unknown } }).parser;
+  return typeof parser?.onIncoming === 'function' ? (parser as ParserWithIncoming) : undefined;
 }
 
 export interface ConnectionGuard {
@@ -120,8 +137,43 @@ export function createConnectionGuard(
     });
   }
 
+  /** The verdict on one more request on `conn`: undefined to serve it, else why the connection is closed. */
+  const overBudget = (conn: Connection, declared: number): RefusalReason | undefined => {
+    if (conn.socket.destroyed) return 'connectionGone';
+    if (conn.depth >= limits.maxPipelinedRequests || conn.declaredBytes + declared > limits.maxPipelinedBytes) return 'pipelining';
+    return undefined;
+  };
+
+  const close = (conn: Connection, reason: RefusalReason): void => {
+    if (!conn.refused) refuse(reason, conn.socket);
+    conn.refused = true;
+    conn.socket.destroy();
+  };
+
+  /**
+   * Stop the HTTP parser itself at the first request over budget. Node parses a whole read (64 KiB: about 2000
+   * pipelined GETs) in one go and builds a request and a response for each, even after the socket is destroyed;
+   * measured, that costs tens of ms per flooding connection, enough for a few dozen connections to starve every
+   * other client. Node hands `parser.onIncoming`'s return value to llhttp, where STOP_PARSING ends the read at
+   * once; the parser then reports an error ('clientError'), and the connection is already closed. `parser` is an
+   * undocumented property of Node's server sockets: when it is missing, the 'request' path below still closes the
+   * connection and drops each remaining request without work, only more slowly.
+   */
+  const interceptParser = (conn: Connection): void => {
+    const parser = parserOf(conn.socket);
+    if (parser === undefined) return;
+    const onIncoming = parser.onIncoming;
+    parser.onIncoming = function (this: unknown, req, keepAlive) {
+      const reason = overBudget(conn, declaredLength(req));
+      if (reason === undefined) return onIncoming.call(this, req, keepAlive);
+      close(conn, reason);
+      return STOP_PARSING;
+    };
+  };
+
   function track(socket: Socket, address: string): void {
-    const conn: Connection = { socket, address, depth: 0, declaredBytes: 0, requests: 0 };
+    const conn: Connection = { socket, address, depth: 0, declaredBytes: 0, requests: 0, refused: false };
+    interceptParser(conn);
     connections.set(socket, conn);
     idle.set(socket, conn);
     // Node's headersTimeout starts with the first byte of a request: a connection that sends nothing at all would
@@ -140,11 +192,17 @@ export function createConnectionGuard(
   // Counted here; answered as Node would without a listener (408, 431, 400) when no response is in progress.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     const conn = connections.get(socket);
+    if (conn?.refused === true) {
+      socket.destroy();
+      return;
+    }
     const inProgress = conn !== undefined && conn.depth > 0;
     const code = error.code ?? '';
+    // A client that closes in the middle of a request (HPE_INVALID_EOF_STATE) went away; it sent nothing malformed.
+    const parseError = code.startsWith('HPE_') && code !== 'HPE_INVALID_EOF_STATE';
     if (code === 'ERR_HTTP_REQUEST_TIMEOUT') refuse(inProgress ? 'slowBody' : 'headersTimeout', socket);
-    else if (code !== 'ECONNRESET') refuse('malformed', socket);
-    if (socket.writable && !inProgress && code !== 'ECONNRESET') socket.write(CLIENT_ERROR_RESPONSES[code] ?? BAD_REQUEST_RESPONSE);
+    else if (parseError) refuse('malformed', socket);
+    if (socket.writable && !inProgress && (parseError || code === 'ERR_HTTP_REQUEST_TIMEOUT')) socket.write(CLIENT_ERROR_RESPONSES[code] ?? BAD_REQUEST_RESPONSE);
     socket.destroy();
   });
 
@@ -160,16 +218,16 @@ export function createConnectionGuard(
         const conn = connections.get(socket);
         if (conn !== undefined) {
           const declared = declaredLength(req);
+          const reason = overBudget(conn, declared);
+          if (reason !== undefined) {
+            close(conn, reason);
+            return;
+          }
           if (conn.requests === 0) socket.setTimeout(0);
           conn.requests += 1;
           conn.depth += 1;
           conn.declaredBytes += declared;
           idle.delete(socket);
-          if (conn.depth > limits.maxPipelinedRequests || conn.declaredBytes > limits.maxPipelinedBytes) {
-            refuse('pipelining', socket);
-            socket.destroy();
-            return;
-          }
           res.once('close', () => {
             conn.depth -= 1;
             conn.declaredBytes -= declared;
