@@ -24,6 +24,18 @@ export interface KeyStoreStatus {
   readonly disabledKeys?: readonly { readonly externalKeyId: string; readonly by?: string; readonly at?: string; readonly reason?: string }[];
 }
 
+/** One worker of `xks serve --workers N` (docs/operations.md): its own view, as it answered the primary. */
+export interface WorkerStatus {
+  readonly id: number;
+  readonly pid: number;
+  readonly startedAt: string;
+  /** How many times this worker slot was restarted after its worker died. */
+  readonly restarts: number;
+  readonly status?: ProxyStatus;
+  /** Why the worker gave no status (starting, not answering). */
+  readonly error?: string;
+}
+
 export interface ProxyStatus {
   readonly configSource: string;
   readonly loadedAt: string;
@@ -31,6 +43,8 @@ export interface ProxyStatus {
   readonly keyStores: readonly KeyStoreStatus[];
   /** Refusals by limit since start (docs/operations.md "Refusal counters"). */
   readonly refusals?: Readonly<Record<RefusalReason, number>>;
+  /** With --workers: every worker's own status; the fields above then merge them (worst health, latest use). */
+  readonly workers?: readonly WorkerStatus[];
 }
 
 export function buildProxyStatus(

@@ -8,6 +8,7 @@ import { registerStatusCommand } from './status-command.js';
 import { registerAuthzCommand } from './authz-command.js';
 import { registerCredentialsCommand } from './credentials-command.js';
 import { registerDevCertCommand } from './dev-cert-command.js';
+import { registerExplainCommand } from './explain-command.js';
 import { registerCheckCommand } from './check-command.js';
 import { registerProbeCommand } from './probe-command.js';
 
@@ -20,6 +21,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerServeCommand(program, ctx);
   registerConfigCommand(program, ctx);
   registerStatusCommand(program, ctx);
+  registerExplainCommand(program, ctx);
   registerCredentialsCommand(program, ctx);
   registerAuthzCommand(program, ctx);
   registerDevCertCommand(program, ctx);

@@ -16,6 +16,7 @@ import { startProxy, type RunningProxy } from '../server/start-proxy.js';
 import { parseInteger } from './parse-integer.js';
 import type { CliContext } from './cli-context.js';
 import { resolveConfig } from './resolve-config.js';
+import { createAdminExplainer } from './admin-client.js';
 
 interface KmsOptions {
   host: string;
@@ -38,6 +39,9 @@ interface KmsOptions {
   logLevel: string;
   withProxy?: boolean;
   proxyConfig?: string;
+  console: boolean;
+  consoleRemote?: boolean;
+  proxyAdminUrl?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -89,6 +93,9 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
     .option('--log-level <level>', 'pino log level', 'info')
     .option('--with-proxy', 'also start the XKS proxy (sandbox); implies --allow-http-loopback')
     .option('--proxy-config <file>', 'proxy configuration for --with-proxy (default: $XKS_CONFIG, else the dev default)')
+    .option('--no-console', 'do not serve the KMS console at /console')
+    .option('--console-remote', 'serve the console to non-loopback clients too (only with a --host other than loopback; unauthenticated)')
+    .option('--proxy-admin-url <url>', "admin listener of a local proxy, so the console explains that proxy's decisions (implied by --with-proxy)")
     .action(async (o: KmsOptions) => {
       let proxy: RunningProxy | undefined;
       let sandboxHint = '';
@@ -129,7 +136,22 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
       });
       const logger = createLogger({ level: o.logLevel, service: 'kms-emulator' });
       const store = createKmsStateStore(o.state === ':memory:' ? ':memory:' : resolve(cwd, o.state));
-      const kms = createKmsApp({ config, store, logger, clock: () => Date.now(), randomBytes, randomUUID });
+      const running = proxy;
+      const explain =
+        running !== undefined
+          ? async (id: string) => running.decisions.find(id)
+          : o.proxyAdminUrl === undefined
+            ? undefined
+            : createAdminExplainer(o.proxyAdminUrl);
+      const kms = createKmsApp({
+        config,
+        store,
+        logger,
+        clock: () => Date.now(),
+        randomBytes,
+        randomUUID,
+        console: o.console && { access: o.consoleRemote === true ? 'any' : 'loopback', ...(explain !== undefined && { explain }) },
+      });
       kms.customKeyStores.resume();
       const server = await new Promise<import('node:http').Server>((ok, fail) => {
         const s = kms.app.listen(parseInteger('--port', o.port, 0, 65535), o.host, () => ok(s));
@@ -139,6 +161,7 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
       server.keepAliveTimeout = 65_000;
       const url = `http://${o.host}:${(server.address() as AddressInfo).port}`;
       out.write(`${sandboxHint.replaceAll('--endpoint-url URL', `--endpoint-url ${url}`)}kms emulator listening on ${url} (status view: ${url}/_emulator/status)\n`);
+      if (o.console) out.write(`KMS console: ${url}/console\n`);
       logger.info({ url, region: config.region, state: o.state }, 'kms emulator listening');
       const stop = ctx?.stopSignal ?? new Promise<string>((r) => process.once('SIGTERM', () => r('SIGTERM')));
       const signal = await stop;

@@ -1,8 +1,12 @@
+import cluster from 'node:cluster';
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import type { ProxyConfig } from '../config/load-config.js';
 import { createLogger } from '../logging/create-logger.js';
-import { startProxy } from '../server/start-proxy.js';
+import { startProxy, type RunningProxy } from '../server/start-proxy.js';
+import { runFleetPrimary } from '../server/fleet/run-fleet-primary.js';
+import { runFleetWorker } from '../server/fleet/run-fleet-worker.js';
+import { parseWorkersOption, resolveWorkerCount, shareQuotas } from '../server/fleet/worker-share.js';
 import { createConfigReloader } from '../server/config-reloader.js';
 import { loadConfigFile } from '../config/load-config.js';
 import { integerOption } from './parse-integer.js';
@@ -19,7 +23,8 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .option('--port <port>', 'override listen.port (0 = any free port)', integerOption('--port', 0, 65535))
     .option('--admin-port <port>', 'override admin.port of the loopback admin listener (0 = any free port)', integerOption('--admin-port', 0, 65535))
     .option('--no-watch', 'do not reload when the configuration, certificate or policy files change (SIGHUP still reloads)')
-    .action(async (options: { config?: string; host?: string; port?: number; adminPort?: number; watch?: boolean }) => {
+    .option('--workers <n>', 'worker processes sharing the port (node:cluster), or "auto" for one per core; default: config `workers`, else 1', parseWorkersOption)
+    .action(async (options: { config?: string; host?: string; port?: number; adminPort?: number; watch?: boolean; workers?: number | 'auto' }) => {
       const resolved = resolveConfig(ctx, options.config, true);
       // Command-line overrides apply to the first load and to every reload.
       const withOverrides = (loaded: ProxyConfig): ProxyConfig =>
@@ -32,25 +37,49 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         });
       const config = withOverrides(resolved.config);
       const logger = createLogger(config.logging);
-      const proxy = await startProxy({ config, logger });
       const rel = (p: string) => relative(ctx.cwd, p) || p;
-      if (proxy.adminUrl !== undefined) ctx.stderr.write(`admin listener (xks status) on ${proxy.adminUrl}\n`);
-      for (const store of config.keyStores) {
-        const keys = proxy.runtime.current().storesByPrefix.get(store.uriPrefix)?.keys.listKeys() ?? [];
-        ctx.stderr.write(
-          `${buildServeBanner({
-            url: proxy.url,
-            configSource: rel(config.source),
-            store,
-            keys,
-            ...(resolved.dev !== undefined && { secretPath: rel(resolved.dev.secretPath) }),
-            ...(resolved.dev?.newSecret !== undefined && { newSecret: resolved.dev.newSecret }),
-          })}\n`,
-        );
+      const banner = (proxy: RunningProxy) =>
+        config.keyStores
+          .map((store) =>
+            buildServeBanner({
+              url: proxy.url,
+              configSource: rel(config.source),
+              store,
+              keys: proxy.runtime.current().storesByPrefix.get(store.uriPrefix)?.keys.listKeys() ?? [],
+              ...(resolved.dev !== undefined && { secretPath: rel(resolved.dev.secretPath) }),
+              ...(resolved.dev?.newSecret !== undefined && { newSecret: resolved.dev.newSecret }),
+            }),
+          )
+          .join('\n');
+      // docs/operations.md: with more than one worker, this process is the primary and forks the workers.
+      const workers = resolveWorkerCount(options.workers ?? config.workers);
+      const load = () => withOverrides(loadConfigFile(config.source));
+      if (cluster.isWorker) {
+        const share = (c: ProxyConfig) => shareQuotas(c, workers);
+        const workerLogger = logger.child({ worker: cluster.worker?.id });
+        ctx.reloadSignal?.on('reload', () => workerLogger.warn('SIGHUP goes to the primary, which reloads every worker; ignored'));
+        await runFleetWorker({ config: share(config), load: () => share(load()), logger: workerLogger, banner, stopSignal: ctx.stopSignal, channel: process });
+        return;
       }
+      if (workers > 1) {
+        await runFleetPrimary({
+          workers,
+          config,
+          load,
+          logger: logger.child({ role: 'primary' }),
+          stderr: ctx.stderr,
+          stopSignal: ctx.stopSignal,
+          ...(ctx.reloadSignal !== undefined && { reloadSignal: ctx.reloadSignal }),
+          watch: options.watch !== false,
+        });
+        return;
+      }
+      const proxy = await startProxy({ config, logger });
+      if (proxy.adminUrl !== undefined) ctx.stderr.write(`admin listener (xks status) on ${proxy.adminUrl}\n`);
+      ctx.stderr.write(`${banner(proxy)}\n`);
       logger.info({ url: proxy.url, adminUrl: proxy.adminUrl, keyStores: config.keyStores.map((s) => s.name) }, 'xks-proxy listening');
       const reloader = createConfigReloader({
-        load: () => withOverrides(loadConfigFile(config.source)),
+        load,
         proxy,
         initial: config,
         logger,

@@ -1,11 +1,19 @@
 import type { Command } from 'commander';
 import type { ProxyStatus } from '../admin/proxy-status.js';
 import type { CliContext } from './cli-context.js';
-import { resolveConfig } from './resolve-config.js';
+import { fetchAdminJson, resolveAdminUrl } from './admin-client.js';
 
 /** Render the admin listener's status for a human. */
 export function formatStatus(status: ProxyStatus): string {
   const lines = [`configuration ${status.configSource} (loaded ${status.loadedAt}, ${status.loadReason})`];
+  // xks serve --workers N: one line per worker, then its key stores' health (the fields below merge the workers).
+  for (const w of status.workers ?? []) {
+    lines.push(`worker ${w.id} pid ${w.pid} started ${w.startedAt} restarts ${w.restarts}${w.error === undefined ? '' : `  NOT ANSWERING: ${w.error}`}`);
+    for (const store of w.status?.keyStores ?? []) {
+      const h = store.healthCheck;
+      lines.push(`  key store ${store.name}  health ${store.health}  keys ${store.keys}${h?.checkedAt === undefined ? '' : `  checked ${h.checkedAt}`}`);
+    }
+  }
   for (const store of status.keyStores) {
     lines.push(`key store ${store.name}  ${store.uriPath}  health ${store.health}  keys ${store.keys}`);
     if (store.blocked !== undefined) {
@@ -36,15 +44,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
     .option('--url <url>', 'admin listener URL (overrides the configuration), e.g. http://127.0.0.1:7701')
     .option('--json', 'print the raw JSON')
     .action(async (options: { config?: string; url?: string; json?: boolean }) => {
-      let url = options.url;
-      if (url === undefined) {
-        const { config } = resolveConfig(ctx, options.config, true);
-        if (config.admin === undefined) throw new Error('the configuration has no admin listener (admin.host/admin.port); pass --url');
-        url = `http://${config.admin.host.includes(':') ? `[${config.admin.host}]` : config.admin.host}:${config.admin.port}`;
-      }
-      const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(5000) });
-      if (!response.ok) throw new Error(`admin listener answered ${response.status}`);
-      const status = (await response.json()) as ProxyStatus;
+      const status = (await fetchAdminJson(`${resolveAdminUrl(ctx, options)}/status`)) as ProxyStatus;
       ctx.stdout.write(options.json === true ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
     });
 }

@@ -130,6 +130,8 @@ export const configSchema = z
     keyStores: z.array(keyStoreSchema).min(1),
     limits: limitsSchema.prefault({}),
     throttling: throttlingSchema.prefault({}),
+    // docs/operations.md: worker processes of `xks serve` (node:cluster); 'auto' = one per core.
+    workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).default(1),
   })
   .strict()
   .superRefine((c, ctx) => {

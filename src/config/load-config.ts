@@ -105,6 +105,8 @@ export interface ProxyConfig {
   readonly keyStores: readonly KeyStoreConfig[];
   readonly limits: LimitsConfig;
   readonly throttling: { readonly maxConcurrentRequests: number };
+  /** Worker processes of `xks serve` (docs/operations.md); absent in hand-built configs = 1. */
+  readonly workers?: number | 'auto';
   /** Where the configuration came from (a file path or "embedded dev default"). */
   readonly source: string;
 }
@@ -212,6 +214,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): ProxyCon
     keyStores,
     limits: result.data.limits,
     throttling: result.data.throttling,
+    workers: result.data.workers,
     source: options.source,
   });
 }

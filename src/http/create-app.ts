@@ -35,6 +35,8 @@ import { sendJson } from './send-json.js';
 import { createRequestGuards } from './request-guards.js';
 import { createRequestThrottle, type RequestThrottle } from '../throttle/request-throttle.js';
 import { createCredentialUsage, type CredentialUsage } from '../usage/credential-usage.js';
+import type { DecisionLog } from '../explain/decision-log.js';
+import { createDecisionObserver, explainRefusal, newDecisionTrace, type DecisionTrace } from '../explain/decision-trace.js';
 
 export interface AppDeps {
   /** The current runtime (config, key stores, credentials); a reload swaps what this returns. */
@@ -57,6 +59,8 @@ export interface AppDeps {
    * The hook for metrics and traces: read the record, do not touch the request.
    */
   readonly observers?: readonly RequestObserver[];
+  /** Recent decisions for `xks explain` and the KMS console (admin listener); absent = none kept. */
+  readonly decisions?: DecisionLog;
 }
 
 /** What the client is told for each SigV4 failure: the category, never the computed values (those go to the log). */
@@ -97,6 +101,8 @@ function recordMetadata(log: RequestLogFields, metadata: Partial<RequestMetadata
 interface RequestState {
   readonly fields: RequestLogFields;
   authenticated: boolean;
+  /** Where the request is in the order of checks, and why it was refused (src/explain/decision-trace.ts). */
+  readonly trace: DecisionTrace;
 }
 
 /**
@@ -115,7 +121,11 @@ export function createApp(deps: AppDeps): express.Express {
     refusals,
   });
   const bodyBudget = createBodyBudget(() => deps.runtime().config.limits.maxBodyBytesInFlight);
-  const observers: readonly RequestObserver[] = [createRequestLogObserver(requestLineLogger(deps.logger)), ...(deps.observers ?? [])];
+  const observers: readonly RequestObserver[] = [
+    createRequestLogObserver(requestLineLogger(deps.logger)),
+    ...(deps.decisions === undefined ? [] : [createDecisionObserver(deps.decisions, deps.clock)]),
+    ...(deps.observers ?? []),
+  ];
 
   const app = express();
   app.disable('x-powered-by');
@@ -128,12 +138,12 @@ export function createApp(deps: AppDeps): express.Express {
       sendJson(res, 200, PING_BODY);
       return;
     }
-    const state: RequestState = { fields: {}, authenticated: false };
+    const state: RequestState = { fields: {}, authenticated: false, trace: newDecisionTrace() };
     observeWhenDone(req, res, state);
     serve(req, res, state).catch((error: unknown) => sendError(req, res, state, error));
   });
   // Express's own errors only (the handler above catches its own): the same spec error body.
-  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => sendError(req, res, { fields: {}, authenticated: false }, error));
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => sendError(req, res, { fields: {}, authenticated: false, trace: newDecisionTrace() }, error));
 
   /** Hand the finished request to every observer once: when its response finished, or its connection closed. */
   function observeWhenDone(req: IncomingMessage, res: ServerResponse, state: RequestState): void {
@@ -153,6 +163,7 @@ export function createApp(deps: AppDeps): express.Express {
         outcome: status === undefined ? 'aborted' : status < 400 ? 'ok' : state.authenticated ? 'error' : 'refused',
         authenticated: state.authenticated,
         durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+        decision: state.trace,
       };
       for (const observe of observers) {
         try {
@@ -168,6 +179,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   async function serve(req: IncomingMessage, res: ServerResponse, state: RequestState): Promise<void> {
     const log = state.fields;
+    const trace = state.trace;
     const runtime = deps.runtime();
     const { path, query } = splitUrl(req.url ?? '/');
     const route = resolveRoute(path);
@@ -180,12 +192,21 @@ export function createApp(deps: AppDeps): express.Express {
     log.operation = route.operation;
     log.keyStore = store.config.name;
     log.externalKeyId = route.externalKeyId;
+    trace.store = store;
+    trace.stage = 'method';
 
     // spec A1 / C6: every API is POST; GET (and any other method) on an API URI is 405.
     const method = req.method ?? '';
     if (method !== 'POST') {
       log.errorName = 'UnsupportedOperationException';
       log.reason = `method ${method.slice(0, 16)} not allowed`;
+      if (deps.decisions !== undefined) {
+        // Let the parser finish the chunk that carried the headers, so a body sent with them names its kmsRequestId.
+        await undefined;
+        recordMetadataOfBufferedBody(req, undefined, log);
+        trace.decidedBy = 'method';
+        trace.facts = { method: method.slice(0, 16), allowed: 'POST' };
+      }
       sendJson(
         res,
         405,
@@ -195,10 +216,12 @@ export function createApp(deps: AppDeps): express.Express {
       return;
     }
 
-    const pending = authenticate(req, path, query, store);
+    trace.stage = 'sigv4-headers';
+    const pending = authenticate(req, path, query, store, log);
     // Not proof of anything until the signature over the body verifies (issue 10: the id is not secret).
     log.accessKeyIdUnverified = pending.accessKeyId;
     log.region = pending.region;
+    trace.stage = 'body-size';
     const body = await readBody(req, {
       limit: MAX_BODY_BYTES,
       budget: bodyBudget,
@@ -207,6 +230,7 @@ export function createApp(deps: AppDeps): express.Express {
         refusals.increment('bodyBudget');
       },
     });
+    trace.stage = 'signature';
     try {
       verifyPayloadSignature(pending, body);
     } catch (error) {
@@ -215,7 +239,7 @@ export function createApp(deps: AppDeps): express.Express {
       const { kmsRequestId, kmsOperation } = peekRequestMetadata(parseJsonOrUndefined(body));
       log.kmsRequestId = kmsRequestId;
       log.kmsOperation = kmsOperation;
-      throw translateAuthError(error);
+      throw translateAuthError(error, log);
     }
     state.authenticated = true;
     log.accessKeyIdUnverified = undefined;
@@ -226,9 +250,13 @@ export function createApp(deps: AppDeps): express.Express {
       return;
     }
 
+    trace.stage = 'concurrency';
+    if (deps.decisions !== undefined) trace.body = body;
     const release = guards.enter(runtime, log);
     try {
+      trace.stage = 'kill-switch';
       guards.admit(store, route, pending.accessKeyId, log);
+      trace.stage = 'body';
       const result = dispatch(route, store, runtime, req.headers['content-type'], body, log);
       sendJson(res, 200, result);
     } finally {
@@ -242,6 +270,11 @@ export function createApp(deps: AppDeps): express.Express {
     const log = state.fields;
     log.errorName = xksError.errorName;
     log.reason = xksError.detail ?? xksError.message;
+    if (deps.decisions !== undefined) {
+      // A refusal decided before the body was read still names its kmsRequestId when the body already arrived.
+      if (log.kmsRequestId === undefined) recordMetadataOfBufferedBody(req, state.trace.body, log);
+      explainRefusal(state.trace, xksError, log);
+    }
     if (xksError.errorName === 'InternalException') deps.logger.error({ err: error, kmsRequestId: log.kmsRequestId }, 'internal error');
     if (res.headersSent) {
       res.destroy();
@@ -252,7 +285,7 @@ export function createApp(deps: AppDeps): express.Express {
     sendJson(res, xksError.httpStatus, toWireBody(xksError), unread === undefined ? xksError.headers : { ...xksError.headers, ...unread });
   }
 
-  function authenticate(req: IncomingMessage, path: string, query: string, store: StoreRuntime): PendingAuth {
+  function authenticate(req: IncomingMessage, path: string, query: string, store: StoreRuntime, log: RequestLogFields): PendingAuth {
     try {
       return authenticateHeaders(
         { method: req.method ?? '', path, query, rawHeaders: req.rawHeaders },
@@ -266,7 +299,7 @@ export function createApp(deps: AppDeps): express.Express {
         },
       );
     } catch (error) {
-      throw translateAuthError(error);
+      throw translateAuthError(error, log);
     }
   }
 
@@ -330,10 +363,30 @@ function parseJsonOrUndefined(body: Buffer): unknown {
   }
 }
 
-function translateAuthError(error: unknown): unknown {
+function translateAuthError(error: unknown, log: RequestLogFields): unknown {
   if (error instanceof SigV4Error) {
-    return new AuthenticationFailedException(AUTH_MESSAGES[error.reason], { detail: `sigv4 ${error.reason}: ${error.detail}` });
+    log.sigv4Failure = error.reason;
+    return new AuthenticationFailedException(AUTH_MESSAGES[error.reason], { detail: `sigv4 ${error.reason}: ${error.detail}`, cause: error });
   }
   return error;
+}
+
+/**
+ * Refusals only: the kmsRequestId of the body already read, or of a body that arrived with the headers (KMS's small
+ * bodies usually do). Never waited for, never trusted: it only labels the log line and the decision record.
+ */
+function recordMetadataOfBufferedBody(req: IncomingMessage, read: Buffer | undefined, log: RequestLogFields): void {
+  let body = read;
+  if (body === undefined) {
+    // Only a body that is already wholly buffered (its declared length): never wait for one.
+    const declared = Number(req.headers['content-length']);
+    if (req.readableLength === 0 || req.readableLength !== declared || declared > MAX_BODY_BYTES) return;
+    const chunk: unknown = req.read();
+    if (!Buffer.isBuffer(chunk)) return;
+    body = chunk;
+  }
+  const { kmsRequestId, kmsOperation } = peekRequestMetadata(parseJsonOrUndefined(body));
+  log.kmsRequestId = kmsRequestId;
+  log.kmsOperation = kmsOperation;
 }
 

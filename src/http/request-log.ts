@@ -1,4 +1,5 @@
 import type { Logger } from '../logging/create-logger.js';
+import type { DecisionTrace } from '../explain/decision-trace.js';
 import type { RefusalReason } from './refusal-counters.js';
 
 /**
@@ -30,6 +31,8 @@ export interface RequestLogFields {
   errorName?: string;
   /** The limit that refused the request (also counted in RefusalCounters). */
   refusedBy?: RefusalReason;
+  /** The SigV4 failure reason when authentication failed (metrics: xks_sigv4_failures_total). */
+  sigv4Failure?: string;
   /** Why an error happened, for the operator (e.g. the SigV4 failure reason). Never sent to the client. */
   reason?: string;
 }
@@ -53,6 +56,8 @@ export interface RequestOutcome {
   readonly authenticated: boolean;
   /** From the request's arrival at the app to the end of its response (or the connection's close). */
   readonly durationMs: number;
+  /** The order-of-checks trace: the check reached, and for a refusal the deciding check and its facts. */
+  readonly decision?: Readonly<DecisionTrace>;
 }
 
 /**

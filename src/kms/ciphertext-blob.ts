@@ -16,10 +16,25 @@
  *
  * Both layers use the same associated data, `blobAad` = version || key id || SHA-256(canonical encryption
  * context): the inner layer as its GCM AAD, the proxy call as `additionalAuthenticatedData`.
+ *
+ * Version 2 is the blob of a standard key (origin AWS_KMS, one AES-256-GCM layer under the material version
+ * that was current when it was made):
+ *
+ *   offset  size  field
+ *   0       1     version = 0x02
+ *   1       16    KMS key id (UUID bytes)
+ *   17      4     key material version (uint32, big-endian; 0 = original, +1 per rotation)
+ *   21      12    IV
+ *   33      16    tag
+ *   49      rest  ciphertext
+ *
+ * with AAD = 0x02 || key id || SHA-256(canonical encryption context).
  */
 import { createHash } from 'node:crypto';
 
 export const BLOB_VERSION = 1;
+/** The blob of a standard (AWS_KMS) key. */
+export const STANDARD_BLOB_VERSION = 2;
 export const INNER_IV_BYTES = 12;
 export const TAG_BYTES = 16;
 /** spec A5: ciphertextMetadata <= 20 bytes. */
@@ -61,9 +76,38 @@ export function buildCanonicalEncryptionContext(context: Readonly<Record<string,
   return Buffer.concat(parts);
 }
 
-export function buildBlobAad(keyId: string, context: Readonly<Record<string, string>>): Buffer {
+export function buildBlobAad(keyId: string, context: Readonly<Record<string, string>>, version: number = BLOB_VERSION): Buffer {
   const digest = createHash('sha256').update(buildCanonicalEncryptionContext(context)).digest();
-  return Buffer.concat([Buffer.from([BLOB_VERSION]), uuidToBytes(keyId), digest]);
+  return Buffer.concat([Buffer.from([version]), uuidToBytes(keyId), digest]);
+}
+
+export interface StandardCiphertextBlob {
+  readonly keyId: string;
+  readonly materialVersion: number;
+  readonly iv: Buffer;
+  readonly tag: Buffer;
+  readonly ciphertext: Buffer;
+}
+
+export function serializeStandardBlob(b: StandardCiphertextBlob): Buffer {
+  if (b.iv.length !== INNER_IV_BYTES || b.tag.length !== TAG_BYTES) throw new Error('standard blob: IV must be 12 bytes and tag 16 bytes');
+  const version = Buffer.alloc(4);
+  version.writeUInt32BE(b.materialVersion);
+  return Buffer.concat([Buffer.from([STANDARD_BLOB_VERSION]), uuidToBytes(b.keyId), version, b.iv, b.tag, b.ciphertext]);
+}
+
+const STANDARD_HEADER_BYTES = 1 + 16 + 4 + INNER_IV_BYTES + TAG_BYTES;
+
+/** Returns undefined for anything that is not a well-formed version-2 blob. */
+export function parseStandardBlob(bytes: Buffer): StandardCiphertextBlob | undefined {
+  if (bytes.length <= STANDARD_HEADER_BYTES || bytes[0] !== STANDARD_BLOB_VERSION || bytes.length > MAX_BLOB_BYTES) return undefined;
+  return {
+    keyId: bytesToUuid(bytes.subarray(1, 17)),
+    materialVersion: bytes.readUInt32BE(17),
+    iv: Buffer.from(bytes.subarray(21, 21 + INNER_IV_BYTES)),
+    tag: Buffer.from(bytes.subarray(21 + INNER_IV_BYTES, STANDARD_HEADER_BYTES)),
+    ciphertext: Buffer.from(bytes.subarray(STANDARD_HEADER_BYTES)),
+  };
 }
 
 export function serializeCiphertextBlob(b: CiphertextBlob): Buffer {

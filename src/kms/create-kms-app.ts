@@ -4,24 +4,36 @@
  * never listens. `GET /_emulator/status` is the status view (stores, states, last KmsHealthCheck).
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { createCustomKeyStoreService, type CustomKeyStoreDeps, type CustomKeyStoreService } from './custom-key-stores.js';
-import { createKeyService, type KeysContext } from './keys.js';
+import type { CustomKeyStoreService } from './custom-key-stores.js';
 import type { KmsEmulatorConfig } from './kms-config.js';
 import { KmsException, kmsError, toKmsException, toKmsWireBody } from './kms-exceptions.js';
-import type { JsonObject } from './wire/fields.js';
+import { createKmsService, type KmsService } from './kms-service.js';
+import { buildDispatchTable } from './operation-table.js';
+import type { KmsServiceDeps } from './service-context.js';
 import { authenticateKmsRequest } from './wire/authenticate-kms-request.js';
 import { KMS_CONTENT_TYPE, parseKmsBody, parseTarget } from './wire/kms-protocol.js';
 import { createXksClient, type XksTransport } from './xks-client.js';
 import { createTrust, postToXksProxy } from './xks-transport.js';
+import { createProxyCallLog, type ProxyCallLog } from './proxy-call-log.js';
+import { createConsoleRouter, type ConsoleDeps, type InvokeResult } from '../console/create-console-router.js';
 
-export interface KmsAppDeps extends Omit<CustomKeyStoreDeps, 'xks'> {
+export interface KmsAppDeps extends Omit<KmsServiceDeps, 'xks'> {
   /** Defaults to real sockets; tests may inject a fake. */
   readonly transport?: XksTransport;
+  /** The KMS console at /console (default: on, loopback clients only); false: off. */
+  readonly console?: Pick<ConsoleDeps, 'access' | 'explain'> | false;
 }
 
 export interface KmsApp {
   readonly app: express.Express;
+  /** The service layer behind the wire (for the console and tests). */
+  readonly service: KmsService;
+  /** = service.customKeyStores */
   readonly customKeyStores: CustomKeyStoreService;
+  /** Every call made to an XKS proxy (the console's Proxy calls page). */
+  readonly proxyCalls: ProxyCallLog;
+  /** Run a KMS operation through the wire API's dispatch table (the console's only way to read or change state). */
+  invoke(operation: string, body: Record<string, unknown>): Promise<InvokeResult>;
   close(): void;
 }
 
@@ -29,41 +41,39 @@ export interface KmsApp {
 export const VIA_SERVICE_HEADER = 'x-emulator-kms-via-service';
 const MAX_BODY = '1mb';
 
-type Handler = (body: JsonObject, ctx: KeysContext) => Promise<Record<string, unknown>>;
-
 export function createKmsApp(deps: KmsAppDeps): KmsApp {
   const { config, logger } = deps;
-  const xks = createXksClient({ ...transportOptions(config), now: () => new Date(deps.clock()) }, deps.transport ?? postToXksProxy);
-  const stores = createCustomKeyStoreService({ ...deps, xks });
-  const keys = createKeyService({ ...deps, xks });
+  const calls = createProxyCallLog(deps.transport ?? postToXksProxy, deps.clock);
+  const xks = createXksClient({ ...transportOptions(config), now: () => new Date(deps.clock()) }, calls.transport);
+  const service = createKmsService({ ...deps, xks });
+  const operations = buildDispatchTable(service);
 
-  const operations: Readonly<Record<string, Handler>> = Object.freeze({
-    CreateCustomKeyStore: (b, c) => stores.create(b, c),
-    ConnectCustomKeyStore: (b, c) => stores.connect(b, c),
-    DisconnectCustomKeyStore: (b, c) => stores.disconnect(b, c),
-    DescribeCustomKeyStores: (b) => stores.describe(b),
-    UpdateCustomKeyStore: (b, c) => stores.update(b, c),
-    DeleteCustomKeyStore: (b) => stores.delete(b),
-    CreateKey: (b, c) => keys.createKey(b, c),
-    DescribeKey: (b) => keys.describeKey(b),
-    ListKeys: (b) => keys.listKeys(b),
-    EnableKey: (b) => keys.enableKey(b),
-    DisableKey: (b) => keys.disableKey(b),
-    ScheduleKeyDeletion: (b) => keys.scheduleKeyDeletion(b),
-    CancelKeyDeletion: (b) => keys.cancelKeyDeletion(b),
-    Encrypt: (b, c) => keys.encrypt(b, c),
-    Decrypt: (b, c) => keys.decrypt(b, c),
-    GenerateDataKey: (b, c) => keys.generateDataKey(b, c),
-    GenerateDataKeyWithoutPlaintext: (b, c) => keys.generateDataKeyWithoutPlaintext(b, c),
-    ReEncrypt: (b, c) => keys.reEncrypt(b, c),
-  });
+  /** The console's entry: the same dispatch table as `POST /`, logged like a wire request. */
+  async function invoke(operation: string, body: Record<string, unknown>): Promise<InvokeResult> {
+    const requestId = deps.randomUUID();
+    const handler = Object.hasOwn(operations, operation) ? operations[operation] : undefined;
+    try {
+      if (handler === undefined) throw kmsError.UnknownOperationException(`${operation} is not an operation of the KMS API (TrentService).`);
+      const response = await handler(body, { requestId, principalArn: config.principalArn, viaService: undefined });
+      logger.info({ kmsRequestId: requestId, operation, status: 200, source: 'console' }, 'kms request');
+      return { ok: true, requestId, response: response as Record<string, unknown> };
+    } catch (e) {
+      const err = toKmsException(e);
+      logger.info({ kmsRequestId: requestId, operation, status: err.httpStatus, errorType: err.type, cause: err.detail, source: 'console' }, 'kms request');
+      return { ok: false, requestId, type: err.type, message: toKmsWireBody(err).message };
+    }
+  }
 
   const app = express();
   app.disable('etag');
   app.disable('x-powered-by');
+  if (deps.console !== false) {
+    const consoleOptions = deps.console ?? { access: 'loopback' as const };
+    app.use('/console', createConsoleRouter({ ...consoleOptions, invoke, proxyCalls: calls.log, region: config.region, randomBytes: deps.randomBytes }));
+  }
 
   app.get('/_emulator/status', (_req, res) => {
-    res.json({ region: config.region, accountId: config.accountId, customKeyStores: stores.statusView() });
+    res.json({ region: config.region, accountId: config.accountId, ...service.statusView() });
   });
 
   app.post('/', express.raw({ type: () => true, limit: MAX_BODY }), async (req: Request, res: Response) => {
@@ -81,7 +91,7 @@ export function createKmsApp(deps: KmsAppDeps): KmsApp {
       const principalArn = signer?.principalArn ?? config.principalArn;
       operation = parseTarget(req.get('x-amz-target'));
       const handler = Object.hasOwn(operations, operation) ? operations[operation] : undefined;
-      if (handler === undefined) throw kmsError.UnknownOperationException(`The emulator does not implement ${operation}.`);
+      if (handler === undefined) throw kmsError.UnknownOperationException(`${operation} is not an operation of the KMS API (TrentService).`);
       const body = parseKmsBody(raw);
       const out = await handler(body, { requestId, principalArn, viaService: req.get(VIA_SERVICE_HEADER) });
       res.status(200).type(KMS_CONTENT_TYPE).send(JSON.stringify(out));
@@ -104,8 +114,11 @@ export function createKmsApp(deps: KmsAppDeps): KmsApp {
 
   return {
     app,
-    customKeyStores: stores,
-    close: () => stores.close(),
+    service,
+    customKeyStores: service.customKeyStores,
+    proxyCalls: calls.log,
+    invoke,
+    close: () => service.close(),
   };
 }
 

@@ -4,7 +4,7 @@
  * `detail` is for the emulator's log only and never reaches the client.
  */
 
-/** spec B8: exception shape -> HTTP status. Kept honest by test/kms/kms-exceptions.test.ts. */
+/** spec B8: exception shape -> HTTP status. Kept honest against the SDK's model by test/kms/kms-exceptions.test.ts. */
 export const KMS_EXCEPTION_STATUS = Object.freeze({
   CustomKeyStoreNotFoundException: 400,
   CustomKeyStoreInvalidStateException: 400,
@@ -43,6 +43,16 @@ export const KMS_EXCEPTION_STATUS = Object.freeze({
   IncompleteSignatureException: 400,
   InvalidSignatureException: 400,
   UnrecognizedClientException: 400,
+  // Aliases, policies, tags, grants, DryRun (API model shapes).
+  AlreadyExistsException: 409,
+  InvalidAliasNameException: 400,
+  MalformedPolicyDocumentException: 400,
+  TagException: 400,
+  InvalidGrantIdException: 400,
+  InvalidGrantTokenException: 400,
+  DryRunOperationException: 412,
+  /** awsJson1_1 common error: the emulator sends it when it, not the proxy, is the bottleneck (SDKs retry it). */
+  ThrottlingException: 400,
 } as const);
 
 export type KmsExceptionName = keyof typeof KMS_EXCEPTION_STATUS;

@@ -33,6 +33,7 @@ export const OUTCOME_ROWS = [
   'vpc-endpoint-service-invalid',
   'cdiv-mismatch',
   'internal',
+  'emulator-overloaded',
 ] as const;
 export type OutcomeRow = (typeof OUTCOME_ROWS)[number];
 
@@ -75,6 +76,8 @@ export const OUTCOME_MAPPING: Readonly<Record<OutcomeRow, OutcomeMapping>> = Obj
   'vpc-endpoint-service-invalid': { connectionErrorCode: 'XKS_VPC_ENDPOINT_SERVICE_INVALID_CONFIGURATION', createOrUpdateCustomKeyStore: 'XksProxyVpcEndpointServiceInvalidConfigurationException', createKey: CSISE, message: 'The VPC endpoint service does not meet the requirements for an external key store.' },
   // UNCONFIRMED: the exception for a CDIV mismatch is not documented; crypto operations use KMSInvalidStateException like every other proxy fault.
   'cdiv-mismatch': { connectionErrorCode: 'XKS_PROXY_INVALID_RESPONSE', createOrUpdateCustomKeyStore: 'XksProxyInvalidResponseException', createKey: CSISE, message: 'The ciphertext data integrity value returned by the external key store proxy does not match its ciphertext.' },
+  // The call never reached the proxy: the emulator's connection queue for it was full or too slow. Not the proxy's fault.
+  'emulator-overloaded': { connectionErrorCode: 'INTERNAL_ERROR', createOrUpdateCustomKeyStore: 'KMSInternalException', createKey: 'KMSInternalException', message: 'The KMS emulator is overloaded: too many calls are waiting for a connection to this external key store proxy. The proxy was not called; slow down and retry.' },
   internal: { connectionErrorCode: 'INTERNAL_ERROR', createOrUpdateCustomKeyStore: 'KMSInternalException', createKey: 'KMSInternalException', message: 'KMS hit an internal error. Disconnect the custom key store, then retry.' },
 });
 
@@ -92,7 +95,7 @@ const STATUS_ROWS: Readonly<Record<number, OutcomeRow>> = Object.freeze({
 export function classifyFailure(f: ProxyFailure): OutcomeRow {
   switch (f.kind) {
     case 'transport':
-      return f.phase === 'dns' ? 'dns-failure' : f.phase === 'tcp' ? 'tcp-failure' : f.phase === 'tls' ? 'tls-failure' : f.phase === 'timeout' ? 'timeout' : 'insecure-transport';
+      return f.phase === 'dns' ? 'dns-failure' : f.phase === 'tcp' ? 'tcp-failure' : f.phase === 'tls' ? 'tls-failure' : f.phase === 'timeout' ? 'timeout' : f.phase === 'emulator-queue' ? 'emulator-overloaded' : 'insecure-transport';
     case 'error-response':
       return f.errorName ?? STATUS_ROWS[f.status] ?? 'malformed-response';
     case 'malformed-response':

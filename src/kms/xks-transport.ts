@@ -17,6 +17,9 @@ export interface XksEndpointTarget {
   readonly uriPath: string;
   readonly accessKeyId: string;
   readonly rawSecretAccessKey: string;
+  /** The store the call is for (the console's Proxy calls page); not sent anywhere. */
+  readonly customKeyStoreId?: string;
+  readonly customKeyStoreName?: string;
 }
 
 export interface ResolvedAddress {
@@ -44,7 +47,11 @@ export interface XksRequestVariant {
   readonly service?: string;
 }
 
-export type FailurePhase = 'dns' | 'tcp' | 'tls' | 'timeout' | 'insecure-transport';
+/**
+ * Where a call failed. `emulator-queue`: the call never reached the proxy because the emulator's own connection
+ * queue for that proxy was full or waited too long (the emulator is the bottleneck, not the proxy).
+ */
+export type FailurePhase = 'dns' | 'tcp' | 'tls' | 'timeout' | 'insecure-transport' | 'emulator-queue';
 
 export type XksTransportResult =
   | { readonly kind: 'response'; readonly status: number; readonly body: string; readonly elapsedMs: number }

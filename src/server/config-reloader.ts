@@ -34,6 +34,8 @@ export function createConfigReloader(options: {
   logger: Logger;
   watch: boolean;
   debounceMs?: number;
+  /** Report a rejected reload here instead of logging it (a fleet worker: the primary logs it once for all). */
+  onRejected?: (reason: string, problems: readonly string[]) => void;
 }): ConfigReloader {
   const { logger, proxy } = options;
   let stopWatching: (() => void) | undefined;
@@ -52,6 +54,10 @@ export function createConfigReloader(options: {
       proxy.reload(next, reason);
     } catch (error) {
       const problems = error instanceof ConfigError || error instanceof TlsConfigError ? error.problems : [error instanceof Error ? error.message : String(error)];
+      if (options.onRejected !== undefined) {
+        options.onRejected(reason, problems);
+        return false;
+      }
       logger.error({ reason, problems }, 'configuration reload rejected; the previous configuration keeps serving');
       return false;
     }

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createAdminApp } from '../admin/create-admin-app.js';
-import { buildProxyStatus } from '../admin/proxy-status.js';
+import { buildProxyStatus, type ProxyStatus } from '../admin/proxy-status.js';
 import type { KeyStoreConfig, ProxyConfig } from '../config/load-config.js';
 import { createAesGcmEngine } from '../crypto/aes-gcm.js';
 import { createPooledRandomBytes, type RandomBytes } from '../crypto/random.js';
@@ -20,6 +20,9 @@ import { createCredentialUsage, type CredentialUsage } from '../usage/credential
 import { createRefusalCounters, type RefusalCounters } from '../http/refusal-counters.js';
 import type { RequestObserver } from '../http/request-log.js';
 import { logKillSwitches } from './log-kill-switches.js';
+import { createDecisionLog, type DecisionLog } from '../explain/decision-log.js';
+import { createProxyMetrics, type ProxyMetrics } from '../metrics/proxy-metrics.js';
+import { PROXY_VERSION } from '../metrics/proxy-version.js';
 import { watchKeyDirectories, type KeyDirectoryWatcher } from './watch-key-directories.js';
 
 /** Load one key store's directory (unwrapping files encrypted at rest), logging (never the material) what failed. */
@@ -48,7 +51,12 @@ export interface ProxyServerOptions {
   readonly watchKeyDirectories?: boolean;
   /** Extra observers of every finished request (metrics, traces), after the request log line. */
   readonly observers?: readonly RequestObserver[];
+  /** Open config.admin's listener (default true); a fleet worker leaves it to the primary (docs/operations.md). */
+  readonly adminListener?: boolean;
 }
+
+/** How long close() lets requests in flight finish before it drops their connections (docs/operations.md). */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
 export interface RunningProxy {
   readonly server: Server | HttpsServer;
@@ -59,18 +67,25 @@ export interface RunningProxy {
   readonly adminUrl: string | undefined;
   readonly runtime: RuntimeHolder;
   readonly credentialUsage: CredentialUsage;
+  /** Recent order-of-checks decisions (`xks explain`, the KMS console); outlives reloads. */
+  readonly decisions: DecisionLog;
   /** Refusals by limit since start, counted by the listener and the app (docs/configuration.md "Limits and slow clients"). */
   readonly refusals: RefusalCounters;
+  /** What `xks status` shows (the admin listener's GET /status). */
+  status(): ProxyStatus;
+  /** This process's Prometheus metrics (the admin listener's GET /metrics). */
+  readonly metrics: ProxyMetrics;
   /**
    * Install a validated new configuration without a restart: TLS material first (throws TlsConfigError and
    * changes nothing when it is unusable), then key stores, then one atomic swap. In-flight requests keep the
    * runtime they started with. listen host/port and admin changes need a restart (logged).
    */
   reload(next: ProxyConfig, reason: string): void;
-  close(): Promise<void>;
+  /** Stop accepting, let requests in flight finish for up to graceMs, then drop what is left. */
+  close(graceMs?: number): Promise<void>;
 }
 
-async function listen(server: Server | HttpsServer, port: number, host: string, scheme = 'http', backlog = 511): Promise<string> {
+export async function listen(server: Server | HttpsServer, port: number, host: string, scheme = 'http', backlog = 511): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port, host, backlog }, () => {
@@ -82,9 +97,13 @@ async function listen(server: Server | HttpsServer, port: number, host: string, 
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }
 
-function closeServer(server: Server | HttpsServer): Promise<void> {
+function closeServer(server: Server | HttpsServer, graceMs: number): Promise<void> {
   return new Promise<void>((resolve) => {
-    server.close(() => resolve());
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }
@@ -100,6 +119,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   // Outside the runtime, so quotas and last-used times survive reloads.
   const credentialUsage = createCredentialUsage(clock);
   const throttle = createRequestThrottle(clock);
+  const decisions = createDecisionLog();
   const refusals = createRefusalCounters();
   const random = options.random ?? createPooledRandomBytes();
   const engine = createAesGcmEngine(config.crypto.engine);
@@ -124,6 +144,16 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   if (options.watchKeyDirectories !== false) {
     watcher = watchKeyDirectories({ holder, logger, loadKeys: (store) => loadStoreKeys(store, logger, codecs) });
   }
+  const status = (): ProxyStatus =>
+    buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason }, { usage: credentialUsage, health: health.snapshot, refusals: refusals.snapshot });
+  // Read at scrape time, except the per-request counters (metrics.observer): docs/operations.md "Metrics".
+  const metrics = createProxyMetrics({
+    status,
+    inFlight: () => throttle.inFlight,
+    openConnections: () => new Promise<number>((resolve) => listener.server.getConnections((_error, count) => resolve(count ?? 0))),
+    refusals: () => refusals.snapshot(),
+    version: PROXY_VERSION,
+  });
   const app = createApp({
     runtime: holder.current,
     engine,
@@ -133,8 +163,9 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     throttle,
     credentialUsage,
     ekmHealth: health.health,
+    decisions,
     refusals,
-    ...(options.observers !== undefined && { observers: options.observers }),
+    observers: [metrics.observer, ...(options.observers ?? [])],
   });
   const listener = createListener(app, config, tls, logger, refusals);
   const { server } = listener;
@@ -143,12 +174,8 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
 
   let adminServer: Server | undefined;
   let adminUrl: string | undefined;
-  if (config.admin !== undefined) {
-    adminServer = createServer(
-      createAdminApp({
-        status: () => buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason }, { usage: credentialUsage, health: health.snapshot, refusals: refusals.snapshot }),
-      }),
-    );
+  if (config.admin !== undefined && options.adminListener !== false) {
+    adminServer = createServer(createAdminApp({ status, metrics: () => metrics.registry.metrics(), metricsContentType: metrics.registry.contentType, decisions }));
     adminUrl = await listen(adminServer, config.admin.port, config.admin.host);
   }
   const { port } = server.address() as AddressInfo;
@@ -159,7 +186,10 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     adminUrl,
     runtime: holder,
     credentialUsage,
+    decisions,
     refusals,
+    status,
+    metrics,
     reload(next, reason) {
       const nextTls = next.listen.tls === undefined ? undefined : loadTlsMaterial(next.listen.tls);
       const previous = holder.current().config;
@@ -173,10 +203,10 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
       holder.swap(runtime, reason);
       if (nextTls !== undefined) logger.info({ reason, ...tlsSummary(nextTls) }, 'TLS certificates loaded');
     },
-    close: async () => {
+    close: async (graceMs = DEFAULT_SHUTDOWN_GRACE_MS) => {
       health.stop();
       watcher?.close();
-      await Promise.all([closeServer(server), adminServer === undefined ? undefined : closeServer(adminServer)]);
+      await Promise.all([closeServer(server, graceMs), adminServer === undefined ? undefined : closeServer(adminServer, graceMs)]);
     },
   };
 }

@@ -118,6 +118,12 @@ function verifyFreshness(requestTime: number, amzDate: string, policy: SigV4Poli
     throw new SigV4Error(
       'clock-skew',
       `X-Amz-Date ${amzDate} is ${Math.abs(skew) / 1000} s ${direction} the server clock (limit ${policy.maxSkewMs / 1000} s)`,
+      {
+        requestTime: new Date(requestTime).toISOString(),
+        proxyTime: new Date(policy.now).toISOString(),
+        skewSeconds: skew / 1000,
+        limitSeconds: policy.maxSkewMs / 1000,
+      },
     );
   }
 }

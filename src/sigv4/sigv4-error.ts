@@ -17,12 +17,18 @@ export type SigV4FailureReason =
 export class SigV4Error extends Error {
   readonly reason: SigV4FailureReason;
   readonly detail: string;
+  /**
+   * Structured facts for `xks explain` (the proxy's decision log): for clock-skew the two times and the difference,
+   * for signature-mismatch the canonical request and string to sign the proxy computed. Same rule as `detail`.
+   */
+  readonly facts: Readonly<Record<string, string | number>>;
 
-  constructor(reason: SigV4FailureReason, detail: string) {
+  constructor(reason: SigV4FailureReason, detail: string, facts: Readonly<Record<string, string | number>> = {}) {
     super(`SigV4 ${reason}: ${detail}`);
     this.name = 'SigV4Error';
     this.reason = reason;
     this.detail = detail;
+    this.facts = facts;
   }
 }
 

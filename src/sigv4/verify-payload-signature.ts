@@ -66,6 +66,8 @@ export class PendingSigV4Auth implements PendingAuth {
         'signature-mismatch',
         `signature does not match; canonical request sha256 ${hashPayload(canonicalRequest)}, ` +
           `scope ${this.#credentialScope}, SignedHeaders ${this.signedHeaders.join(';')}, body ${body.byteLength} bytes`,
+        // What the proxy computed, for `xks explain`: never the secret, the signing key or either signature.
+        { canonicalRequest, stringToSign, credentialScope: this.#credentialScope, signedHeaders: this.signedHeaders.join(';'), bodyBytes: body.byteLength },
       );
     }
     return { accessKeyId: this.accessKeyId, region: this.region, amzDate: this.amzDate };

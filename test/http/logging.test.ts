@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { b64, createTestApp, DEFAULT_TEST_KEYS, kmsMetadata, signedRequest, TEST_ACCESS_KEY_ID, TEST_SECRET, testMaterial, type TestApp } from '../helpers/test-app.js';
 import type { Response } from 'supertest';
+import { createDecisionLog } from '../../src/explain/decision-log.js';
 import { assertOk, assertXksError, decryptBody, decryptPath, encryptBody, encryptPath, flipB64, HEALTH, metadataPath, waitForLogs, type EncryptOutput } from './http-assertions.js';
 
 const PLAINTEXT = 'Tr0ub4dor&3 the-distinctive-plaintext-that-must-never-be-logged';
@@ -60,8 +61,9 @@ function forbiddenStrings(t: TestApp, sent: readonly Sent[]): [string, string][]
   return out;
 }
 
-test('logging: every operation -> exactly one line each with metadata, outcome, errorName, durationMs; no plaintext, AAD, key material, secret or signature', async () => {
-  const t = createTestApp();
+test('logging: every operation -> exactly one line each with metadata, outcome, errorName, durationMs; no plaintext, AAD, key material, secret or signature (log lines and decision records)', async () => {
+  const decisions = createDecisionLog();
+  const t = createTestApp({ deps: { decisions } });
   assert.deepEqual(Buffer.from(testMaterial('key-1/v1')), Buffer.from(DEFAULT_TEST_KEYS[0]?.versions[0]?.material ?? []), 'the material under test is the app key');
   const sent: Sent[] = [];
   const record = async (label: string, run: () => Promise<Response>, expect: Record<string, unknown>) => {
@@ -204,6 +206,16 @@ test('logging: every operation -> exactly one line each with metadata, outcome, 
   // The raw lines are what a log pipeline stores: also check case-insensitively for the hex forms.
   const lowered = t.rawLogs.join('\n').toLowerCase();
   assert.ok(!lowered.includes(Buffer.from(PLAINTEXT).toString('hex')));
+
+  // The decision records `xks explain` and the console show (src/explain/): one per request, same rule.
+  const records = decisions.recent(1000);
+  assert.equal(records.length, sent.length, 'one decision record per request');
+  assert.ok(records.some((r) => typeof r.facts['canonicalRequest'] === 'string'), 'the signature refusal kept its canonical request');
+  const served = JSON.stringify(records);
+  for (const [what, value] of forbiddenStrings(t, sent)) {
+    assert.ok(!served.includes(value), `a decision record contains the ${what}`);
+    assert.ok(!served.toLowerCase().includes(value.toLowerCase()), `a decision record contains the ${what} (any case)`);
+  }
 });
 
 test('logging: kmsViaService absent from the request -> absent from the line', async () => {

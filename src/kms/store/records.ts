@@ -40,18 +40,100 @@ export interface CustomKeyStoreRecord {
 
 export type KmsKeyState = 'Enabled' | 'Disabled' | 'PendingDeletion';
 
+/** AWS_KMS: a standard key whose material the emulator holds; EXTERNAL_KEY_STORE: an XKS key (spec B10). */
+export type KeyOrigin = 'AWS_KMS' | 'EXTERNAL_KEY_STORE';
+
+/**
+ * One version of a key's material. A standard key gets a new version on each rotation; an XKS key has exactly one
+ * (its KMS-side layer of the double encryption, spec B1). `material` is plaintext in memory only: the state
+ * store wraps it under the file's wrapping key at rest. Never logged.
+ */
+export interface KeyMaterialVersion {
+  /** 0 for the original material, then 1, 2, ... (carried in ciphertext blobs). */
+  readonly version: number;
+  /** KeyMaterialId / CurrentKeyMaterialId of the API: 64 hex characters. */
+  readonly id: string;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+  /** How this version came to be: undefined for the original material. */
+  readonly rotationType: 'AUTOMATIC' | 'ON_DEMAND' | undefined;
+  readonly material: Buffer;
+}
+
+export interface ResourceTag {
+  readonly TagKey: string;
+  readonly TagValue: string;
+}
+
+export interface KeyRotationSettings {
+  readonly enabled: boolean;
+  /** Set while automatic rotation is enabled (and kept when disabled, as KMS does for the next enable). */
+  readonly periodInDays: number | undefined;
+  /** Epoch milliseconds of the next automatic rotation, while enabled. */
+  readonly nextRotationDate: number | undefined;
+}
+
 export interface KmsKeyRecord {
   /** UUID. */
   readonly keyId: string;
   readonly arn: string;
-  readonly customKeyStoreId: string;
-  readonly xksKeyId: string;
+  readonly origin: KeyOrigin;
+  /** EXTERNAL_KEY_STORE keys only. */
+  readonly customKeyStoreId: string | undefined;
+  readonly xksKeyId: string | undefined;
   readonly description: string;
-  /** The stored state; the reported KeyState is Unavailable while the store is not CONNECTED (spec B1). */
+  /** The stored state; an XKS key reports Unavailable while its store is not CONNECTED (spec B1). */
   readonly keyState: KmsKeyState;
   readonly creationDate: number;
   readonly deletionDate: number | undefined;
   readonly pendingWindowInDays: number | undefined;
-  /** The inner-layer key material held by the emulator (spec B1 double encryption). Never logged. */
-  readonly keyMaterial: Buffer;
+  /** Oldest first; the last one encrypts. */
+  readonly materials: readonly KeyMaterialVersion[];
+  /** The key policy document (stored and returned, never evaluated). */
+  readonly policy: string;
+  readonly tags: readonly ResourceTag[];
+  readonly rotation: KeyRotationSettings;
+}
+
+export interface AliasRecord {
+  /** `alias/...` */
+  readonly aliasName: string;
+  readonly targetKeyId: string;
+  readonly creationDate: number;
+  readonly lastUpdatedDate: number;
+}
+
+export interface GrantConstraintsRecord {
+  readonly EncryptionContextSubset?: Readonly<Record<string, string>>;
+  readonly EncryptionContextEquals?: Readonly<Record<string, string>>;
+}
+
+/** A grant, stored and listed; never enforced (documented). */
+export interface GrantRecord {
+  readonly grantId: string;
+  readonly grantToken: string;
+  readonly keyId: string;
+  readonly name: string | undefined;
+  readonly granteePrincipal: string;
+  readonly retiringPrincipal: string | undefined;
+  readonly issuingAccount: string;
+  readonly operations: readonly string[];
+  readonly constraints: GrantConstraintsRecord | undefined;
+  readonly creationDate: number;
+}
+
+/**
+ * The key policy KMS attaches when CreateKey has no Policy ("default key policy": the account root may use and
+ * manage the key, so IAM policies decide). Also given to keys migrated from state files that had no policies.
+ */
+export function buildDefaultKeyPolicy(accountId: string): string {
+  return JSON.stringify(
+    {
+      Version: '2012-10-17',
+      Id: 'key-default-1',
+      Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'kms:*', Resource: '*' }],
+    },
+    null,
+    2,
+  );
 }

@@ -77,6 +77,32 @@ export function optionalInteger(body: JsonObject, member: string, min: number, m
   return value;
 }
 
+export function optionalBoolean(body: JsonObject, member: string): boolean | undefined {
+  const value = body[member];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') throw kmsError.SerializationException(`Member ${member} must be a boolean`);
+  return value;
+}
+
+/** A list of strings, each checked by `rule`; `maxItems` from the API model. */
+export function optionalStringList(body: JsonObject, member: string, rule: StringRule, maxItems = Infinity): string[] | undefined {
+  const value = body[member];
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw kmsError.SerializationException(`Member ${member} must be a list`);
+  if (value.length > maxItems) throw validationFailure(member, `[${value.length} items]`, `have length less than or equal to ${maxItems}`);
+  return value.map((v: unknown) => checkString(member, v, rule));
+}
+
+/** A list of objects (e.g. Tags). */
+export function optionalObjectList(body: JsonObject, member: string): JsonObject[] | undefined {
+  const value = body[member];
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || !value.every((v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v))) {
+    throw kmsError.SerializationException(`Member ${member} must be a list of objects`);
+  }
+  return value as JsonObject[];
+}
+
 export function optionalObject(body: JsonObject, member: string): JsonObject | undefined {
   const value = body[member];
   if (value === undefined || value === null) return undefined;
@@ -107,6 +133,11 @@ export function requiredBlob(body: JsonObject, member: string, min: number, max:
 
 /** The canonical encryption context (ciphertext-blob.ts) frames each key and value with a uint16 length. */
 const MAX_CONTEXT_PART_BYTES = 0xffff;
+/**
+ * The size KMS allows for an encryption context: 8192 bytes of UTF-8 over all keys and values (the emulator's
+ * strict reading of AWS's "up to 8 KB"; documented in docs/kms-emulator.md).
+ */
+export const MAX_ENCRYPTION_CONTEXT_BYTES = 8192;
 
 /**
  * EncryptionContext: a map of string to string (API model EncryptionContextType). The result has no prototype, so
@@ -116,8 +147,13 @@ export function optionalEncryptionContext(body: JsonObject, member: string): Rea
   const value = optionalObject(body, member);
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   if (value === undefined) return out;
+  let total = 0;
   for (const [k, v] of Object.entries(value)) {
     if (typeof v !== 'string') throw kmsError.SerializationException(`Member ${member} must map strings to strings`);
+    total += Buffer.byteLength(k, 'utf8') + Buffer.byteLength(v, 'utf8');
+    if (total > MAX_ENCRYPTION_CONTEXT_BYTES) {
+      throw kmsError.ValidationException(`${member} is too large: its keys and values must total at most ${MAX_ENCRYPTION_CONTEXT_BYTES} bytes of UTF-8.`);
+    }
     if (Buffer.byteLength(k, 'utf8') > MAX_CONTEXT_PART_BYTES || Buffer.byteLength(v, 'utf8') > MAX_CONTEXT_PART_BYTES) {
       throw kmsError.ValidationException(`Each key and value of ${member} must be at most ${MAX_CONTEXT_PART_BYTES} bytes of UTF-8.`);
     }

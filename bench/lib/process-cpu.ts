@@ -1,0 +1,43 @@
+/**
+ * CPU time of a process and all its descendants (a `xks serve --workers N` primary and its workers), read from
+ * Linux's /proc: utime + stime of every live process in the tree. Take it before and after a run; the difference
+ * divided by the requests served is the CPU cost per request, whatever the number of processes.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+    if (text !== '') out.push(...text.split(/\s+/).map(Number));
+  }
+  return out;
+}
+
+function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may contain spaces) in parentheses: utime is field 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Milliseconds of CPU used so far by the process `rootPid` and its live descendants, and how many they are. */
+export function processTreeCpu(rootPid: number): { cpuMs: number; processes: number } {
+  let cpuMs = 0;
+  let processes = 0;
+  const queue = [rootPid];
+  while (queue.length > 0) {
+    const pid = queue.pop() as number;
+    try {
+      cpuMs += cpuMsOf(pid);
+      processes += 1;
+      queue.push(...childrenOf(pid));
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return { cpuMs, processes };
+}

@@ -1,0 +1,103 @@
+/**
+ * A real HAProxy (Debian package `haproxy`, installed by .ci/run) for the fleet e2e tests: started in the
+ * foreground with one of the configurations under examples/, its addresses given through the environment.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
+import { REPO_ROOT } from './proxy-process.js';
+
+/** A loopback port that was free a moment ago (HAProxy and a restarted replica need to know it up front). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export interface RunningHaproxy {
+  readonly child: ChildProcess;
+  readonly frontendPort: number;
+  /** Server name -> status (UP, DOWN, ...) from the stats page's CSV. */
+  serverStates(): Promise<Map<string, string>>;
+  /** The backend's retries and redispatches so far (stats columns wretr, wredis). */
+  retries(): Promise<{ retries: number; redispatches: number }>;
+  /** Resolve when the server reaches the status (polling the stats page), or reject after timeoutMs. */
+  waitFor(server: string, status: 'UP' | 'DOWN', timeoutMs?: number): Promise<number>;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export async function startHaproxy(example: string, env: Record<string, string>): Promise<RunningHaproxy> {
+  const frontendPort = await freePort();
+  const statsPort = await freePort();
+  const child = spawn('haproxy', ['-db', '-f', join(REPO_ROOT, 'examples', example)], {
+    env: { ...process.env, ...env, XKS_FRONTEND: `127.0.0.1:${frontendPort}`, XKS_HAPROXY_STATS: `127.0.0.1:${statsPort}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const end = Date.now() + 10_000;
+  while (!(await canConnect(frontendPort))) {
+    if (child.exitCode !== null || Date.now() > end) {
+      child.kill('SIGKILL');
+      throw new Error(`haproxy did not start:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const rows = async () => {
+    const csv = await (await fetch(`http://127.0.0.1:${statsPort}/stats;csv`, { signal: AbortSignal.timeout(5000) })).text();
+    return csv.split('\n').slice(1).map((line) => line.split(','));
+  };
+  const serverStates = async () => {
+    const states = new Map<string, string>();
+    for (const f of await rows()) {
+      if (f[0] !== undefined && f[1] !== undefined && f[17] !== undefined && f[1] !== 'FRONTEND' && f[1] !== 'BACKEND') states.set(f[1], f[17]);
+    }
+    return states;
+  };
+  return {
+    child,
+    frontendPort,
+    serverStates,
+    async retries() {
+      const backend = (await rows()).find((f) => f[0] === 'xks_replicas' && f[1] === 'BACKEND') ?? [];
+      return { retries: Number(backend[15] ?? 0), redispatches: Number(backend[16] ?? 0) };
+    },
+    async waitFor(server, status, timeoutMs = 20_000) {
+      const start = Date.now();
+      for (;;) {
+        // "UP 1/2" while rising, "DOWN 1/2" while falling: only the settled state counts.
+        if ((await serverStates()).get(server) === status) return Date.now() - start;
+        if (Date.now() - start > timeoutMs) throw new Error(`${server} not ${status} after ${timeoutMs} ms: ${JSON.stringify([...(await serverStates())])}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    output: () => out,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
