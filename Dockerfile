@@ -4,6 +4,8 @@ WORKDIR /app
 # better-sqlite3 (KMS emulator state) compiles from source when no prebuilt binary is reachable.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# bin/ before npm ci: its "prepare" script links bin/xks.js (the `npx xks` of a checkout).
+COPY bin ./bin
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -19,6 +21,9 @@ COPY --from=build /app/dist ./dist
 RUN mkdir -p /app/keys && chown node:node /app/keys
 USER node
 EXPOSE 7700
-HEALTHCHECK --interval=30s --timeout=3s CMD ["node", "-e", "fetch('http://127.0.0.1:7700/ping').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# Liveness of /ping on the port, scheme and TLS of the configuration ($XKS_CONFIG, else the dev default); not a deep
+# check (`xks probe` signs requests and exercises keys). If you override the port with `serve --port P`, override
+# this too: HEALTHCHECK CMD ["node", "dist/main.js", "healthcheck", "--port", "P"].
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s CMD ["node", "dist/main.js", "healthcheck"]
 ENTRYPOINT ["node", "dist/main.js"]
 CMD ["serve", "--host", "0.0.0.0"]

@@ -3,7 +3,7 @@
  * (4300-byte plaintext, 8192-byte AAD, CDIV requested) and print throughput and latency percentiles.
  *
  *   npm run bench -- [--operation encrypt|decrypt|health] [--engine node|noble] [--duration 10] [--connections 16]
- *                    [--workers N]
+ *                    [--workers N] [--warmup 3]
  *
  * --workers N runs `xks serve --workers N` (docs/operations.md); the CPU time of the whole process tree (primary and
  * workers) per request is printed, so 1 and 2 workers can be compared: the cost per request should not grow.
@@ -26,6 +26,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '16' },
     workers: { type: 'string', default: '1' },
+    warmup: { type: 'string', default: '3' },
   },
 });
 const operation = values.operation ?? 'encrypt';
@@ -33,6 +34,7 @@ const engine = values.engine === 'noble' ? 'noble' : 'node';
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const workers = Number(values.workers);
+const warmup = Number(values.warmup);
 
 const metadata = {
   awsPrincipalArn: 'arn:aws:iam::111122223333:role/bench',
@@ -97,17 +99,28 @@ async function requestFor(op: string) {
 try {
   const req = await requestFor(operation);
   const pid = proxy.child.pid ?? 0;
+  // Warm every process's JIT first: with N workers each sees 1/N of the requests, so a short run would otherwise
+  // measure N times as much unoptimised code.
+  if (warmup > 0) await autocannon({ url: `${proxy.url}${req.path}`, method: 'POST', headers: req.headers, body: req.body, connections, duration: warmup });
+  // What the processes use while idle (timers, health checks, GC), to tell it apart from the cost of requests.
+  const idleStart = processTreeCpu(pid);
+  const idleStartedAt = Date.now();
+  await new Promise((r) => setTimeout(r, 3000));
+  const idleMsPerS = (processTreeCpu(pid).cpuMs - idleStart.cpuMs) / ((Date.now() - idleStartedAt) / 1000);
+  const runStartedAt = Date.now();
   const cpuBefore = processTreeCpu(pid);
   const result = await autocannon({ url: `${proxy.url}${req.path}`, method: 'POST', headers: req.headers, body: req.body, connections, duration });
   const cpuAfter = processTreeCpu(pid);
   const non2xx = result.non2xx + result.errors + result.timeouts;
   const cpuUsPerRequest = ((cpuAfter.cpuMs - cpuBefore.cpuMs) * 1000) / Math.max(1, result.requests.total);
+  const idleMs = (idleMsPerS * (Date.now() - runStartedAt)) / 1000;
+  const netUsPerRequest = ((cpuAfter.cpuMs - cpuBefore.cpuMs - idleMs) * 1000) / Math.max(1, result.requests.total);
   process.stdout.write(
     [
       `xks-proxy bench: ${operation} (${operation === 'health' ? 'GetHealthStatus' : '4300 B plaintext, 8192 B AAD, CDIV'}), engine ${engine}`,
       `  node ${process.version}, ${connections} connections, ${duration} s, proxy: ${workers === 1 ? 'one process' : `${workers} workers + primary`} (${cpuAfter.processes} processes)`,
       `  requests/s  mean ${result.requests.average.toFixed(0)}  (total ${result.requests.total})`,
-      `  CPU per request  ${cpuUsPerRequest.toFixed(0)} µs (all proxy processes)`,
+      `  CPU per request  ${cpuUsPerRequest.toFixed(0)} µs (all proxy processes); ${netUsPerRequest.toFixed(0)} µs without the idle use (${idleMsPerS.toFixed(1)} ms/s)`,
       `  latency ms  p50 ${result.latency.p50}  p90 ${result.latency.p90}  p99 ${result.latency.p99}  max ${result.latency.max}`,
       `  non-2xx/errors/timeouts ${non2xx}`,
       '',

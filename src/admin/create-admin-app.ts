@@ -1,6 +1,8 @@
 import express from 'express';
 import type { DecisionRecord } from '../explain/decision-log.js';
 import { sendJson } from '../http/send-json.js';
+import type { FaultState } from '../faults/fault-injector.js';
+import { registerFaultRoutes } from './fault-routes.js';
 import type { ProxyStatus } from './proxy-status.js';
 
 /** Where the admin listener reads decisions: this process's DecisionLog, or every worker of a fleet. */
@@ -19,6 +21,7 @@ const MAX_RECENT = 200;
  * - GET /metrics: Prometheus.
  * - GET /decisions/<kmsRequestId>: `xks explain` and the KMS console: the order-of-checks trace of recent requests.
  * - GET /decisions?limit=N: the newest records (any kmsRequestId), newest first.
+ * - GET/PUT/DELETE /faults: fault injection (docs/faults.md), only with --allow-faults (403 otherwise).
  */
 export function createAdminApp(deps: {
   status: () => ProxyStatus | Promise<ProxyStatus>;
@@ -27,6 +30,8 @@ export function createAdminApp(deps: {
   metricsContentType?: string;
   /** The proxy's recent decisions (src/explain/decision-log.ts). */
   decisions?: DecisionReader;
+  /** Fault injection rules, only when the proxy was started with --allow-faults. */
+  faults?: FaultState;
 }): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -54,6 +59,9 @@ export function createAdminApp(deps: {
       sendJson(res, 200, { kmsRequestId: req.params.kmsRequestId, decisions: found });
     });
   }
+  registerFaultRoutes(app, deps.faults);
   app.use((_req, res) => sendJson(res, 404, { error: 'not found' }));
+  // A body that is not JSON (PUT /faults): 400, not Express's HTML page.
+  app.use((_err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => sendJson(res, 400, { error: 'the body must be a JSON array of fault rules' }));
   return app;
 }

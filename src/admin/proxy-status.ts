@@ -20,6 +20,8 @@ export interface KeyStoreStatus {
   readonly credentials: readonly { readonly accessKeyId: string; readonly lastUsedAt?: string; readonly requestCount?: number }[];
   /** Kill switch (docs/operations.md): present when the store is blocked, with who/when/why. */
   readonly blocked?: { readonly by: string; readonly at: string; readonly reason?: string };
+  /** Keys served from memory (last good version) because their file or directory went bad after loading. */
+  readonly servedFromMemory: readonly { readonly externalKeyId: string; readonly file: string; readonly message: string; readonly since: string }[];
   /** Keys disabled by a configuration override, with who/when/why when given. */
   readonly disabledKeys?: readonly { readonly externalKeyId: string; readonly by?: string; readonly at?: string; readonly reason?: string }[];
 }
@@ -40,6 +42,8 @@ export interface ProxyStatus {
   readonly configSource: string;
   readonly loadedAt: string;
   readonly loadReason: string;
+  /** The last configuration reload refused since one last succeeded: the configuration above keeps serving. */
+  readonly rejectedReload?: { readonly at: string; readonly reason: string; readonly problems: readonly string[] };
   readonly keyStores: readonly KeyStoreStatus[];
   /** Refusals by limit since start (docs/operations.md "Refusal counters"). */
   readonly refusals?: Readonly<Record<RefusalReason, number>>;
@@ -49,7 +53,7 @@ export interface ProxyStatus {
 
 export function buildProxyStatus(
   runtime: ProxyRuntime,
-  loaded: { at: number; reason: string },
+  loaded: { at: number; reason: string; rejected?: { at: number; reason: string; problems: readonly string[] } | undefined },
   sources: { usage?: CredentialUsage; health?: (store: StoreRuntime) => StoreHealthSnapshot; refusals?: () => Readonly<Record<RefusalReason, number>> } = {},
 ): ProxyStatus {
   return {
@@ -57,6 +61,9 @@ export function buildProxyStatus(
     configSource: runtime.config.source,
     loadedAt: new Date(loaded.at).toISOString(),
     loadReason: loaded.reason,
+    ...(loaded.rejected !== undefined && {
+      rejectedReload: { at: new Date(loaded.rejected.at).toISOString(), reason: loaded.rejected.reason, problems: loaded.rejected.problems },
+    }),
     keyStores: [...runtime.storesByPrefix.values()].map((store) => {
       const healthCheck = sources.health?.(store);
       const { blocked } = store.config;
@@ -65,6 +72,7 @@ export function buildProxyStatus(
         uriPath: store.config.uriPath,
         keys: store.keys.listKeys().length,
         keyFileProblems: store.keys.problems,
+        servedFromMemory: store.keys.retained,
         health: blocked !== undefined ? 'BLOCKED' : (healthCheck?.healthStatus ?? keyStoreHealth(store.keys)),
         ...(healthCheck !== undefined && { healthCheck }),
         credentials: store.config.credentials.map((c) => {

@@ -1,14 +1,21 @@
 /** How CLI commands reach a running proxy's loopback admin listener (`xks status`, `xks explain`). */
 import type { DecisionRecord } from '../explain/decision-log.js';
 import type { CliContext } from './cli-context.js';
+import type { ProxyConfig } from '../config/load-config.js';
 import { resolveConfig } from './resolve-config.js';
+
+/** The admin listener's URL of a configuration, or undefined when it has none. */
+export function adminUrlOf(config: ProxyConfig): string | undefined {
+  const a = config.admin;
+  return a === undefined ? undefined : `http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+}
 
 /** --url, else admin.host/port of the configuration (--config, $XKS_CONFIG, else the dev default). */
 export function resolveAdminUrl(ctx: CliContext, options: { config?: string; url?: string }): string {
   if (options.url !== undefined) return options.url.replace(/\/+$/, '');
-  const { config } = resolveConfig(ctx, options.config, true);
-  if (config.admin === undefined) throw new Error('the configuration has no admin listener (admin.host/admin.port); pass --url');
-  return `http://${config.admin.host.includes(':') ? `[${config.admin.host}]` : config.admin.host}:${config.admin.port}`;
+  const url = adminUrlOf(resolveConfig(ctx, options.config, 'read').config);
+  if (url === undefined) throw new Error('the configuration has no admin listener (admin.host/admin.port); pass --url');
+  return url;
 }
 
 /** GET a JSON document from the admin listener; errors name the URL and the cause. `accept404` returns undefined. */

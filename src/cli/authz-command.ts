@@ -51,6 +51,9 @@ export function registerAuthzCommand(program: Command, ctx: CliContext): void {
       const result = evaluatePolicy(policy, request);
       if (options.json === true) ctx.stdout.write(`${JSON.stringify({ ...result, request })}\n`);
       else ctx.stdout.write(`${result.decision} by ${result.ruleIndex === undefined ? 'the policy default' : `rule ${result.rule} (rules[${result.ruleIndex}])`}\n`);
-      if (result.decision === 'deny') process.exitCode = 2;
+      if (result.decision === 'deny') {
+        if (ctx.setExitCode === undefined) process.exitCode = 2;
+        else ctx.setExitCode(2);
+      }
     });
 }

@@ -11,17 +11,22 @@ import { registerDevCertCommand } from './dev-cert-command.js';
 import { registerExplainCommand } from './explain-command.js';
 import { registerCheckCommand } from './check-command.js';
 import { registerProbeCommand } from './probe-command.js';
+import { registerFaultsCommand } from './faults-command.js';
+import { readPackageVersion } from './package-version.js';
+import { registerHealthcheckCommand } from './healthcheck-command.js';
 
 /** The `xks` command. Every subcommand has --help. */
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('xks')
     .description('AWS KMS External Key Store (XKS) proxy and tools')
+    .version(readPackageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
   registerServeCommand(program, ctx);
   registerConfigCommand(program, ctx);
   registerStatusCommand(program, ctx);
   registerExplainCommand(program, ctx);
+  registerHealthcheckCommand(program, ctx);
   registerCredentialsCommand(program, ctx);
   registerAuthzCommand(program, ctx);
   registerDevCertCommand(program, ctx);
@@ -29,5 +34,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerKeysCommand(program, ctx);
   registerCheckCommand(program, ctx);
   registerProbeCommand(program, ctx);
+  registerFaultsCommand(program, ctx);
   return program;
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { filePermissionWarnings } from '../config/file-checks.js';
 import { loadKeyDirectory } from '../keystore/load-key-directory.js';
 import type { CliContext } from './cli-context.js';
 import { registerConfigExportCommand } from './config-export-command.js';
@@ -11,8 +12,9 @@ export function registerConfigCommand(program: Command, ctx: CliContext): void {
     .description('validate a configuration file and its key directories; print every problem at once')
     .option('-c, --config <file>', 'configuration file (JSON); default: $XKS_CONFIG')
     .action((options: { config?: string }) => {
-      const { config: loaded } = resolveConfig(ctx, options.config, false);
+      const { config: loaded } = resolveConfig(ctx, options.config, 'read');
       const problems: string[] = [];
+      for (const w of filePermissionWarnings(loaded)) ctx.stderr.write(`warning: ${w.file}: ${w.message}\n`);
       for (const store of loaded.keyStores) {
         const { store: keys, warnings } = loadKeyDirectory(store.keyDirectory);
         for (const p of keys.problems) problems.push(`key store ${store.name}: ${p.file}: ${p.message}`);

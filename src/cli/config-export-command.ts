@@ -1,10 +1,9 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { KeyStoreConfig } from '../config/load-config.js';
-import { writeFileAtomic } from '../keystore/atomic-write.js';
 import type { CliContext } from './cli-context.js';
-import { resolveConfig, selectKeyStore } from './resolve-config.js';
+import { configuredKeyDirectories, resolveConfig, selectKeyStore } from './resolve-config.js';
+import { writeSecretOutput } from './secret-output.js';
 
 /** spec A18: the proxy configuration file the KMS console accepts. Contains the secret: 0600, never logged. */
 export interface KmsConsoleProxyConfig {
@@ -30,11 +29,11 @@ export function registerConfigExportCommand(config: Command, ctx: CliContext): v
     .option('-c, --config <file>', 'configuration file (JSON); default: $XKS_CONFIG, else the dev default')
     .option('-s, --store <name>', 'key store name (needed when the configuration has several)')
     .option('--credential <accessKeyId>', 'which credential of the key store (default: the first)')
-    .option('-o, --out <file>', 'output file (default: xks-proxy-config-<store>.json)')
+    .option('-o, --out <file>', 'output file (default: xks-proxy-config-<store>.json next to the configuration file; never inside a key directory)')
     .option('--stdout', 'print to standard output instead of a file (the secret then shows on screen)')
     .option('--force', 'overwrite an existing output file')
     .action((options: { config?: string; store?: string; credential?: string; out?: string; stdout?: boolean; force?: boolean }) => {
-      const { config: loaded } = resolveConfig(ctx, options.config, true);
+      const { config: loaded } = resolveConfig(ctx, options.config, 'read');
       const store = selectKeyStore(loaded, options.store);
       const text = `${JSON.stringify(buildKmsConsoleProxyConfig(store, options.credential), null, 2)}\n`;
       if (options.stdout === true) {
@@ -42,13 +41,10 @@ export function registerConfigExportCommand(config: Command, ctx: CliContext): v
         ctx.stdout.write(text);
         return;
       }
-      const out = resolve(ctx.cwd, options.out ?? `xks-proxy-config-${store.name}.json`);
-      if (options.force === true) {
-        writeFileAtomic(out, text, 0o600);
-      } else {
-        if (existsSync(out)) throw new Error(`${out} exists; pass --force to overwrite it`);
-        writeFileSync(out, text, { mode: 0o600, flag: 'wx' });
-      }
+      // Next to the configuration file by default, never the working directory (a checkout's root is not ignored by git).
+      const out = options.out === undefined ? join(dirname(loaded.source), `xks-proxy-config-${store.name}.json`) : resolve(ctx.cwd, options.out);
+      const keyDirectories = [...loaded.keyStores.map((s) => s.keyDirectory), ...configuredKeyDirectories(ctx, options.config)];
+      writeSecretOutput(out, text, { force: options.force === true, keyDirectories });
       ctx.stdout.write(
         `wrote ${out} (mode 600) for key store ${store.name}: XksProxyUriPath ${store.uriPath}, AccessKeyId ${JSON.parse(text).XksProxyAuthenticationCredential.AccessKeyId}\n` +
           'It holds the secret access key: upload it in the KMS console (create or update the external key store), then delete it.\n',

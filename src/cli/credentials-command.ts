@@ -2,9 +2,10 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { generateAccessKeyId, generateSecretAccessKey } from '../config/credentials.js';
 import { secureRandomBytes } from '../crypto/random.js';
-import { writeFileAtomic } from '../keystore/atomic-write.js';
 import { integerOption } from './parse-integer.js';
 import type { CliContext } from './cli-context.js';
+import { configuredKeyDirectories } from './resolve-config.js';
+import { writeSecretOutput } from './secret-output.js';
 
 /** `xks credentials new`: a fresh spec-valid credential (A12 / C66-C68) for rotation, printed once. */
 export function registerCredentialsCommand(program: Command, ctx: CliContext): void {
@@ -13,9 +14,11 @@ export function registerCredentialsCommand(program: Command, ctx: CliContext): v
     .command('new')
     .description('print a fresh access key id (20-30 chars of A-Z2-7) and a 256-bit secret, with the config entry to add')
     .option('--id-length <n>', 'access key id length, 20-30', integerOption('--id-length', 20, 30, ' (spec A12)'), 20)
-    .option('--secret-file <file>', 'write the secret to this file (mode 0600) instead of printing it in the config entry')
+    .option('--secret-file <file>', 'write the secret to this new file (mode 0600, atomically; never inside a key directory) instead of printing it in the config entry')
+    .option('--force', 'with --secret-file: replace an existing file (e.g. the live secret file: the next reload then uses the new secret)')
+    .option('-c, --config <file>', 'configuration whose key directories --secret-file must stay out of; default: $XKS_CONFIG, else the dev default')
     .option('--json', 'print {accessKeyId, secretAccessKey} as JSON')
-    .action((options: { idLength: number; secretFile?: string; json?: boolean }) => {
+    .action((options: { idLength: number; secretFile?: string; force?: boolean; config?: string; json?: boolean }) => {
       const accessKeyId = generateAccessKeyId(secureRandomBytes, options.idLength);
       const secretAccessKey = generateSecretAccessKey(secureRandomBytes);
       if (options.json === true) {
@@ -24,7 +27,10 @@ export function registerCredentialsCommand(program: Command, ctx: CliContext): v
       }
       let entry: Record<string, string> = { accessKeyId, secretAccessKey };
       if (options.secretFile !== undefined) {
-        writeFileAtomic(resolve(ctx.cwd, options.secretFile), `${secretAccessKey}\n`);
+        writeSecretOutput(resolve(ctx.cwd, options.secretFile), `${secretAccessKey}\n`, {
+          force: options.force === true,
+          keyDirectories: configuredKeyDirectories(ctx, options.config),
+        });
         entry = { accessKeyId, secretFile: options.secretFile };
       }
       ctx.stdout.write(

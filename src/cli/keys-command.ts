@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { KeyStoreConfig } from '../config/load-config.js';
+import type { KeyStoreConfig, ProxyConfig } from '../config/load-config.js';
 import { decodeBase64Strict } from '../crypto/base64.js';
 import { createKeyCodecRegistry } from '../keystore/key-codec-registry.js';
 import { openKeyDirectory, summarizeKey, type KeyDirectory, type KeySummary } from '../keystore/key-directory.js';
@@ -9,6 +9,7 @@ import { KEY_STATUSES, KEY_USAGES, type KeyStatus, type KeyUsage, type XksKey } 
 import { KEY_BYTES } from '../xks/limits.js';
 import type { CliContext } from './cli-context.js';
 import { resolveConfig, selectKeyStore } from './resolve-config.js';
+import { describeServedFromMemory } from './served-from-memory.js';
 
 interface StoreOptions {
   config?: string;
@@ -80,11 +81,11 @@ export function registerKeysCommand(program: Command, ctx: CliContext): void {
       .option('-c, --config <file>', 'configuration file (JSON); default: $XKS_CONFIG, else the dev default')
       .option('-s, --store <name>', 'key store name (needed when the configuration has several)');
 
-  function open(options: StoreOptions): { store: KeyStoreConfig; dir: KeyDirectory } {
-    const { config } = resolveConfig(ctx, options.config, true);
+  function open(options: StoreOptions): { config: ProxyConfig; store: KeyStoreConfig; dir: KeyDirectory } {
+    const { config } = resolveConfig(ctx, options.config, 'read');
     const store = selectKeyStore(config, options.store);
     const codec = createKeyCodecRegistry().codecFor(store);
-    return { store, dir: openKeyDirectory(store.keyDirectory, { codec }) };
+    return { config, store, dir: openKeyDirectory(store.keyDirectory, { codec }) };
   }
 
   function overrideNote(store: KeyStoreConfig, id: string): string | undefined {
@@ -144,13 +145,16 @@ export function registerKeysCommand(program: Command, ctx: CliContext): void {
   withStore(keys.command('list'))
     .description('list the keys (metadata only, never material); problems with key files go to stderr')
     .option('--json', 'print JSON')
-    .action((options: StoreOptions) => {
-      const { store, dir } = open(options);
+    .action(async (options: StoreOptions) => {
+      const { config, store, dir } = open(options);
       const listed = dir.list();
       const summaries = listed.keys.map((k) => summarizeKey(k, `${store.keyDirectory}/${k.externalKeyId}.json`));
       ctx.stdout.write(options.json === true ? `${JSON.stringify(summaries, null, 2)}\n` : formatKeyList(summaries));
       for (const w of listed.warnings) ctx.stderr.write(`warning: ${w.file}: ${w.message}\n`);
       for (const p of listed.problems) ctx.stderr.write(`problem: ${p.file}: ${p.message}\n`);
+      if (listed.problems.length > 0) {
+        for (const line of await describeServedFromMemory(config, store.name)) ctx.stderr.write(`${line}\n`);
+      }
     });
 
   withStore(keys.command('show <externalKeyId>'))

@@ -13,7 +13,12 @@ import { createKmsStateStore } from '../kms/store/kms-state-store.js';
 import type { ResolvedAddress } from '../kms/xks-transport.js';
 import { createLogger } from '../logging/create-logger.js';
 import { startProxy, type RunningProxy } from '../server/start-proxy.js';
-import { parseInteger } from './parse-integer.js';
+import { integerOption, parseInteger } from './parse-integer.js';
+import { createServer } from 'node:http';
+import { listenOn } from '../server/listen.js';
+import { withListenHint } from './listen-hint.js';
+import { applyListenOverrides } from './listen-overrides.js';
+import { AWS_CLI_V1_NOTE } from './aws-cli-note.js';
 import type { CliContext } from './cli-context.js';
 import { resolveConfig } from './resolve-config.js';
 import { createAdminExplainer } from './admin-client.js';
@@ -28,6 +33,8 @@ interface KmsOptions {
   disconnectingMs: string;
   healthIntervalMs: string;
   proxyTimeoutMs: string;
+  proxyMaxConnections: string;
+  proxyQueueLimit: string;
   caFile: string[];
   allowHttpLoopback?: boolean;
   resolve: string[];
@@ -39,6 +46,9 @@ interface KmsOptions {
   logLevel: string;
   withProxy?: boolean;
   proxyConfig?: string;
+  allowFaults?: boolean;
+  proxyPort?: number;
+  proxyAdminPort?: number;
   console: boolean;
   consoleRemote?: boolean;
   proxyAdminUrl?: string;
@@ -82,6 +92,8 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
     .option('--disconnecting-ms <ms>', 'time a store stays DISCONNECTING', '500')
     .option('--health-interval-ms <ms>', 'period of the KmsHealthCheck probe while CONNECTED', '60000')
     .option('--proxy-timeout-ms <ms>', 'timeout of each proxy call (spec: 250)', '250')
+    .option('--proxy-max-connections <n>', 'calls on the wire at once per proxy, each on a keep-alive connection', '4')
+    .option('--proxy-queue-limit <n>', 'calls that may wait for a proxy connection; beyond, ThrottlingException', '2000')
     .option('--ca-file <pem>', 'extra trusted CA certificate(s) for the proxy TLS (repeatable)', collect, [])
     .option('--allow-http-loopback', 'accept http:// (and port-carrying) endpoints on 127.0.0.1/localhost; never what AWS does')
     .option('--resolve <host=address[:port]>', 'resolve HOST to ADDRESS[:PORT] for proxy calls, like curl --resolve (repeatable)', collect, [])
@@ -92,7 +104,10 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
     .option('--fault-connect-internal-error', 'fault injection: every Connect ends FAILED with INTERNAL_ERROR')
     .option('--log-level <level>', 'pino log level', 'info')
     .option('--with-proxy', 'also start the XKS proxy (sandbox); implies --allow-http-loopback')
+    .option('--allow-faults', 'with --with-proxy: the sandbox proxy accepts fault injection (xks faults set; docs/faults.md)')
     .option('--proxy-config <file>', 'proxy configuration for --with-proxy (default: $XKS_CONFIG, else the dev default)')
+    .option('--proxy-port <port>', 'with --with-proxy: the proxy listens on this port instead of listen.port (0 = any free port)', integerOption('--proxy-port', 0, 65535))
+    .option('--proxy-admin-port <port>', "with --with-proxy: the proxy's admin listener port instead of admin.port", integerOption('--proxy-admin-port', 0, 65535))
     .option('--no-console', 'do not serve the KMS console at /console')
     .option('--console-remote', 'serve the console to non-loopback clients too (only with a --host other than loopback; unauthenticated)')
     .option('--proxy-admin-url <url>', "admin listener of a local proxy, so the console explains that proxy's decisions (implied by --with-proxy)")
@@ -101,8 +116,11 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
       let sandboxHint = '';
       if (o.withProxy === true) {
         if (ctx === undefined) throw new Error('--with-proxy needs the CLI context');
-        const resolved = resolveConfig(ctx, o.proxyConfig, true);
-        proxy = await startProxy({ config: resolved.config, logger: createLogger(resolved.config.logging) });
+        const resolved = resolveConfig(ctx, o.proxyConfig, 'serve');
+        const proxyConfig = applyListenOverrides(resolved.config, { ...(o.proxyPort !== undefined && { port: o.proxyPort }), ...(o.proxyAdminPort !== undefined && { adminPort: o.proxyAdminPort }) });
+        proxy = await startProxy({ config: proxyConfig, logger: createLogger(proxyConfig.logging), allowFaults: o.allowFaults === true }).catch((error: unknown) => {
+          throw withListenHint(error, { proxy: '--proxy-port P', admin: '--proxy-admin-port P' });
+        });
         const store = resolved.config.keyStores[0];
         const cred = store?.credentials[0];
         sandboxHint = `proxy listening on ${proxy.url}${proxy.adminUrl === undefined ? '' : ` (admin listener for xks status: ${proxy.adminUrl})`}\n`;
@@ -112,7 +130,8 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
           sandboxHint +=
             `  aws kms create-custom-key-store --endpoint-url URL --custom-key-store-name sandbox --custom-key-store-type EXTERNAL_KEY_STORE \\\n` +
             `    --xks-proxy-connectivity PUBLIC_ENDPOINT --xks-proxy-uri-endpoint ${proxy.url} --xks-proxy-uri-path ${store.uriPath} \\\n` +
-            `    --xks-proxy-authentication-credential AccessKeyId=${cred.accessKeyId},RawSecretAccessKey=${secret}\n`;
+            `    --xks-proxy-authentication-credential AccessKeyId=${cred.accessKeyId},RawSecretAccessKey=${secret}\n` +
+            `  ${AWS_CLI_V1_NOTE}\n`;
         }
       }
       const vpc = o.vpcEndpointServices === undefined ? [] : (JSON.parse(readFileSync(resolve(cwd, o.vpcEndpointServices), 'utf8')) as VpcEndpointServiceEntry[]);
@@ -125,6 +144,8 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
         disconnectingDelayMs: parseInteger('--disconnecting-ms', o.disconnectingMs, 0),
         healthCheckIntervalMs: parseInteger('--health-interval-ms', o.healthIntervalMs, 0),
         proxyTimeoutMs: parseInteger('--proxy-timeout-ms', o.proxyTimeoutMs, 0),
+        proxyMaxConnections: parseInteger('--proxy-max-connections', o.proxyMaxConnections, 1),
+        proxyQueueLimit: parseInteger('--proxy-queue-limit', o.proxyQueueLimit, 1),
         extraCaPem: o.caFile.map((f) => readFileSync(resolve(cwd, f), 'utf8')),
         allowHttpLoopback: o.allowHttpLoopback === true || o.withProxy === true,
         resolve: parseResolve(o.resolve),
@@ -153,9 +174,13 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
         console: o.console && { access: o.consoleRemote === true ? 'any' : 'loopback', ...(explain !== undefined && { explain }) },
       });
       kms.customKeyStores.resume();
-      const server = await new Promise<import('node:http').Server>((ok, fail) => {
-        const s = kms.app.listen(parseInteger('--port', o.port, 0, 65535), o.host, () => ok(s));
-        s.once('error', fail);
+      const server = createServer(kms.app);
+      await listenOn(server, parseInteger('--port', o.port, 0, 65535), o.host, 'kms').catch(async (error: unknown) => {
+        // Stop everything this command started before saying why (the proxy of --with-proxy included).
+        kms.close();
+        store.close();
+        await proxy?.close();
+        throw withListenHint(error, { kms: '--port P' });
       });
       // Longer than SDK/CLI idle sockets live, so a client never reuses a socket the server is closing.
       server.keepAliveTimeout = 65_000;

@@ -66,10 +66,20 @@ export function registerProbeCommand(program: Command, ctx: CliContext): void {
         return;
       }
       let stopped = false;
-      void ctx.stopSignal.then(() => (stopped = true));
+      let timer: NodeJS.Timeout | undefined;
+      let wake: (() => void) | undefined;
+      void ctx.stopSignal.then(() => {
+        stopped = true;
+        clearTimeout(timer);
+        wake?.();
+      });
       while (!stopped) {
         print(await runProbe(inputs));
-        await Promise.race([ctx.stopSignal, new Promise((r) => setTimeout(r, (o.watch ?? 1) * 1000))]);
+        if (stopped) break;
+        await new Promise<void>((r) => {
+          wake = r;
+          timer = setTimeout(r, (o.watch ?? 1) * 1000);
+        });
       }
     });
 }

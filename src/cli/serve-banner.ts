@@ -11,6 +11,17 @@ export interface BannerInput {
   readonly secretPath?: string;
   /** Shown only on the start that generated it. */
   readonly newSecret?: string;
+  /**
+   * With listen.tls: the CA curl must trust (`xks dev-cert` puts ca.pem next to the server certificate). Absent
+   * with TLS on: the banner asks for the CA bundle that signed the certificate.
+   */
+  readonly caFile?: string;
+}
+
+/** curl's trust option for an https URL: without it, curl refuses a development CA (`unable to get local issuer`). */
+function cacert(input: BannerInput): string {
+  if (!input.url.startsWith('https:')) return '';
+  return ` --cacert ${input.caFile ?? '<the CA bundle that signed listen.tls.certFile>'}`;
 }
 
 /** The text `xks serve` prints for a newcomer: where to point KMS, how to call it, what to paste in the console. */
@@ -34,7 +45,7 @@ export function buildServeBanner(input: BannerInput): string {
     `  keys                ${input.keys.map((k) => `${k.externalKeyId} [${k.keyUsage.join(',') || 'no usage'}${k.keyStatus === 'DISABLED' ? ', DISABLED' : ''}]`).join('  ') || '(none)'}`,
     '',
     'Try it (GetHealthStatus, signed by curl):',
-    `  curl -sS --aws-sigv4 "aws:amz:${region}:kms-xks-proxy" --user "${akid}:${secretExpr}" \\`,
+    `  curl -sS${cacert(input)} --aws-sigv4 "aws:amz:${region}:kms-xks-proxy" --user "${akid}:${secretExpr}" \\`,
     `    -H 'Content-Type: application/json' -d '${body}' \\`,
     `    ${url}${store.uriPrefix}${XKS_API_BASE}/health`,
     '',

@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
-import { relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import type { Command } from 'commander';
 import type { ProxyConfig } from '../config/load-config.js';
 import { createLogger } from '../logging/create-logger.js';
@@ -9,10 +10,21 @@ import { runFleetWorker } from '../server/fleet/run-fleet-worker.js';
 import { parseWorkersOption, resolveWorkerCount, shareQuotas } from '../server/fleet/worker-share.js';
 import { createConfigReloader } from '../server/config-reloader.js';
 import { loadConfigFile } from '../config/load-config.js';
+import { markDevSecretShown } from '../config/dev-setup.js';
 import { integerOption } from './parse-integer.js';
 import type { CliContext } from './cli-context.js';
 import { resolveConfig } from './resolve-config.js';
 import { buildServeBanner } from './serve-banner.js';
+import { withListenHint } from './listen-hint.js';
+import { applyListenOverrides } from './listen-overrides.js';
+
+/** The CA `xks dev-cert` wrote next to the server certificate, if that is how listen.tls was made. */
+function devCaFile(config: ProxyConfig): string | undefined {
+  const certFile = config.listen.tls?.certFile;
+  if (certFile === undefined) return undefined;
+  const ca = join(dirname(certFile), 'ca.pem');
+  return existsSync(ca) ? ca : undefined;
+}
 
 export function registerServeCommand(program: Command, ctx: CliContext): void {
   program
@@ -22,24 +34,20 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .option('--host <host>', 'override listen.host')
     .option('--port <port>', 'override listen.port (0 = any free port)', integerOption('--port', 0, 65535))
     .option('--admin-port <port>', 'override admin.port of the loopback admin listener (0 = any free port)', integerOption('--admin-port', 0, 65535))
+    .option('--allow-faults', 'honour the configuration\'s `faults` section and `xks faults set` (rehearsals only, one process; logged loudly; docs/faults.md)')
     .option('--no-watch', 'do not reload when the configuration, certificate or policy files change (SIGHUP still reloads)')
     .option('--workers <n>', 'worker processes sharing the port (node:cluster), or "auto" for one per core; default: config `workers`, else 1', parseWorkersOption)
-    .action(async (options: { config?: string; host?: string; port?: number; adminPort?: number; watch?: boolean; workers?: number | 'auto' }) => {
-      const resolved = resolveConfig(ctx, options.config, true);
+    .action(async (options: { config?: string; host?: string; port?: number; adminPort?: number; watch?: boolean; workers?: number | 'auto'; allowFaults?: boolean }) => {
+      const resolved = resolveConfig(ctx, options.config, 'serve');
       // Command-line overrides apply to the first load and to every reload.
-      const withOverrides = (loaded: ProxyConfig): ProxyConfig =>
-        Object.freeze({
-          ...loaded,
-          listen: Object.freeze({ ...loaded.listen, host: options.host ?? loaded.listen.host, port: options.port ?? loaded.listen.port }),
-          ...(loaded.admin !== undefined && {
-            admin: Object.freeze({ ...loaded.admin, port: options.adminPort ?? loaded.admin.port }),
-          }),
-        });
+      const withOverrides = (loaded: ProxyConfig): ProxyConfig => applyListenOverrides(loaded, options);
       const config = withOverrides(resolved.config);
       const logger = createLogger(config.logging);
       const rel = (p: string) => relative(ctx.cwd, p) || p;
-      const banner = (proxy: RunningProxy) =>
-        config.keyStores
+      // Called once the proxy listens. The dev secret is shown until a start has listened: one that failed (port in
+      // use) must not swallow the only showing.
+      const banner = (proxy: RunningProxy) => {
+        const text = config.keyStores
           .map((store) =>
             buildServeBanner({
               url: proxy.url,
@@ -47,13 +55,19 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
               store,
               keys: proxy.runtime.current().storesByPrefix.get(store.uriPrefix)?.keys.listKeys() ?? [],
               ...(resolved.dev !== undefined && { secretPath: rel(resolved.dev.secretPath) }),
-              ...(resolved.dev?.newSecret !== undefined && { newSecret: resolved.dev.newSecret }),
+              ...(devCaFile(config) !== undefined && { caFile: rel(devCaFile(config) ?? '') }),
+              ...(resolved.dev?.secretToShow !== undefined && { newSecret: resolved.dev.secretToShow }),
             }),
           )
           .join('\n');
+        if (resolved.dev?.secretToShow !== undefined) markDevSecretShown(resolved.dev);
+        return text;
+      };
       // docs/operations.md: with more than one worker, this process is the primary and forks the workers.
       const workers = resolveWorkerCount(options.workers ?? config.workers);
-      const load = () => withOverrides(loadConfigFile(config.source));
+      const load = () => withOverrides(loadConfigFile(config.source, { env: ctx.env }));
+      // Fault rules live in one process and are changed through its admin listener: no fleet (docs/faults.md).
+      if (options.allowFaults === true && workers > 1) throw new Error('--allow-faults needs a single process: use --workers 1');
       if (cluster.isWorker) {
         const share = (c: ProxyConfig) => shareQuotas(c, workers);
         const workerLogger = logger.child({ worker: cluster.worker?.id });
@@ -74,8 +88,11 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         });
         return;
       }
-      const proxy = await startProxy({ config, logger });
+      const proxy = await startProxy({ config, logger, allowFaults: options.allowFaults === true }).catch((error: unknown) => {
+        throw withListenHint(error, { proxy: '--port P (or listen.port in the configuration)', admin: '--admin-port P (or admin.port in the configuration)' });
+      });
       if (proxy.adminUrl !== undefined) ctx.stderr.write(`admin listener (xks status) on ${proxy.adminUrl}\n`);
+      if (options.allowFaults === true) ctx.stderr.write('WARNING: fault injection enabled (--allow-faults): this proxy may misbehave on purpose; see `xks faults list`\n');
       ctx.stderr.write(`${banner(proxy)}\n`);
       logger.info({ url: proxy.url, adminUrl: proxy.adminUrl, keyStores: config.keyStores.map((s) => s.name) }, 'xks-proxy listening');
       const reloader = createConfigReloader({

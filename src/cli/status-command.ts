@@ -6,6 +6,10 @@ import { fetchAdminJson, resolveAdminUrl } from './admin-client.js';
 /** Render the admin listener's status for a human. */
 export function formatStatus(status: ProxyStatus): string {
   const lines = [`configuration ${status.configSource} (loaded ${status.loadedAt}, ${status.loadReason})`];
+  const rejected = status.rejectedReload;
+  if (rejected !== undefined) {
+    lines.push(`RELOAD REJECTED at ${rejected.at} (${rejected.reason}); the configuration above keeps serving:`, ...rejected.problems.map((p) => `  problem: ${p}`));
+  }
   // xks serve --workers N: one line per worker, then its key stores' health (the fields below merge the workers).
   for (const w of status.workers ?? []) {
     lines.push(`worker ${w.id} pid ${w.pid} started ${w.startedAt} restarts ${w.restarts}${w.error === undefined ? '' : `  NOT ANSWERING: ${w.error}`}`);
@@ -29,6 +33,9 @@ export function formatStatus(status: ProxyStatus): string {
       lines.push(`  health check last error: ${h.lastError === undefined ? 'none' : `${h.lastError} (at ${h.lastErrorAt})`}`);
     }
     for (const p of store.keyFileProblems) lines.push(`  key file problem: ${p.file}: ${p.message}`);
+    for (const k of store.servedFromMemory ?? []) {
+      lines.push(`  key ${k.externalKeyId} SERVED FROM MEMORY since ${k.since} (last good version; ${k.file} is unreadable or invalid)`);
+    }
     for (const c of store.credentials) {
       lines.push(`  credential ${c.accessKeyId}  last used ${c.lastUsedAt ?? 'never'}  requests ${c.requestCount ?? 0}`);
     }

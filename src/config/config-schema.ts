@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { faultsSchema } from '../faults/fault-rules.js';
+import { externalKeyIdSchema } from '../keystore/external-key-id.js';
 import { KEY_STATUSES, KEY_USAGES } from '../keystore/key-store.js';
 import { blockedSchema, keyOverrideChangeFields, limitsSchema, quotaSchema, throttlingSchema, tlsSchema } from './transport-schema.js';
-import { EXTERNAL_KEY_ID_PATTERN, MAX_EKM_FLEET_ENTRIES, MAX_URI_PATH_LENGTH, XKS_API_BASE } from '../xks/limits.js';
+import { MAX_EKM_FLEET_ENTRIES, MAX_URI_PATH_LENGTH, XKS_API_BASE } from '../xks/limits.js';
 
 /** spec A12 / C66: access key id is 20-30 chars of A-Z2-7. */
 export const ACCESS_KEY_ID_PATTERN = /^[A-Z2-7]{20,30}$/;
@@ -61,7 +63,7 @@ const keyStoreSchema = z
     credentials: z.array(credentialSchema).min(1),
     keyDirectory: z.string().min(1),
     keys: z
-      .record(z.string().regex(EXTERNAL_KEY_ID_PATTERN, 'key ids are 1-128 chars of A-Za-z0-9-._'), keyOverrideSchema)
+      .record(externalKeyIdSchema, keyOverrideSchema)
       .default({}),
     // docs/configuration.md and docs/security.md: throttling, secondary authorization, kill switch.
     quota: quotaSchema.prefault({}),
@@ -130,6 +132,8 @@ export const configSchema = z
     keyStores: z.array(keyStoreSchema).min(1),
     limits: limitsSchema.prefault({}),
     throttling: throttlingSchema.prefault({}),
+    // docs/faults.md: refused unless `xks serve --allow-faults`.
+    faults: faultsSchema.optional(),
     // docs/operations.md: worker processes of `xks serve` (node:cluster); 'auto' = one per core.
     workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).default(1),
   })

@@ -8,10 +8,13 @@ import { XKS_API_BASE } from '../xks/limits.js';
 import { loadPolicyFile } from '../authz/load-policy.js';
 import { PolicyError, type AuthorizationPolicy } from '../authz/policy.js';
 import { configSchema, SECRET_ACCESS_KEY_PATTERN } from './config-schema.js';
+import type { FaultRule } from '../faults/fault-rules.js';
 
 export interface Credential {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
+  /** Absolute path of the file the secret was read from, when it came from one (for permission warnings). */
+  readonly secretFile?: string;
 }
 
 export interface KeyOverride {
@@ -105,6 +108,8 @@ export interface ProxyConfig {
   readonly keyStores: readonly KeyStoreConfig[];
   readonly limits: LimitsConfig;
   readonly throttling: { readonly maxConcurrentRequests: number };
+  /** Fault injection rules (docs/faults.md); used only when `xks serve --allow-faults`, refused otherwise. */
+  readonly faults?: readonly FaultRule[];
   /** Worker processes of `xks serve` (docs/operations.md); absent in hand-built configs = 1. */
   readonly workers?: number | 'auto';
   /** Where the configuration came from (a file path or "embedded dev default"). */
@@ -163,7 +168,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): ProxyCon
       } catch (error) {
         problems.push(`keyStores.${i}.credentials.${k}.secretFile: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
       }
-      return { accessKeyId: c.accessKeyId, secretAccessKey: secret };
+      return { accessKeyId: c.accessKeyId, secretAccessKey: secret, secretFile: file };
     });
     let authorization: KeyStoreConfig['authorization'];
     if (store.authorizationPolicy !== undefined) {
@@ -214,6 +219,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): ProxyCon
     keyStores,
     limits: result.data.limits,
     throttling: result.data.throttling,
+    ...(result.data.faults !== undefined && { faults: result.data.faults }),
     workers: result.data.workers,
     source: options.source,
   });

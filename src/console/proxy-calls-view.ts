@@ -31,7 +31,7 @@ function outcomeText(c: ProxyCall): SafeHtml {
 export function latencyCell(c: ProxyCall): SafeHtml {
   const over = c.latencyMs > c.budgetMs;
   return html`<meter min="0" max="${c.budgetMs}" low="${Math.round(c.budgetMs * 0.5)}" high="${Math.round(c.budgetMs * 0.8)}" optimum="0" value="${Math.min(c.latencyMs, c.budgetMs)}" aria-hidden="true"></meter>
-<span>${c.latencyMs} ms of ${c.budgetMs} ms${over ? html` <strong class="bad">over budget</strong>` : ''}</span>`;
+<span>${c.latencyMs} ms of ${c.budgetMs} ms${over ? html` <strong class="bad">over budget</strong>` : ''}${c.queueMs === undefined ? '' : html` <small>(+${c.queueMs} ms queued in the emulator)</small>`}</span>`;
 }
 
 export function renderCallRows(calls: readonly ProxyCall[]): SafeHtml {

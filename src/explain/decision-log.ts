@@ -48,6 +48,64 @@ export interface DecisionRecord {
   readonly facts: DecisionFacts;
 }
 
+/**
+ * What the request path writes: the facts as they are (epoch ms, the fields the request log already holds, the
+ * deciding check). The ISO time and the list of checks are built only when a record is read.
+ */
+export interface DecisionEntry {
+  readonly atMs: number;
+  readonly kmsRequestId: string | undefined;
+  readonly kmsOperation: string | undefined;
+  readonly keyStore: string | undefined;
+  readonly operation: string | undefined;
+  readonly externalKeyId: string | undefined;
+  readonly accessKeyId: string | undefined;
+  /** 0 when no answer was sent (aborted). */
+  readonly status: number;
+  readonly errorName: string | undefined;
+  readonly outcome: DecisionRecord['outcome'];
+  readonly decidedBy: CheckName | undefined;
+  readonly facts: DecisionFacts;
+}
+
+const COMMON: readonly CheckName[] = ['route', 'method', 'sigv4-headers', 'body-size', 'signature', 'concurrency', 'kill-switch'];
+/** The checks each operation runs, in order (docs/api.md "Order of checks"). */
+const SEQUENCES: Readonly<Record<string, readonly CheckName[]>> = {
+  // spec A7 / A14: health is neither quota-counted, authorized, nor tied to a key; its body needs requestMetadata.
+  GetHealthStatus: [...COMMON, 'body'],
+  GetKeyMetadata: [...COMMON, 'quota', 'body', 'authorization', 'key'],
+  Encrypt: [...COMMON, 'quota', 'body', 'authorization', 'key', 'key-state', 'key-usage', 'crypto'],
+  Decrypt: [...COMMON, 'quota', 'body', 'authorization', 'key', 'key-state', 'key-usage', 'crypto'],
+};
+
+/** The readable record of an entry: every check that ran, the refusing one last. */
+export function toDecisionRecord(e: DecisionEntry): DecisionRecord {
+  const sequence = e.operation === undefined ? undefined : SEQUENCES[e.operation];
+  let checks: { check: CheckName; result: 'passed' | 'refused' }[];
+  if (e.outcome === 'refused' && e.decidedBy !== undefined) {
+    const until = sequence?.indexOf(e.decidedBy) ?? -1;
+    const passed = until < 0 ? [] : (sequence ?? []).slice(0, until);
+    checks = [...passed.map((check) => ({ check, result: 'passed' as const })), { check: e.decidedBy, result: 'refused' }];
+  } else {
+    checks = (e.outcome === 'aborted' ? [] : (sequence ?? [])).map((check) => ({ check, result: 'passed' as const }));
+  }
+  return {
+    at: new Date(e.atMs).toISOString(),
+    ...(e.kmsRequestId !== undefined && { kmsRequestId: e.kmsRequestId }),
+    ...(e.kmsOperation !== undefined && { kmsOperation: e.kmsOperation }),
+    ...(e.keyStore !== undefined && { keyStore: e.keyStore }),
+    ...(e.operation !== undefined && { operation: e.operation }),
+    ...(e.externalKeyId !== undefined && { externalKeyId: e.externalKeyId }),
+    ...(e.accessKeyId !== undefined && { accessKeyId: clipFact(e.accessKeyId, 64) }),
+    status: e.status,
+    ...(e.errorName !== undefined && { errorName: e.errorName }),
+    outcome: e.outcome,
+    checks,
+    ...(e.outcome === 'refused' && e.decidedBy !== undefined && { decidedBy: e.decidedBy }),
+    facts: e.facts,
+  };
+}
+
 export interface DecisionLogStats {
   readonly capacity: number;
   readonly size: number;
@@ -56,7 +114,7 @@ export interface DecisionLogStats {
 }
 
 export interface DecisionLog {
-  record(record: DecisionRecord): void;
+  record(entry: DecisionEntry): void;
   /** Every kept record with this kmsRequestId, newest first. */
   find(kmsRequestId: string): DecisionRecord[];
   /** The newest `limit` records, newest first. */
@@ -75,10 +133,10 @@ export function clipFact(value: string, max = MAX_FACT_CHARS): string {
 
 export function createDecisionLog(capacity = DECISION_LOG_CAPACITY): DecisionLog {
   if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
-  const ring: (DecisionRecord | undefined)[] = new Array<DecisionRecord | undefined>(capacity);
+  const ring: (DecisionEntry | undefined)[] = new Array<DecisionEntry | undefined>(capacity);
   let written = 0;
 
-  function* newestFirst(): Generator<DecisionRecord> {
+  function* newestFirst(): Generator<DecisionEntry> {
     const size = Math.min(written, capacity);
     for (let i = 1; i <= size; i++) {
       const r = ring[(written - i) % capacity];
@@ -87,20 +145,20 @@ export function createDecisionLog(capacity = DECISION_LOG_CAPACITY): DecisionLog
   }
 
   return {
-    record(record) {
-      ring[written % capacity] = record;
+    record(entry) {
+      ring[written % capacity] = entry;
       written++;
     },
     find(kmsRequestId) {
       const out: DecisionRecord[] = [];
-      for (const r of newestFirst()) if (r.kmsRequestId === kmsRequestId) out.push(r);
+      for (const r of newestFirst()) if (r.kmsRequestId === kmsRequestId) out.push(toDecisionRecord(r));
       return out;
     },
     recent(limit) {
       const out: DecisionRecord[] = [];
       for (const r of newestFirst()) {
         if (out.length >= limit) break;
-        out.push(r);
+        out.push(toDecisionRecord(r));
       }
       return out;
     },

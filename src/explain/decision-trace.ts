@@ -22,52 +22,33 @@ export interface DecisionTrace {
   body: Buffer | undefined;
 }
 
-const COMMON: readonly CheckName[] = ['route', 'method', 'sigv4-headers', 'body-size', 'signature', 'concurrency', 'kill-switch'];
-const SEQUENCES: Readonly<Record<string, readonly CheckName[]>> = {
-  // spec A7 / A14: health is neither quota-counted, authorized, nor tied to a key; its body needs requestMetadata.
-  GetHealthStatus: [...COMMON, 'body'],
-  GetKeyMetadata: [...COMMON, 'quota', 'body', 'authorization', 'key'],
-  Encrypt: [...COMMON, 'quota', 'body', 'authorization', 'key', 'key-state', 'key-usage', 'crypto'],
-  Decrypt: [...COMMON, 'quota', 'body', 'authorization', 'key', 'key-state', 'key-usage', 'crypto'],
-};
-
 /** The usage each crypto operation needs (spec A5/A6: keyUsage ENCRYPT / DECRYPT). */
 const REQUIRED_USAGE: Readonly<Record<string, string>> = { Encrypt: 'ENCRYPT', Decrypt: 'DECRYPT' };
 
 const EMPTY_TRACE: Readonly<DecisionTrace> = Object.freeze(newDecisionTrace());
+const NO_FACTS: DecisionFacts = Object.freeze({});
 
 export function newDecisionTrace(): DecisionTrace {
   return { stage: 'route', store: undefined, decidedBy: undefined, facts: undefined, body: undefined };
 }
 
-/** The observer that writes one record per finished request into `log` (create-app.ts adds it when a log is kept). */
+/** The observer that writes one entry per finished request into `log` (create-app.ts adds it when a log is kept). */
 export function createDecisionObserver(log: DecisionLog, clock: () => number): RequestObserver {
   return ({ fields: f, status, outcome, decision }) => {
     const trace = decision ?? EMPTY_TRACE;
-    const refused = status !== undefined && status >= 400;
-    const sequence = f.operation === undefined ? undefined : SEQUENCES[f.operation];
-    let checks: { check: CheckName; result: 'passed' | 'refused' }[];
-    if (refused && trace.decidedBy !== undefined) {
-      const until = sequence?.indexOf(trace.decidedBy) ?? -1;
-      const passed = until < 0 ? [] : (sequence ?? []).slice(0, until);
-      checks = [...passed.map((check) => ({ check, result: 'passed' as const })), { check: trace.decidedBy, result: 'refused' }];
-    } else {
-      checks = (outcome === 'aborted' ? [] : (sequence ?? [])).map((check) => ({ check, result: 'passed' as const }));
-    }
     log.record({
-      at: new Date(clock()).toISOString(),
-      ...(f.kmsRequestId !== undefined && { kmsRequestId: f.kmsRequestId }),
-      ...(f.kmsOperation !== undefined && { kmsOperation: f.kmsOperation }),
-      ...(f.keyStore !== undefined && { keyStore: f.keyStore }),
-      ...(f.operation !== undefined && { operation: f.operation }),
-      ...(f.externalKeyId !== undefined && { externalKeyId: f.externalKeyId }),
-      ...((f.accessKeyId ?? f.accessKeyIdUnverified) !== undefined && { accessKeyId: clipFact(f.accessKeyId ?? f.accessKeyIdUnverified ?? '', 64) }),
+      atMs: clock(),
+      kmsRequestId: f.kmsRequestId,
+      kmsOperation: f.kmsOperation,
+      keyStore: f.keyStore,
+      operation: f.operation,
+      externalKeyId: f.externalKeyId,
+      accessKeyId: f.accessKeyId ?? f.accessKeyIdUnverified,
       status: status ?? 0,
-      ...(f.errorName !== undefined && { errorName: f.errorName }),
-      outcome: outcome === 'aborted' ? 'aborted' : refused ? 'refused' : 'answered',
-      checks,
-      ...(refused && trace.decidedBy !== undefined && { decidedBy: trace.decidedBy }),
-      facts: trace.facts ?? {},
+      errorName: f.errorName,
+      outcome: outcome === 'aborted' ? 'aborted' : status !== undefined && status >= 400 ? 'refused' : 'answered',
+      decidedBy: trace.decidedBy,
+      facts: trace.facts ?? NO_FACTS,
     });
   };
 }

@@ -43,6 +43,8 @@ export interface HealthCheckResult {
   readonly durationMs: number;
   /** Why the check is not ACTIVE (never contains material or plaintext). */
   readonly error?: string;
+  /** The check failed reading the key directory or the health-check key, not in the crypto. */
+  readonly storage?: boolean;
 }
 
 /** What `xks status` shows per key store. */
@@ -90,6 +92,14 @@ function messageOf(error: unknown): string {
   return code !== undefined && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
+/** "2 key file(s) failed to load: /k/a.json, /k/b.json; serving 1 key(s) from memory (last good version)" */
+function describeProblems(keys: StoreRuntime['keys']): string {
+  const files = keys.problems.map((p) => p.file);
+  const named = `${files.slice(0, 3).join(', ')}${files.length > 3 ? ` (+${files.length - 3} more)` : ''}`;
+  const memory = keys.retained.length > 0 ? `; serving ${keys.retained.length} key(s) from memory (last good version)` : '';
+  return `${files.length} key file(s) failed to load: ${named}${memory}`;
+}
+
 export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
   const config = deps.config ?? DEFAULT_HEALTH_CHECK;
   const now = deps.now ?? (() => performance.now());
@@ -120,9 +130,14 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
   function checkStore(store: KeyStoreConfig): HealthCheckResult {
     const started = now();
     const checkedAt = deps.clock();
+    let key: XksKey;
     try {
       readdirSync(store.keyDirectory); // the directory KMS keys are served from must be readable
-      const key = readOrCreateHealthKey(store);
+      key = readOrCreateHealthKey(store);
+    } catch (error) {
+      return { status: 'UNAVAILABLE', checkedAt, durationMs: Math.max(0, now() - started), error: messageOf(error), storage: true };
+    }
+    try {
       const plaintext = deps.random(HEALTH_PLAINTEXT_BYTES);
       const aad = deps.random(16);
       const requestMetadata = { kmsOperation: 'HealthCheck', kmsRequestId: 'health-check' };
@@ -171,9 +186,9 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       if (result.error !== undefined) reasons.push(result.error);
     }
     const served = keyStoreHealth(store.keys);
-    if (served !== 'ACTIVE') {
-      reasons.push(store.keys.available ? `${store.keys.problems.length} key file(s) failed to load` : 'key directory unreadable');
-    }
+    if (served !== 'ACTIVE') reasons.push(store.keys.available ? describeProblems(store.keys) : 'key directory unreadable');
+    // DEGRADED is "unhealthy, still serving" (spec A7): keys kept in memory still serve while their storage is broken.
+    if (status === 'UNAVAILABLE' && result?.storage === true && store.keys.retained.length > 0) status = 'DEGRADED';
     return { status: worst(status, served), reasons, ...(result !== undefined && { result }) };
   }
 

@@ -35,6 +35,7 @@ import { sendJson } from './send-json.js';
 import { createRequestGuards } from './request-guards.js';
 import { createRequestThrottle, type RequestThrottle } from '../throttle/request-throttle.js';
 import { createCredentialUsage, type CredentialUsage } from '../usage/credential-usage.js';
+import type { FaultInjector } from '../faults/fault-injector.js';
 import type { DecisionLog } from '../explain/decision-log.js';
 import { createDecisionObserver, explainRefusal, newDecisionTrace, type DecisionTrace } from '../explain/decision-trace.js';
 
@@ -52,6 +53,8 @@ export interface AppDeps {
   readonly throttle?: RequestThrottle;
   /** Credential last-use tracker shown by `xks status` (default: a fresh one). */
   readonly credentialUsage?: CredentialUsage;
+  /** Fault injection (docs/faults.md), only when `xks serve --allow-faults`. */
+  readonly faults?: FaultInjector;
   /** Counts of refusals by limit; pass the process's (the listener counts into the same one). Default: a fresh one. */
   readonly refusals?: RefusalCounters;
   /**
@@ -257,8 +260,10 @@ export function createApp(deps: AppDeps): express.Express {
       trace.stage = 'kill-switch';
       guards.admit(store, route, pending.accessKeyId, log);
       trace.stage = 'body';
-      const result = dispatch(route, store, runtime, req.headers['content-type'], body, log);
-      sendJson(res, 200, result);
+      const handle = () => dispatch(route, store, runtime, req.headers['content-type'], body, log);
+      // docs/faults.md: the one place fault injection touches the request path (after admission, around the handler).
+      if (deps.faults === undefined) sendJson(res, 200, handle());
+      else await deps.faults.respond(req, res, { keyStore: store.config.name, operation: route.operation, ...(route.externalKeyId !== undefined && { externalKeyId: route.externalKeyId }) }, handle, log);
     } finally {
       release();
     }

@@ -6,7 +6,10 @@ import type { EkmHealthStatus } from '../xks/wire-types.js';
 /** What one key store serves, resolved once per (re)load. Closed over by the request handler, never global. */
 export interface StoreRuntime {
   readonly config: KeyStoreConfig;
+  /** What is served: the key files' keys with the configuration's overrides applied. */
   readonly keys: KeyStore;
+  /** The keys as the files hold them (before overrides): what the next reload compares with and keeps from. */
+  readonly fileKeys: KeyStore;
   /** access key id -> secret (spec A12 / C67: one secret per id). */
   readonly secrets: ReadonlyMap<string, string>;
   readonly regions: ReadonlySet<string>;
@@ -27,15 +30,17 @@ export function applyKeyOverrides(store: KeyStore, overrides: Readonly<Record<st
     if (o === undefined) return key;
     return Object.freeze({ ...key, keyStatus: o.keyStatus ?? key.keyStatus, keyUsage: Object.freeze([...(o.keyUsage ?? key.keyUsage)]) });
   });
-  return createMemoryKeyStore(keys, { problems: store.problems, available: store.available });
+  return createMemoryKeyStore(keys, { problems: store.problems, available: store.available, retained: store.retained });
 }
 
 export function buildRuntime(config: ProxyConfig, loadKeys: (store: KeyStoreConfig) => KeyStore): ProxyRuntime {
   const storesByPrefix = new Map<string, StoreRuntime>();
   for (const store of config.keyStores) {
+    const fileKeys = loadKeys(store);
     storesByPrefix.set(store.uriPrefix, {
       config: store,
-      keys: applyKeyOverrides(loadKeys(store), store.keys),
+      keys: applyKeyOverrides(fileKeys, store.keys),
+      fileKeys,
       secrets: new Map(store.credentials.map((c) => [c.accessKeyId, c.secretAccessKey] as const)),
       regions: new Set(store.regions),
       signingKeyCache: createSigningKeyCache(64),

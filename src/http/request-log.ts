@@ -29,6 +29,8 @@ export interface RequestLogFields {
   authzDecision?: string;
   authzRule?: string;
   errorName?: string;
+  /** Faults injected into this request (docs/faults.md), e.g. `latency 300 ms + wrong-cdiv`. */
+  fault?: string;
   /** The limit that refused the request (also counted in RefusalCounters). */
   refusedBy?: RefusalReason;
   /** The SigV4 failure reason when authentication failed (metrics: xks_sigv4_failures_total). */

@@ -15,7 +15,9 @@ const KEY_OPERATIONS: Readonly<Record<string, XksOperation>> = {
 };
 
 // spec A2: [/<prefix>]/kms/xks/v1/health | /keys/<externalKeyId>/{metadata,encrypt,decrypt}. Matched on the raw
-// (undecoded) path, case-sensitively, without trailing slashes: anything else is InvalidUriPathException.
+// (undecoded) path, case-sensitively, without trailing slashes: anything else is InvalidUriPathException. An id of the
+// spec's shape that breaks our stricter rule (a leading '.', src/keystore/external-key-id.ts) is a valid path that names
+// no key: no key store can hold one, so it is KeyNotFoundException (what KMS reports as XksKeyNotFoundException).
 const ROUTE = new RegExp(`^((?:/[A-Za-z0-9_-]+)*)${XKS_API_BASE.replaceAll('/', '\\/')}/(?:(health)|keys/([^/]*)/(metadata|encrypt|decrypt))$`);
 
 /** Pure: the raw request path -> the XKS route it names, or undefined. */

@@ -1,8 +1,10 @@
-import { linkSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { secureRandomBytes, type RandomBytes } from '../crypto/random.js';
-import { EXTERNAL_KEY_ID_PATTERN, KEY_BYTES } from '../xks/limits.js';
+import { KEY_BYTES } from '../xks/limits.js';
+import { externalKeyIdProblem } from './external-key-id.js';
 import { fsyncDirectory, writeFileAtomic } from './atomic-write.js';
+import { KeyDirectoryError, LOCK_FILE_NAME, withDirectoryLock } from './directory-lock.js';
 import { createKeyFileCodec, type KeyFileCodec } from './key-file-codec.js';
 import { keyFileName } from './key-file.js';
 import { currentVersion, type KeyStatus, type KeyUsage, type XksKey } from './key-store.js';
@@ -12,9 +14,9 @@ import { loadKeyDirectory, type KeyDirectoryWarning } from './load-key-directory
  * The write side of a key directory: what `xks keys` does. Every change is a read-modify-write of one key file under
  * a directory lock, written with writeFileAtomic (temporary file, fsync, rename, fsync of the directory), so a crash
  * at any point leaves the old or the new file, never a torn one. A running proxy sees the change through its
- * directory watch (src/server/watch-key-directories.ts).
+ * directory watch (src/server/watch-key-directories.ts). The lock and the stale-file sweep: ./directory-lock.ts.
  */
-export class KeyDirectoryError extends Error {}
+export { KeyDirectoryError, LOCK_FILE_NAME };
 
 export interface KeyDirectoryOptions {
   readonly codec?: KeyFileCodec;
@@ -42,7 +44,6 @@ export interface KeySummary {
   readonly file: string;
 }
 
-export const LOCK_FILE_NAME = '.xks-keys.lock';
 /** The deep health check's own key (src/health/health-monitor.ts): `<keyDirectory>/.health/health-check.json`. */
 export const HEALTH_DIRECTORY = '.health';
 export const HEALTH_KEY_FILE = 'health-check.json';
@@ -58,19 +59,6 @@ export function summarizeKey(key: XksKey, file: string): KeySummary {
     ...(key.createdAt !== undefined && { createdAt: key.createdAt }),
     file,
   };
-}
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export interface KeyDirectory {
@@ -100,90 +88,19 @@ export function openKeyDirectory(dir: string, options: KeyDirectoryOptions = {})
   const now = () => new Date(clock()).toISOString();
 
   function checkId(id: string): void {
-    if (!EXTERNAL_KEY_ID_PATTERN.test(id)) throw new KeyDirectoryError(`invalid externalKeyId ${JSON.stringify(id.slice(0, 140))}: 1-128 chars of A-Za-z0-9-._ (spec A2)`);
+    const problem = externalKeyIdProblem(id);
+    if (problem !== undefined) throw new KeyDirectoryError(`invalid externalKeyId ${JSON.stringify(id.slice(0, 140))}: ${problem}`);
   }
 
-  /**
-   * One writer at a time per directory. The lock file is created complete (pid written to a private file, then
-   * link()ed into place, which fails atomically if the lock exists), so a writer killed at any moment leaves either
-   * no lock or a lock naming its pid; a lock whose pid is gone is taken over.
-   */
-  function withLock<T>(fn: () => T): T {
-    const lockPath = join(dir, LOCK_FILE_NAME);
-    const mine = join(dir, `${LOCK_FILE_NAME}.${process.pid}`);
-    const deadline = clock() + lockTimeoutMs;
-    for (;;) {
-      try {
-        writeFileSync(mine, `${process.pid}\n`, { mode: 0o600 });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new KeyDirectoryError(`key directory ${dir} does not exist`);
-        throw error;
-      }
-      try {
-        linkSync(mine, lockPath);
-        unlinkSync(mine);
-        break;
-      } catch (error) {
-        unlinkSync(mine);
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      let holder = Number.NaN;
-      try {
-        holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
-      } catch {
-        continue; // released meanwhile
-      }
-      if (!Number.isInteger(holder) || holder <= 0 || !processAlive(holder)) {
-        breakStaleLock(lockPath, mine);
-        continue;
-      }
-      if (clock() > deadline) throw new KeyDirectoryError(`key directory ${dir} is locked by process ${holder} (${lockPath})`);
-      sleepSync(10);
-    }
-    try {
-      removeStaleFiles();
-      return fn();
-    } finally {
-      unlinkSync(lockPath);
-    }
-  }
+  const withLock = <T>(fn: () => T): T =>
+    withDirectoryLock(dir, { clock, lockTimeoutMs, holdsKey: (file) => holdsKey(file) }, fn);
 
-  /**
-   * Remove a lock judged stale. Another writer may have broken it and taken the lock between our read and now, so
-   * the lock is moved aside first (rename is atomic) and the file actually moved is judged again: a live holder's
-   * lock is put back, never deleted.
-   */
-  function breakStaleLock(lockPath: string, aside: string): void {
+  function holdsKey(file: string): boolean {
     try {
-      renameSync(lockPath, aside);
+      codec.decode(readFileSync(file, 'utf8'));
+      return true;
     } catch {
-      return; // released or broken by another writer meanwhile
-    }
-    let holder = Number.NaN;
-    try {
-      holder = Number.parseInt(readFileSync(aside, 'utf8'), 10);
-    } catch {
-      // unreadable: treated as stale
-    }
-    if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
-      try {
-        linkSync(aside, lockPath);
-      } catch {
-        // a third writer took the free lock meanwhile; it holds it now
-      }
-    }
-    unlinkSync(aside);
-  }
-
-  /**
-   * Under the lock, a temporary file can only be left by a writer that died before its rename, and a private lock
-   * file only by a writer that died before its link.
-   */
-  function removeStaleFiles(): void {
-    for (const name of readdirSync(dir)) {
-      const lockOwner = name.startsWith(`${LOCK_FILE_NAME}.`) ? Number(name.slice(LOCK_FILE_NAME.length + 1)) : undefined;
-      const stale = (name.startsWith('.') && name.endsWith('.tmp')) || (lockOwner !== undefined && (!Number.isInteger(lockOwner) || !processAlive(lockOwner)));
-      if (stale) unlinkSync(join(dir, name));
+      return false;
     }
   }
 

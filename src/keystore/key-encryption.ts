@@ -2,7 +2,8 @@ import { createCipheriv, createDecipheriv, createHash, scryptSync } from 'node:c
 import { z } from 'zod';
 import { decodeBase64Strict, encodeBase64 } from '../crypto/base64.js';
 import { secureRandomBytes, type RandomBytes } from '../crypto/random.js';
-import { EXTERNAL_KEY_ID_PATTERN, KEY_BYTES } from '../xks/limits.js';
+import { KEY_BYTES } from '../xks/limits.js';
+import { externalKeyIdSchema } from './external-key-id.js';
 import { KeyFileError } from './key-file.js';
 
 /**
@@ -51,7 +52,7 @@ const b64Bytes = (n: number) => z.string().refine((s) => decodeBase64Strict(s)?.
 const wrappedSchema = z
   .object({
     format: z.literal(WRAPPED_KEY_FILE_FORMAT),
-    externalKeyId: z.string().regex(EXTERNAL_KEY_ID_PATTERN, 'externalKeyId must be 1-128 chars of A-Za-z0-9-._'),
+    externalKeyId: externalKeyIdSchema,
     kek: z.discriminatedUnion('kind', [
       z
         .object({

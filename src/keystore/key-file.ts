@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { decodeBase64Strict, encodeBase64 } from '../crypto/base64.js';
-import { EXTERNAL_KEY_ID_PATTERN, KEY_BYTES } from '../xks/limits.js';
+import { KEY_BYTES } from '../xks/limits.js';
+import { externalKeyIdSchema } from './external-key-id.js';
 import { KEY_STATUSES, KEY_USAGES, type XksKey } from './key-store.js';
 
 /**
@@ -20,7 +21,7 @@ const material = z.string().refine((s) => decodeBase64Strict(s)?.length === KEY_
 const keyFileSchema = z
   .object({
     format: z.literal(KEY_FILE_FORMAT),
-    externalKeyId: z.string().regex(EXTERNAL_KEY_ID_PATTERN, 'externalKeyId must be 1-128 chars of A-Za-z0-9-._'),
+    externalKeyId: externalKeyIdSchema,
     keyUsage: z.array(z.enum(KEY_USAGES)).refine((u) => new Set(u).size === u.length, 'keyUsage has duplicates'),
     keyStatus: z.enum(KEY_STATUSES),
     createdAt: z.string().optional(),

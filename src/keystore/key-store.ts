@@ -1,4 +1,5 @@
 /** The key model the proxy serves (spec A4) and the read side every operation uses. */
+import { externalKeyIdProblem } from './external-key-id.js';
 
 export const KEY_USAGES = ['ENCRYPT', 'DECRYPT'] as const;
 export type KeyUsage = (typeof KEY_USAGES)[number];
@@ -31,13 +32,28 @@ export interface KeyLoadProblem {
   readonly message: string;
 }
 
+/**
+ * A key served from memory: its file (or the whole directory) became unreadable or invalid after the key was loaded,
+ * so a reload kept the last good version instead of taking a live key out of service.
+ */
+export interface RetainedKey {
+  readonly externalKeyId: string;
+  /** The file that could not be read (or the directory, when the directory could not be read). */
+  readonly file: string;
+  readonly message: string;
+  /** ISO-8601 time since when the key is served from memory. */
+  readonly since: string;
+}
+
 export interface KeyStore {
   getKey(externalKeyId: string): XksKey | undefined;
   listKeys(): readonly XksKey[];
   /** Files that could not be loaded (empty when all is well). */
   readonly problems: readonly KeyLoadProblem[];
-  /** False when the key directory itself could not be read. */
+  /** False when the key directory itself could not be read (and nothing is served from memory). */
   readonly available: boolean;
+  /** Keys among listKeys() served from memory because their file went bad after they were loaded. */
+  readonly retained: readonly RetainedKey[];
 }
 
 export function currentVersion(key: XksKey): KeyVersion {
@@ -49,8 +65,12 @@ export function currentVersion(key: XksKey): KeyVersion {
 /** An in-memory store: for tests and for building the runtime view of a loaded directory. */
 export function createMemoryKeyStore(
   keys: readonly XksKey[],
-  options: { problems?: readonly KeyLoadProblem[]; available?: boolean } = {},
+  options: { problems?: readonly KeyLoadProblem[]; available?: boolean; retained?: readonly RetainedKey[] } = {},
 ): KeyStore {
+  for (const k of keys) {
+    const problem = externalKeyIdProblem(k.externalKeyId);
+    if (problem !== undefined) throw new Error(`key ${JSON.stringify(k.externalKeyId.slice(0, 140))}: ${problem}`);
+  }
   const byId = new Map(keys.map((k) => [k.externalKeyId, k] as const));
   if (byId.size !== keys.length) throw new Error('duplicate externalKeyId in key store'); // spec C10
   const list = Object.freeze([...byId.values()]);
@@ -59,5 +79,6 @@ export function createMemoryKeyStore(
     listKeys: () => list,
     problems: Object.freeze([...(options.problems ?? [])]),
     available: options.available ?? true,
+    retained: Object.freeze([...(options.retained ?? [])]),
   });
 }

@@ -46,6 +46,7 @@ export function loadKeyDirectory(dir: string, options: { codec?: KeyFileCodec } 
       if (codec.wraps && !wrapped) warnings.push({ file, message: 'key file is not encrypted at rest; run `xks keys encrypt-at-rest`' });
       keys.push(key);
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed since the listing: gone, not broken
       problems.push({ file, message: error instanceof Error ? error.message : String(error) });
     }
   }

@@ -87,8 +87,13 @@ export function createAliasService(deps: KmsServiceDeps, resolver: KeyResolver):
       const body: JsonObject = input;
       const keyId = optionalString(body, 'KeyId', KEY_ID);
       const k = keyId === undefined ? undefined : resolver.resolve(keyId, { aliases: false });
-      // Aliases of keys whose deletion date passed are gone with them.
-      const all: AliasRecord[] = store.listAliases().filter((a) => (k === undefined ? store.getKey(a.targetKeyId) !== undefined : a.targetKeyId === k.keyId));
+      // Aliases of keys whose deletion date passed are gone with them (even before the key is swept on sight).
+      const now = clock();
+      const live = (id: string): boolean => {
+        const t = store.getKey(id);
+        return t !== undefined && !(t.keyState === 'PendingDeletion' && (t.deletionDate ?? Infinity) <= now);
+      };
+      const all: AliasRecord[] = store.listAliases().filter((a) => (k === undefined ? live(a.targetKeyId) : a.targetKeyId === k.keyId));
       const page = paginate(all, body, (a) => a.aliasName, { defaultLimit: 50, maxLimit: 100 });
       return pageOutput('Aliases', {
         ...page,

@@ -13,6 +13,7 @@ import type { KmsServiceDeps } from './service-context.js';
 import { authenticateKmsRequest } from './wire/authenticate-kms-request.js';
 import { KMS_CONTENT_TYPE, parseKmsBody, parseTarget } from './wire/kms-protocol.js';
 import { createXksClient, type XksTransport } from './xks-client.js';
+import { createXksConnectionPool, DEFAULT_POOL_OPTIONS } from './xks-connection-pool.js';
 import { createTrust, postToXksProxy } from './xks-transport.js';
 import { createProxyCallLog, type ProxyCallLog } from './proxy-call-log.js';
 import { createConsoleRouter, type ConsoleDeps, type InvokeResult } from '../console/create-console-router.js';
@@ -43,9 +44,14 @@ const MAX_BODY = '1mb';
 
 export function createKmsApp(deps: KmsAppDeps): KmsApp {
   const { config, logger } = deps;
+  // Keep-alive connections and a bounded queue per proxy: the 250 ms budget measures the proxy, not the emulator.
+  const pool = createXksConnectionPool(
+    { ...DEFAULT_POOL_OPTIONS, maxConnections: config.proxyMaxConnections, queueLimit: config.proxyQueueLimit, queueTimeoutMs: config.proxyQueueTimeoutMs },
+    logger,
+  );
   const calls = createProxyCallLog(deps.transport ?? postToXksProxy, deps.clock);
-  const xks = createXksClient({ ...transportOptions(config), now: () => new Date(deps.clock()) }, calls.transport);
-  const service = createKmsService({ ...deps, xks });
+  const xks = createXksClient({ ...transportOptions(config), now: () => new Date(deps.clock()), pool }, calls.transport);
+  const service = createKmsService({ ...deps, xks, proxyConnections: () => pool.stats() });
   const operations = buildDispatchTable(service);
 
   /** The console's entry: the same dispatch table as `POST /`, logged like a wire request. */
@@ -118,7 +124,10 @@ export function createKmsApp(deps: KmsAppDeps): KmsApp {
     customKeyStores: service.customKeyStores,
     proxyCalls: calls.log,
     invoke,
-    close: () => service.close(),
+    close: () => {
+      service.close();
+      pool.close();
+    },
   };
 }
 

@@ -37,6 +37,12 @@ export interface KmsEmulatorConfig {
   readonly maxCustomKeyStores: number;
   /** spec A16: KMS gives each proxy call 250 ms for TCP + TLS + HTTP. */
   readonly proxyTimeoutMs: number;
+  /** Calls on the wire at once per proxy endpoint, each on a keep-alive connection (xks-connection-pool.ts). */
+  readonly proxyMaxConnections: number;
+  /** Calls that may wait for a connection per proxy endpoint; beyond, ThrottlingException (the emulator's overload). */
+  readonly proxyQueueLimit: number;
+  /** A call that waited this long for a connection fails as the emulator's overload; the proxy is not called. */
+  readonly proxyQueueTimeoutMs: number;
   /** PEM CA certificates trusted in addition to the system store (spec A12: "make the trust anchor configurable"). */
   readonly extraCaPem: readonly string[];
   /** Allow `http://` endpoints on loopback hosts (a local rehearsal convenience; never what KMS does). */
@@ -63,6 +69,9 @@ export const DEFAULT_KMS_EMULATOR_CONFIG: KmsEmulatorConfig = Object.freeze({
   healthCheckIntervalMs: 60_000,
   maxCustomKeyStores: 10,
   proxyTimeoutMs: 250,
+  proxyMaxConnections: 4,
+  proxyQueueLimit: 2000,
+  proxyQueueTimeoutMs: 10_000,
   extraCaPem: [],
   allowHttpLoopback: false,
   resolve: new Map(),
@@ -83,6 +92,9 @@ export function buildKmsEmulatorConfig(overrides: Partial<KmsEmulatorConfig> = {
   }
   if (!Number.isInteger(config.healthCheckIntervalMs) || config.healthCheckIntervalMs < 10) problems.push('healthCheckIntervalMs must be an integer >= 10');
   if (!Number.isInteger(config.maxCustomKeyStores) || config.maxCustomKeyStores < 1) problems.push('maxCustomKeyStores must be a positive integer');
+  for (const [name, v] of [['proxyMaxConnections', config.proxyMaxConnections], ['proxyQueueLimit', config.proxyQueueLimit], ['proxyQueueTimeoutMs', config.proxyQueueTimeoutMs]] as const) {
+    if (!Number.isInteger(v) || v < 1) problems.push(`${name} must be a positive integer, got ${v}`);
+  }
   if (problems.length > 0) throw new Error(`Invalid KMS emulator configuration:\n- ${problems.join('\n- ')}`);
   return Object.freeze(config);
 }

@@ -14,6 +14,7 @@ import { createKeySealing } from './key-sealing.js';
 import { createKeyService, type KeyService } from './keys.js';
 import type { KmsServiceDeps } from './service-context.js';
 import { createTagService, type TagService } from './tags.js';
+import type { ProxyConnectionStats } from './xks-connection-pool.js';
 
 export interface KmsService {
   readonly customKeyStores: CustomKeyStoreService;
@@ -28,7 +29,8 @@ export interface KmsService {
   readonly resolver: KeyResolver;
   /** Finish transitions interrupted by a restart; restart health checks of CONNECTED stores. */
   resume(): void;
-  statusView(): { readonly customKeyStores: CustomKeyStoreStatus[] };
+  /** Stores with their state and last KmsHealthCheck; per proxy: connections, queue, and who is the bottleneck. */
+  statusView(): { readonly customKeyStores: CustomKeyStoreStatus[]; readonly proxyConnections: readonly ProxyConnectionStats[] };
   /** Resolves when no custom key store transition is pending (tests). */
   idle(): Promise<void>;
   close(): void;
@@ -49,7 +51,7 @@ export function createKmsService(deps: KmsServiceDeps): KmsService {
     rotation: createRotationService(deps, resolver),
     resolver,
     resume: () => customKeyStores.resume(),
-    statusView: () => ({ customKeyStores: customKeyStores.statusView() }),
+    statusView: () => ({ customKeyStores: customKeyStores.statusView(), proxyConnections: deps.proxyConnections?.() ?? [] }),
     idle: () => customKeyStores.idle(),
     close: () => customKeyStores.close(),
   };

@@ -26,7 +26,10 @@ export interface ProxyCall {
   readonly errorName?: string;
   /** Transport failure: the phase and detail (dns, tcp, tls, timeout, insecure-transport). */
   readonly failure?: string;
+  /** The proxy's time: from the request written to the answer (the budget's clock). */
   readonly latencyMs: number;
+  /** Time the call waited in the emulator's own connection queue first (not the proxy's). */
+  readonly queueMs?: number;
   /** The per-call budget (spec A16: 250 ms). */
   readonly budgetMs: number;
 }
@@ -90,6 +93,7 @@ export function createProxyCallLog(transport: XksTransport, clock: () => number,
       ...(result.kind === 'response' ? { status: result.status } : { failure: `${result.phase}: ${result.detail}` }),
       ...(errorName !== undefined && { errorName }),
       latencyMs: result.elapsedMs,
+      ...(result.queueMs !== undefined && result.queueMs > 0 && { queueMs: result.queueMs }),
       budgetMs: options.timeoutMs,
     };
     ring.push(call);

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { KmsEmulatorConfig } from './kms-config.js';
 import type { KmsStateStore } from './store/kms-state-store.js';
 import type { XksClient } from './xks-client.js';
+import type { ProxyConnectionStats } from './xks-connection-pool.js';
 
 export interface RequestContext {
   readonly requestId: string;
@@ -26,6 +27,8 @@ export interface KmsServiceDeps {
   readonly randomBytes: (n: number) => Buffer;
   readonly randomUUID: () => string;
   readonly logger: Logger;
+  /** The connection pool's figures per proxy, for the status view (absent: none shown). */
+  readonly proxyConnections?: () => readonly ProxyConnectionStats[];
 }
 
 /** Operations that answer `{}`. */

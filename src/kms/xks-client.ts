@@ -83,11 +83,15 @@ export function buildDecryptBody(call: DecryptCall): Record<string, unknown> {
 export function createXksClient(options: XksTransportOptions, transport: XksTransport = postToXksProxy): XksClient {
   const post = (target: XksEndpointTarget, apiPath: string, body: object): Promise<XksTransportResult> =>
     transport(target, apiPath, JSON.stringify(body), options);
+  // Health probes diagnose the connection (clause B4/B6: TLS, reachability): each on a fresh connection, never a
+  // kept-alive socket that would skip the TLS handshake the probe is meant to test.
+  const probe = (target: XksEndpointTarget, apiPath: string, body: object): Promise<XksTransportResult> =>
+    transport(target, apiPath, JSON.stringify(body), { ...options, pool: undefined });
 
   return {
     async getHealthStatus(target, requestMetadata) {
       const meta = { kmsRequestId: requestMetadata.kmsRequestId, kmsOperation: requestMetadata.kmsOperation };
-      const result = readProxyAnswer(await post(target, '/health', { requestMetadata: meta }), parseHealthStatusResponse);
+      const result = readProxyAnswer(await probe(target, '/health', { requestMetadata: meta }), parseHealthStatusResponse);
       if (!result.ok) return result;
       const unhealthy = checkFleetHealth(result.value);
       return unhealthy === undefined ? result : { ok: false, failure: unhealthy };

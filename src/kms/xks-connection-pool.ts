@@ -24,7 +24,7 @@ export interface XksPoolOptions {
   readonly idleSocketMs: number;
 }
 
-export const DEFAULT_POOL_OPTIONS: XksPoolOptions = Object.freeze({ maxConnections: 16, queueLimit: 2000, queueTimeoutMs: 10_000, idleSocketMs: 4000 });
+export const DEFAULT_POOL_OPTIONS: XksPoolOptions = Object.freeze({ maxConnections: 4, queueLimit: 2000, queueTimeoutMs: 10_000, idleSocketMs: 4000 });
 
 /** Queue waits above this are logged and shown as "the emulator is the bottleneck". */
 const SLOW_QUEUE_MS = 50;

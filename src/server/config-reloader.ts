@@ -29,11 +29,12 @@ export function filesToWatch(config: ProxyConfig): string[] {
  */
 export function createConfigReloader(options: {
   load: () => ProxyConfig;
-  proxy: Pick<RunningProxy, 'reload' | 'credentialUsage'>;
+  proxy: Pick<RunningProxy, 'reload' | 'credentialUsage' | 'runtime'>;
   initial: ProxyConfig;
   logger: Logger;
   watch: boolean;
   debounceMs?: number;
+  clock?: () => number;
   /** Report a rejected reload here instead of logging it (a fleet worker: the primary logs it once for all). */
   onRejected?: (reason: string, problems: readonly string[]) => void;
 }): ConfigReloader {
@@ -54,6 +55,7 @@ export function createConfigReloader(options: {
       proxy.reload(next, reason);
     } catch (error) {
       const problems = error instanceof ConfigError || error instanceof TlsConfigError ? error.problems : [error instanceof Error ? error.message : String(error)];
+      proxy.runtime.recordRejectedReload({ at: (options.clock ?? Date.now)(), reason, problems });
       if (options.onRejected !== undefined) {
         options.onRejected(reason, problems);
         return false;

@@ -3,7 +3,9 @@ import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createAdminApp } from '../admin/create-admin-app.js';
 import { buildProxyStatus, type ProxyStatus } from '../admin/proxy-status.js';
-import type { KeyStoreConfig, ProxyConfig } from '../config/load-config.js';
+import { ConfigError, type KeyStoreConfig, type ProxyConfig } from '../config/load-config.js';
+import { createFaultInjector, createFaultState } from '../faults/fault-injector.js';
+import { filePermissionWarnings, keyDirectoryProblems } from '../config/file-checks.js';
 import { createAesGcmEngine } from '../crypto/aes-gcm.js';
 import { createPooledRandomBytes, type RandomBytes } from '../crypto/random.js';
 import { createApp } from '../http/create-app.js';
@@ -11,7 +13,6 @@ import { buildRuntime, type ProxyRuntime } from '../http/proxy-runtime.js';
 import { createHealthMonitor } from '../health/health-monitor.js';
 import { createKeyCodecRegistry, type KeyCodecRegistry } from '../keystore/key-codec-registry.js';
 import type { KeyStore } from '../keystore/key-store.js';
-import { loadKeyDirectory } from '../keystore/load-key-directory.js';
 import type { Logger } from '../logging/create-logger.js';
 import { createRuntimeHolder, type RuntimeHolder } from './runtime-holder.js';
 import { createListener, loadTlsMaterial, type TlsMaterial } from '../transport/create-listener.js';
@@ -20,26 +21,32 @@ import { createCredentialUsage, type CredentialUsage } from '../usage/credential
 import { createRefusalCounters, type RefusalCounters } from '../http/refusal-counters.js';
 import type { RequestObserver } from '../http/request-log.js';
 import { logKillSwitches } from './log-kill-switches.js';
+import { loadStoreKeys } from './load-store-keys.js';
 import { createDecisionLog, type DecisionLog } from '../explain/decision-log.js';
 import { createProxyMetrics, type ProxyMetrics } from '../metrics/proxy-metrics.js';
 import { PROXY_VERSION } from '../metrics/proxy-version.js';
 import { watchKeyDirectories, type KeyDirectoryWatcher } from './watch-key-directories.js';
-
-/** Load one key store's directory (unwrapping files encrypted at rest), logging (never the material) what failed. */
-export function loadStoreKeys(store: KeyStoreConfig, logger: Logger, codecs: KeyCodecRegistry): KeyStore {
-  const { store: keys, warnings } = loadKeyDirectory(store.keyDirectory, { codec: codecs.codecFor(store) });
-  for (const w of warnings) logger.warn({ keyStore: store.name, file: w.file }, w.message);
-  for (const p of keys.problems) logger.error({ keyStore: store.name, file: p.file }, `key file not loaded: ${p.message}`);
-  logger.info({ keyStore: store.name, uriPath: store.uriPath, keys: keys.listKeys().length }, 'key store loaded');
-  return keys;
-}
+import { listenOn, type ListenerRole } from './listen.js';
 
 /**
  * Load every key store's directory. Pass the process's codec registry so passphrases are not derived again on
- * each reload (a fresh one is correct, only slower).
+ * each reload (a fresh one is correct, only slower), and the runtime serving until now so a key whose file went bad
+ * keeps its last good version (src/server/load-store-keys.ts).
  */
-export function loadRuntime(config: ProxyConfig, logger: Logger, codecs: KeyCodecRegistry = createKeyCodecRegistry()): ProxyRuntime {
-  return buildRuntime(config, (store: KeyStoreConfig): KeyStore => loadStoreKeys(store, logger, codecs));
+export function loadRuntime(
+  config: ProxyConfig,
+  logger: Logger,
+  codecs: KeyCodecRegistry = createKeyCodecRegistry(),
+  previous?: ProxyRuntime,
+  clock: () => number = Date.now,
+): ProxyRuntime {
+  const before = (store: KeyStoreConfig) =>
+    [...(previous?.storesByPrefix.values() ?? [])].find((s) => s.config.name === store.name && s.config.keyDirectory === store.keyDirectory)?.fileKeys;
+  return buildRuntime(config, (store: KeyStoreConfig): KeyStore => loadStoreKeys(store, { logger, codecs, clock }, before(store)));
+}
+
+function logFilePermissionWarnings(config: ProxyConfig, logger: Logger): void {
+  for (const w of filePermissionWarnings(config)) logger.warn({ file: w.file }, w.message);
 }
 
 export interface ProxyServerOptions {
@@ -49,6 +56,10 @@ export interface ProxyServerOptions {
   readonly random?: RandomBytes;
   /** Watch key directories and swap in changes (default true). */
   readonly watchKeyDirectories?: boolean;
+  /** `xks serve --allow-faults`: honour the `faults` section and the admin listener's /faults (docs/faults.md). */
+  readonly allowFaults?: boolean;
+  /** Uniform in [0, 1): the fault probabilities' draw (default Math.random; tests pin it). */
+  readonly faultRandom?: () => number;
   /** Extra observers of every finished request (metrics, traces), after the request log line. */
   readonly observers?: readonly RequestObserver[];
   /** Open config.admin's listener (default true); a fleet worker leaves it to the primary (docs/operations.md). */
@@ -85,15 +96,8 @@ export interface RunningProxy {
   close(graceMs?: number): Promise<void>;
 }
 
-export async function listen(server: Server | HttpsServer, port: number, host: string, scheme = 'http', backlog = 511): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port, host, backlog }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
+export async function listen(server: Server | HttpsServer, port: number, host: string, scheme = 'http', role: ListenerRole = 'admin', backlog?: number): Promise<string> {
+  const address = await listenOn(server, port, host, role, backlog);
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }
 
@@ -108,14 +112,24 @@ function closeServer(server: Server | HttpsServer, graceMs: number): Promise<voi
   });
 }
 
+/** docs/faults.md: a configuration with fault rules needs `--allow-faults`, so a test config never reaches production silently. */
+function refuseFaultsUnlessAllowed(config: ProxyConfig, allowed: boolean): void {
+  if (!allowed && (config.faults?.length ?? 0) > 0) {
+    throw new ConfigError(config.source, ['faults: fault injection is configured, but xks serve was not started with --allow-faults']);
+  }
+}
+
 /** Build the app from a validated config and listen on config.listen (and config.admin when set). */
 export async function startProxy(options: ProxyServerOptions): Promise<RunningProxy> {
   const { config, logger } = options;
+  refuseFaultsUnlessAllowed(config, options.allowFaults === true);
+  const faults = options.allowFaults === true ? createFaultState(config.faults ?? [], logger, 'start') : undefined;
   const clock = options.clock ?? Date.now;
   const tlsSummary = (m: TlsMaterial | undefined) => m === undefined ? {} : { tls: { ...m.summary, mtls: m.mtls } };
   const tls = config.listen.tls === undefined ? undefined : loadTlsMaterial(config.listen.tls);
   if (tls?.summary.expired === true) logger.warn(tls.summary, 'the TLS server certificate has expired');
   logKillSwitches(config, logger);
+  logFilePermissionWarnings(config, logger);
   // Outside the runtime, so quotas and last-used times survive reloads.
   const credentialUsage = createCredentialUsage(clock);
   const throttle = createRequestThrottle(clock);
@@ -125,7 +139,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   const engine = createAesGcmEngine(config.crypto.engine);
   const codecs = createKeyCodecRegistry();
   let watcher: KeyDirectoryWatcher | undefined;
-  const holder = createRuntimeHolder(loadRuntime(config, logger, codecs), clock, (_next, reason) => {
+  const holder = createRuntimeHolder(loadRuntime(config, logger, codecs, undefined, clock), clock, (_next, reason) => {
     logger.info({ reason }, 'runtime reloaded');
     watcher?.resync();
   });
@@ -142,10 +156,10 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   health.runChecks();
   health.start();
   if (options.watchKeyDirectories !== false) {
-    watcher = watchKeyDirectories({ holder, logger, loadKeys: (store) => loadStoreKeys(store, logger, codecs) });
+    watcher = watchKeyDirectories({ holder, logger, loadKeys: (store, previous) => loadStoreKeys(store, { logger, codecs, clock }, previous) });
   }
   const status = (): ProxyStatus =>
-    buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason }, { usage: credentialUsage, health: health.snapshot, refusals: refusals.snapshot });
+    buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason, rejected: holder.rejectedReload }, { usage: credentialUsage, health: health.snapshot, refusals: refusals.snapshot });
   // Read at scrape time, except the per-request counters (metrics.observer): docs/operations.md "Metrics".
   const metrics = createProxyMetrics({
     status,
@@ -163,20 +177,29 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     throttle,
     credentialUsage,
     ekmHealth: health.health,
+    ...(faults !== undefined && { faults: createFaultInjector({ rules: faults.current, random: options.faultRandom ?? Math.random }) }),
     decisions,
     refusals,
     observers: [metrics.observer, ...(options.observers ?? [])],
   });
   const listener = createListener(app, config, tls, logger, refusals);
   const { server } = listener;
-  const url = await listen(server, config.listen.port, config.listen.host, listener.scheme, config.limits.listenBacklog);
-  if (tls !== undefined) logger.info(tlsSummary(tls), 'TLS enabled');
-
+  let url: string;
   let adminServer: Server | undefined;
   let adminUrl: string | undefined;
-  if (config.admin !== undefined && options.adminListener !== false) {
-    adminServer = createServer(createAdminApp({ status, metrics: () => metrics.registry.metrics(), metricsContentType: metrics.registry.contentType, decisions }));
-    adminUrl = await listen(adminServer, config.admin.port, config.admin.host);
+  try {
+    url = await listen(server, config.listen.port, config.listen.host, listener.scheme, 'proxy', config.limits.listenBacklog);
+    if (tls !== undefined) logger.info(tlsSummary(tls), 'TLS enabled');
+    if (config.admin !== undefined && options.adminListener !== false) {
+      adminServer = createServer(createAdminApp({ status, metrics: () => metrics.registry.metrics(), metricsContentType: metrics.registry.contentType, decisions, ...(faults !== undefined && { faults }) }));
+      adminUrl = await listen(adminServer, config.admin.port, config.admin.host, 'http', 'admin');
+    }
+  } catch (error) {
+    // A start that cannot bind leaves nothing running: no timer, no watch, no half-open listener.
+    health.stop();
+    watcher?.close();
+    if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
   }
   const { port } = server.address() as AddressInfo;
   return {
@@ -191,6 +214,12 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     status,
     metrics,
     reload(next, reason) {
+      refuseFaultsUnlessAllowed(next, options.allowFaults === true);
+      const directoryProblems = keyDirectoryProblems(next);
+      if (directoryProblems.length > 0) {
+        health.runChecks(); // the serving configuration's directories may be broken too: report it now, not at the next tick
+        throw new ConfigError(next.source, directoryProblems);
+      }
       const nextTls = next.listen.tls === undefined ? undefined : loadTlsMaterial(next.listen.tls);
       const previous = holder.current().config;
       if (next.listen.host !== previous.listen.host || next.listen.port !== previous.listen.port) {
@@ -198,9 +227,12 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
       }
       if (JSON.stringify(next.admin) !== JSON.stringify(previous.admin)) logger.warn('admin listener changed: takes effect at the next restart');
       logKillSwitches(next, logger);
-      const runtime = loadRuntime(next, logger, codecs);
+      logFilePermissionWarnings(next, logger);
+      const runtime = loadRuntime(next, logger, codecs, holder.current(), clock);
       listener.apply(next, nextTls);
       holder.swap(runtime, reason);
+      holder.recordRejectedReload(undefined);
+      faults?.replace(next.faults ?? [], `reload: ${reason}`);
       if (nextTls !== undefined) logger.info({ reason, ...tlsSummary(nextTls) }, 'TLS certificates loaded');
     },
     close: async (graceMs = DEFAULT_SHUTDOWN_GRACE_MS) => {

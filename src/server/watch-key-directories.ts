@@ -19,7 +19,8 @@ export interface KeyDirectoryWatcher {
 
 export function watchKeyDirectories(deps: {
   readonly holder: RuntimeHolder;
-  readonly loadKeys: (store: KeyStoreConfig) => KeyStore;
+  /** `previous`: the keys the store served until now (as the files held them), for keeping last good versions. */
+  readonly loadKeys: (store: KeyStoreConfig, previous: KeyStore) => KeyStore;
   readonly logger: Logger;
   readonly debounceMs?: number;
 }): KeyDirectoryWatcher {
@@ -32,9 +33,9 @@ export function watchKeyDirectories(deps: {
     const entry = [...current.storesByPrefix.entries()].find(([, s]) => s.config.name === name);
     if (entry === undefined) return;
     const [prefix, store] = entry;
-    const keys = applyKeyOverrides(deps.loadKeys(store.config), store.config.keys);
+    const fileKeys = deps.loadKeys(store.config, store.fileKeys);
     const storesByPrefix = new Map(current.storesByPrefix);
-    storesByPrefix.set(prefix, { ...store, keys });
+    storesByPrefix.set(prefix, { ...store, keys: applyKeyOverrides(fileKeys, store.config.keys), fileKeys });
     const next: ProxyRuntime = Object.freeze({ ...current, storesByPrefix });
     deps.holder.swap(next, `key directory of ${name} changed`);
   }

@@ -62,7 +62,7 @@ function byId(report: CheckReport): Map<string, CaseResult> {
   return new Map(report.results.map((r) => [r.id, r]));
 }
 
-describe('e2e: xks check against xks serve', { timeout: 90_000 }, () => {
+describe('e2e: xks check against xks serve', { timeout: 240_000 }, () => {
   let certs: CertDir;
   const dirs: TempProxyDir[] = [];
   const procs: ProxyProcess[] = [];
@@ -84,7 +84,7 @@ describe('e2e: xks check against xks serve', { timeout: 90_000 }, () => {
       tls: { certFile: server.cert, keyFile: server.key, clientAuth: { caFile: clientCa.cert, allowedSubjects: ['cks.kms.*.amazonaws.com'] } },
     });
     dirs.push(plain, secure);
-    const [a, b] = await Promise.all([plain, secure].map((d) => startProxyProcess(['serve', '--config', d.configPath, '--no-watch'])));
+    const [a, b] = await Promise.all([plain, secure].map((d) => startProxyProcess(['serve', '--config', d.configPath, '--no-watch'], { timeoutMs: 90_000 })));
     procs.push(a as ProxyProcess, b as ProxyProcess);
     httpUrl = (a as ProxyProcess).url;
     httpsUrl = (b as ProxyProcess).url.replace('127.0.0.1', 'localhost');
@@ -147,6 +147,21 @@ describe('e2e: xks check against xks serve', { timeout: 90_000 }, () => {
     assert.match(r.stdout, /FAIL {2}MUST {3}tls\.certificate-chain .*certificate not trusted/);
     assert.match(r.stdout, /FAIL {2}MUST {3}health\.report .*tls failure/);
     assert.match(r.stdout, /0 passed, 2 failed/);
+  });
+
+  it('probe over TLS with mTLS: OK (0) with the CA and client certificate; expiring within --cert-warn-days -> WARNING (1); untrusted CA -> CRITICAL (2)', async () => {
+    const dir = dirs[1] as TempProxyDir;
+    const base = ['probe', '--endpoint', httpsUrl, '--uri-path', '/tenant-a/kms/xks/v1', '--access-key-id', TEST_ACCESS_KEY_ID, '--client-cert', tls['cert'] ?? '', '--client-key', tls['key'] ?? '', '--warn-ms', '2000'];
+    const ok = await runCli([...base, '--ca-file', tls['ca'] ?? '', '--json'], { cwd: dir.dir, env: ENV });
+    assert.equal(ok.exitCode, 0, ok.stdout);
+    const days = (JSON.parse(ok.stdout) as { certificate: { daysLeft: number } }).certificate.daysLeft;
+    assert.ok(days >= 88 && days <= 90, String(days));
+    const expiring = await runCli([...base, '--ca-file', tls['ca'] ?? '', '--cert-warn-days', '100'], { cwd: dir.dir, env: ENV });
+    assert.equal(expiring.exitCode, 1, expiring.stdout);
+    assert.match(expiring.stdout, /^XKS WARNING - .*certificate expires in \d+ days/);
+    const untrusted = await runCli(base, { cwd: dir.dir, env: ENV });
+    assert.equal(untrusted.exitCode, 2, untrusted.stdout);
+    assert.match(untrusted.stdout, /^XKS CRITICAL - .*tls failure/);
   });
 
   it('unusable arguments: exit 2, every problem listed, the secret never taken from argv', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createTempProxyDir, MAIN_TS, startProxyProcess, TSX_LOADER } from '../helpers/proxy-process.js';
@@ -50,12 +51,21 @@ test('cli: config check on a good config -> ok; on a bad one -> every problem, e
   }
 });
 
-test('cli: serve with no config -> dev default generated under ./keys/dev, secret printed once, reused next start', async () => {
+test('cli: serve with no config -> dev default generated under ./keys/dev and said so; secret shown until a start has listened, then never', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'xks-dev-'));
-  const first = await startProxyProcess(['serve', '--port', '0', '--admin-port', '0'], { cwd, env: { XKS_CONFIG: '' } });
+  // A first start whose port is taken generates the dev default but never listens: the secret must not be spent.
+  const taken = createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+  const port = String((taken.address() as AddressInfo).port);
+  const failed = xks(['serve', '--port', port, '--admin-port', '0'], { cwd });
+  await new Promise<void>((r) => taken.close(() => r()));
+  assert.notEqual(failed.code, 0, 'the start with a taken port fails');
+  assert.match(failed.stderr, /created the dev default in keys\/dev/);
   const secret = readFileSync(join(cwd, 'keys/dev/secret-access-key'), 'utf8').trim();
+  const first = await startProxyProcess(['serve', '--port', '0', '--admin-port', '0'], { cwd, env: { XKS_CONFIG: '' } });
   await first.stop();
-  assert.ok(first.stderr().includes(secret), 'first start prints the secret');
+  assert.ok(first.stderr().includes(secret), 'the first start that listens prints the secret');
+  assert.doesNotMatch(first.stderr(), /created the dev default/, 'reused, not created again');
   assert.match(first.stderr(), /curl -sS --aws-sigv4 "aws:amz:us-east-1:kms-xks-proxy"/);
   assert.match(first.stderr(), /"XksProxyUriPath":"\/kms\/xks\/v1"/);
   assert.match(first.url, /^http:\/\/127\.0\.0\.1:\d+$/);

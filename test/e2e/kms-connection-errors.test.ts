@@ -282,12 +282,21 @@ describe('e2e: ConnectionErrorCode from a broken real proxy (xks serve + xks kms
     await dispose(id);
   });
 
-  it('key manager: key directory replaced by a file (reload) -> every ekmFleetDetails UNAVAILABLE -> FAILED XKS_PROXY_NOT_REACHABLE', async () => {
+  it('key manager: key directory (holding no key) replaced by a file (reload rejected, deep check rerun) -> every ekmFleetDetails UNAVAILABLE -> FAILED XKS_PROXY_NOT_REACHABLE', async () => {
     const id = await createStore('/nokeys');
     const keyDir = join(dir.dir, 'nokeys');
     rmSync(keyDir, { recursive: true, force: true });
     writeFileSync(keyDir, 'not a directory');
-    await reload(config); // key directories are re-read at reload, not watched (docs/transport-security.md)
+    // The reload is rejected (a key directory that is not a directory never replaces a serving one, docs/keys.md
+    // "Guarantees"), and the deep health check runs again at once: this store has no key in memory to serve.
+    const rejected = () => logLines(proxy).filter((l) => l['msg'] === 'configuration reload rejected; the previous configuration keeps serving').length;
+    const before = rejected();
+    proxy.child.kill('SIGHUP');
+    const deadline = Date.now() + 10_000;
+    while (rejected() === before) {
+      assert.ok(Date.now() < deadline, 'proxy did not reject the reload within 10 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
     // The proxy itself still answers 200: it is its key manager that is gone.
     const health = await signedXksRequest(`https://127.0.0.1:${proxyPort}`, '/nokeys/kms/xks/v1/health', healthBody, {
       tls: { ca: certs.read(trustedCa.cert), servername: PROXY_HOST },
@@ -299,6 +308,9 @@ describe('e2e: ConnectionErrorCode from a broken real proxy (xks serve + xks kms
     assert.deepEqual((health.body['ekmFleetDetails'] as { healthStatus: string }[]).map((e) => e.healthStatus), ['UNAVAILABLE']);
     assert.deepEqual(await connect(id), { state: 'FAILED', code: 'XKS_PROXY_NOT_REACHABLE' });
     await dispose(id);
+    rmSync(keyDir);
+    mkdirSync(keyDir, { mode: 0o700 });
+    await reload(config);
   });
 
   it('throttling: proxy overloaded (limits.maxBodyBytesInFlight full: reload to 256 KiB, one body held) -> health 429 -> FAILED XKS_PROXY_TIMED_OUT', async () => {

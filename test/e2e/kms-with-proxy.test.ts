@@ -62,6 +62,18 @@ describe('e2e: xks kms --with-proxy --credential', { timeout: 60_000 }, () => {
     assert.equal(Buffer.from(d.Plaintext!).toString(), 'sandbox');
     // The proxy in the same process logged the credential's principal (spec A3 awsPrincipalArn).
     assert.match(sandbox.stdout(), new RegExp(`"awsPrincipalArn":"${PRINCIPAL}"`));
+
+    // The console of the same process lists the store, and explains its proxy calls from the in-process proxy.
+    assert.match(sandbox.stderr(), new RegExp(`KMS console: ${sandbox.url}/console`));
+    const stores = await fetch(`${sandbox.url}/console/key-stores`);
+    assert.equal(stores.status, 200);
+    assert.match(await stores.text(), new RegExp(`sandbox</label>.*${id}`, 's'));
+    const calls = await (await fetch(`${sandbox.url}/console/fragments/proxy-calls?operation=Encrypt`)).text();
+    const seq = /href="\/console\/proxy-calls\/(\d+)"/.exec(calls)?.[1];
+    assert.ok(seq !== undefined, calls);
+    const detail = await (await fetch(`${sandbox.url}/console/proxy-calls/${seq}`)).text();
+    assert.match(detail, /Encrypt on key store \S+ key key-1: answered 200/);
+    assert.match(detail, /<li class="passed" data-check="crypto">/);
   });
 
   it('--credential: the SDK signing with another secret -> InvalidSignatureException', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -208,4 +208,18 @@ test('workers: SIGTERM lets a request in flight finish, then the whole fleet exi
   assert.match(answer, /^HTTP\/1\.1 200 /, answer);
   assert.equal(await exited, 0);
   assert.ok(logLines().some((l) => l.msg === 'fleet stopped'));
+});
+
+test('workers: a port in use fails the start with the reason and exit code 1 (no worker left behind)', async () => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as AddressInfo).port;
+  try {
+    await assert.rejects(
+      startProxyProcess(['serve', '--config', dir.configPath, '--workers', '2', '--port', String(port), '--admin-port', '0'], { timeoutMs: 60_000 }),
+      (error: Error) => /exited with 1/.test(error.message) && /could not start: .*(already in use|EADDRINUSE)/.test(error.message),
+    );
+  } finally {
+    blocker.close();
+  }
 });

@@ -303,7 +303,8 @@ describe('xks explain and the console explanation: every refusal class of the or
 
   it('decision log: bounded ring -> the oldest records are pushed out and counted', () => {
     const log = createDecisionLog(3);
-    for (let i = 0; i < 5; i++) log.record({ at: '', kmsRequestId: `r${i}`, status: 200, outcome: 'answered', checks: [], facts: {} });
+    const entry = { atMs: TEST_NOW, kmsOperation: undefined, keyStore: undefined, operation: undefined, externalKeyId: undefined, accessKeyId: undefined, errorName: undefined, decidedBy: undefined };
+    for (let i = 0; i < 5; i++) log.record({ ...entry, kmsRequestId: `r${i}`, status: 200, outcome: 'answered', facts: {} });
     assert.deepEqual(log.stats(), { capacity: 3, size: 3, recorded: 5 });
     assert.deepEqual(log.recent(10).map((r) => r.kmsRequestId), ['r4', 'r3', 'r2']);
     assert.deepEqual(log.find('r0'), []);

@@ -85,7 +85,11 @@ export async function startProxyProcess(
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`proxy did not start in time:\n${err}`)), options.timeoutMs ?? 20_000);
+    // A start that times out is killed: a child left running would keep the test file from ever exiting.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`proxy did not start in time:\n${err}`));
+    }, options.timeoutMs ?? 20_000);
     const check = () => {
       const m = (options.ready ?? /listening on (https?:\/\/[^\s]+)/).exec(err);
       if (m?.[1] !== undefined) {

@@ -89,6 +89,14 @@ test('routing: key id of 128 chars -> 404 KeyNotFoundException (a valid path)', 
   assertXksError(await signedRequest(t.app, metadataPath('k'.repeat(128)), { requestMetadata }), 404, 'KeyNotFoundException');
 });
 
+for (const id of ['.hidden', '.xks-keys.lock.1']) {
+  test(`routing: key id ${id} (spec-valid, but no key may start with '.') -> 404 KeyNotFoundException, never a key of the directory's own files`, async () => {
+    const t = createTestApp();
+    const { kmsKeyArn: _unused, ...requestMetadata } = kmsMetadata('CreateKey');
+    assertXksError(await signedRequest(t.app, metadataPath(id), { requestMetadata }), 404, 'KeyNotFoundException');
+  });
+}
+
 test('routing: key id with every allowed character class -> 200 for a key that has it', async () => {
   const id = 'Key_1.a-Z9';
   const t = createTestApp({ keys: [testKey(id)] });

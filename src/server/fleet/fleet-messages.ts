@@ -20,6 +20,7 @@ export type PrimaryMessage =
 /** Worker -> primary. */
 export type WorkerMessage =
   | { readonly xks: 'ready'; readonly url: string; readonly banner: string }
+  | { readonly xks: 'failed'; readonly error: string }
   | { readonly xks: 'response'; readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly xks: 'response'; readonly id: number; readonly ok: false; readonly error: string };
 
@@ -50,6 +51,7 @@ export function parsePrimaryMessage(m: unknown): PrimaryMessage | undefined {
 export function parseWorkerMessage(m: unknown): WorkerMessage | undefined {
   if (!isRecord(m)) return undefined;
   if (m.xks === 'ready' && typeof m.url === 'string' && typeof m.banner === 'string') return { xks: 'ready', url: m.url, banner: m.banner };
+  if (m.xks === 'failed' && typeof m.error === 'string') return { xks: 'failed', error: m.error };
   if (m.xks === 'response' && typeof m.id === 'number') {
     if (m.ok === true) return { xks: 'response', id: m.id, ok: true, value: m.value };
     return { xks: 'response', id: m.id, ok: false, error: typeof m.error === 'string' ? m.error : 'unknown error' };

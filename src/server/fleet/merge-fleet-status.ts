@@ -37,6 +37,7 @@ export function mergeFleetStatus(workers: readonly WorkerStatus[]): ProxyStatus 
     configSource: first.configSource,
     loadedAt: answered.reduce((a, s) => (s.loadedAt > a ? s.loadedAt : a), first.loadedAt),
     loadReason: first.loadReason,
+    ...(first.rejectedReload !== undefined && { rejectedReload: first.rejectedReload }),
     keyStores: first.keyStores.map((store) =>
       mergeStore(answered.flatMap((s) => s.keyStores.filter((k) => k.name === store.name))),
     ),

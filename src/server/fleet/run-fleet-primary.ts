@@ -69,6 +69,12 @@ export async function runFleetPrimary(o: FleetPrimaryOptions): Promise<void> {
     worker.on('message', (raw: unknown) => {
       const m = parseWorkerMessage(raw);
       if (m === undefined) return;
+      if (m.xks === 'failed') {
+        if (!started) startupFailure?.(new Error(`worker ${worker.id} could not start: ${m.error}`));
+        else logger.error({ worker: worker.id, error: m.error }, 'worker could not start');
+        worker.kill('SIGKILL');
+        return;
+      }
       if (m.xks === 'ready') {
         slot.ready = true;
         slot.banner = m.banner;

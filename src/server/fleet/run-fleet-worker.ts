@@ -23,7 +23,14 @@ export interface FleetWorkerOptions {
  * gracefully when asked, when signalled, or when the primary is gone.
  */
 export async function runFleetWorker(o: FleetWorkerOptions): Promise<void> {
-  const proxy = await startProxy({ config: o.config, logger: o.logger, adminListener: false });
+  let proxy: RunningProxy;
+  try {
+    proxy = await startProxy({ config: o.config, logger: o.logger, adminListener: false });
+  } catch (error) {
+    // The primary reports it and stops the fleet (this process would otherwise stay alive on its IPC channel).
+    if (o.channel.connected) o.channel.send?.({ xks: 'failed', error: error instanceof Error ? error.message : String(error) } satisfies WorkerMessage);
+    throw error;
+  }
   let rejected: readonly string[] = [];
   const reloader = createConfigReloader({
     load: o.load,

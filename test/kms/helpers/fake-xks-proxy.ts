@@ -46,6 +46,8 @@ export interface FakeXksProxy {
   accessKeyId: string;
   secret: string;
   uriPath: string;
+  /** TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests). */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -170,8 +172,13 @@ export async function startFakeXksProxy(options: FakeOptions = {}): Promise<Fake
   };
 
   const server = options.tls === undefined ? http.createServer(handler) : https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler);
+  let connectionCount = 0;
+  server.on('connection', () => {
+    connectionCount++;
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const fake: FakeXksProxy = {
+    connections: () => connectionCount,
     port: (server.address() as AddressInfo).port,
     requests,
     mode: { kind: 'normal' },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ACCESS_KEY_ID_PATTERN, SECRET_ACCESS_KEY_PATTERN } from '../../../src/config/config-schema.js';
@@ -7,7 +8,7 @@ import { createTempProxyDir } from '../../helpers/proxy-process.js';
 import { runCli } from '../../helpers/run-cli.js';
 import { TEST_ACCESS_KEY_ID, TEST_SECRET } from '../../helpers/test-app.js';
 
-test('xks config export: spec A18 JSON in a 0600 file, secret not on stdout; refuses to overwrite without --force', async () => {
+test('xks config export: spec A18 JSON in a 0600 file, secret not on stdout; refuses to overwrite without --force; default next to the configuration; never into a key directory', async () => {
   const t = createTempProxyDir({ keys: [], uriPrefix: '/keystores/tenant-a' });
   try {
     const env = { XKS_CONFIG: t.configPath };
@@ -31,9 +32,16 @@ test('xks config export: spec A18 JSON in a 0600 file, secret not on stdout; ref
     assert.equal(forced.error, undefined);
     assert.equal(statSync(file).mode & 0o777, 0o600);
 
-    const defaultName = await runCli(['config', 'export'], { cwd: t.dir, env });
-    assert.equal(defaultName.error, undefined);
+    // Default: next to the configuration file, never the working directory.
+    const elsewhere = mkdtempSync(join(tmpdir(), 'xks-cwd-'));
+    const defaultName = await runCli(['config', 'export'], { cwd: elsewhere, env });
+    assert.equal(defaultName.error, undefined, defaultName.error?.message);
     assert.equal(statSync(join(t.dir, 'xks-proxy-config-e2e.json')).mode & 0o777, 0o600);
+    assert.deepEqual(readdirSync(elsewhere), []);
+    // Never inside a key directory: a *.json there would be loaded as a broken key file.
+    const intoKeys = await runCli(['config', 'export', '--out', 'keys/kms.json'], { cwd: t.dir, env });
+    assert.match(intoKeys.error?.message ?? '', /inside the key directory/);
+    assert.deepEqual(readdirSync(t.keyDir), []);
 
     const stdout = await runCli(['config', 'export', '--stdout'], { cwd: t.dir, env });
     assert.equal((JSON.parse(stdout.stdout) as typeof exported).XksProxyAuthenticationCredential.RawSecretAccessKey, TEST_SECRET);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ensureDevSetup } from '../../../src/config/dev-setup.js';
+import { ensureDevSetup, findDevSetup, markDevSecretShown } from '../../../src/config/dev-setup.js';
 import { loadConfigFile } from '../../../src/config/load-config.js';
 import { secureRandomBytes } from '../../../src/crypto/random.js';
 import { writeFileAtomic } from '../../../src/keystore/atomic-write.js';
@@ -93,23 +93,32 @@ test('atomic write: replaces content, mode 0600, leaves no temporary file', () =
 });
 
 
-test('dev setup: first call generates 0600 secret, keys and config; second call reuses them without a new secret', () => {
+test('dev setup: first call generates 0600 secret, keys and config; later calls reuse them; the secret is offered until marked shown', () => {
   const root = tmp();
+  assert.equal(findDevSetup(root), undefined, 'nothing there yet');
+  assert.deepEqual(readdirSync(root), [], 'looking creates nothing');
   const first = ensureDevSetup(root, secureRandomBytes);
-  assert.ok(first.newSecret !== undefined && /^[A-Za-z0-9/+=]{43,64}$/.test(first.newSecret));
+  assert.equal(first.created, true);
+  assert.ok(first.secretToShow !== undefined && /^[A-Za-z0-9/+=]{43,64}$/.test(first.secretToShow));
   for (const f of [first.configPath, first.secretPath, join(root, 'keys/dev/keys/dev-key-1.json')]) {
     assert.equal(statSync(f).mode & 0o777, 0o600, f);
   }
   const config = loadConfigFile(first.configPath);
   assert.equal(config.listen.host, '127.0.0.1');
-  assert.equal(config.keyStores[0]?.credentials[0]?.secretAccessKey, first.newSecret);
+  assert.equal(config.keyStores[0]?.credentials[0]?.secretAccessKey, first.secretToShow);
   assert.match(config.keyStores[0]?.credentials[0]?.accessKeyId ?? '', /^[A-Z2-7]{20}$/);
   const keysBefore = readFileSync(join(root, 'keys/dev/keys/dev-key-1.json'), 'utf8');
   const second = ensureDevSetup(root, secureRandomBytes);
-  assert.equal(second.newSecret, undefined);
-  assert.equal(loadConfigFile(second.configPath).keyStores[0]?.credentials[0]?.secretAccessKey, first.newSecret);
+  assert.equal(second.created, false);
+  assert.equal(second.secretToShow, first.secretToShow, 'not shown by a start that listened yet: offered again');
+  markDevSecretShown(second);
+  assert.equal(ensureDevSetup(root, secureRandomBytes).secretToShow, undefined);
+  assert.equal(loadConfigFile(second.configPath).keyStores[0]?.credentials[0]?.secretAccessKey, first.secretToShow);
   assert.equal(readFileSync(join(root, 'keys/dev/keys/dev-key-1.json'), 'utf8'), keysBefore);
   assert.deepEqual(loadKeyDirectory(join(root, 'keys/dev/keys')).store.listKeys().map((k) => k.externalKeyId).sort(), ['dev-key-1', 'dev-key-disabled', 'dev-key-encrypt-only']);
+  unlinkSync(join(root, 'keys/dev/keys/dev-key-1.json'));
+  ensureDevSetup(root, secureRandomBytes);
+  assert.equal(existsSync(join(root, 'keys/dev/keys/dev-key-1.json')), false, 'a dev key deleted on purpose is not brought back');
 });
 
 test('key file: a version that does not fit the uint32 of ciphertextMetadata is refused (it would encrypt what never decrypts)', () => {
