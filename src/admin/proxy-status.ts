@@ -2,6 +2,7 @@ import type { StoreHealthSnapshot } from '../health/health-monitor.js';
 import type { ProxyRuntime, StoreRuntime } from '../http/proxy-runtime.js';
 import { keyStoreHealth } from '../http/proxy-runtime.js';
 import type { CredentialUsage } from '../usage/credential-usage.js';
+import type { RefusalReason } from '../http/refusal-counters.js';
 
 /**
  * What `xks status` shows about a running proxy, served by the admin listener (GET /status, loopback only).
@@ -44,6 +45,8 @@ export interface ProxyStatus {
   /** The last configuration reload refused since one last succeeded: the configuration above keeps serving. */
   readonly rejectedReload?: { readonly at: string; readonly reason: string; readonly problems: readonly string[] };
   readonly keyStores: readonly KeyStoreStatus[];
+  /** Refusals by limit since start (docs/operations.md "Refusal counters"). */
+  readonly refusals?: Readonly<Record<RefusalReason, number>>;
   /** With --workers: every worker's own status; the fields above then merge them (worst health, latest use). */
   readonly workers?: readonly WorkerStatus[];
 }
@@ -51,9 +54,10 @@ export interface ProxyStatus {
 export function buildProxyStatus(
   runtime: ProxyRuntime,
   loaded: { at: number; reason: string; rejected?: { at: number; reason: string; problems: readonly string[] } | undefined },
-  sources: { usage?: CredentialUsage; health?: (store: StoreRuntime) => StoreHealthSnapshot } = {},
+  sources: { usage?: CredentialUsage; health?: (store: StoreRuntime) => StoreHealthSnapshot; refusals?: () => Readonly<Record<RefusalReason, number>> } = {},
 ): ProxyStatus {
   return {
+    ...(sources.refusals !== undefined && { refusals: sources.refusals() }),
     configSource: runtime.config.source,
     loadedAt: new Date(loaded.at).toISOString(),
     loadReason: loaded.reason,

@@ -46,6 +46,8 @@ export interface LimitsConfig {
   readonly reservedConnections: number;
   /** 0 = no limit. */
   readonly maxConnectionsPerAddress: number;
+  /** Restart to change. */
+  readonly listenBacklog: number;
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;

@@ -18,6 +18,7 @@ export const DEFAULT_LIMITS = Object.freeze({
   maxConnections: 4096,
   reservedConnections: 128,
   maxConnectionsPerAddress: 0,
+  listenBacklog: 4096,
   headersTimeoutMs: 5_000,
   requestTimeoutMs: 5_000,
   keepAliveTimeoutMs: 65_000,
@@ -64,6 +65,8 @@ export const limitsSchema = z
     reservedConnections: z.number().int().min(0).max(1_000_000).default(DEFAULT_LIMITS.reservedConnections),
     /** 0 = no limit (behind a load balancer every connection comes from the same address). */
     maxConnectionsPerAddress: z.number().int().min(0).max(1_000_000).default(DEFAULT_LIMITS.maxConnectionsPerAddress),
+    /** Connections the kernel queues before the proxy accepts them (capped by net.core.somaxconn). */
+    listenBacklog: z.number().int().min(1).max(65_535).default(DEFAULT_LIMITS.listenBacklog),
     headersTimeoutMs: ms(600_000).default(DEFAULT_LIMITS.headersTimeoutMs),
     requestTimeoutMs: ms(600_000).default(DEFAULT_LIMITS.requestTimeoutMs),
     keepAliveTimeoutMs: ms(3_600_000).default(DEFAULT_LIMITS.keepAliveTimeoutMs),

@@ -12,7 +12,12 @@ export const REDACTED_PATHS: readonly string[] = Object.freeze(
   ),
 );
 
-/** No module-level logger: the composition root builds one, tests pass an in-memory destination. */
+/**
+ * No module-level logger: the composition root builds one, tests pass an in-memory destination. The default
+ * destination is stdout, written asynchronously: lines written while a write is in flight go out together in the
+ * next one (one write syscall per batch under load, none on the request path), and nothing waits when idle. pino
+ * flushes it synchronously when the process exits, also after an uncaught exception or a handled SIGTERM/SIGINT.
+ */
 export function createLogger(options: { level: string; service?: string }, destination?: DestinationStream): Logger {
   return pino(
     {
@@ -22,7 +27,7 @@ export function createLogger(options: { level: string; service?: string }, desti
       redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination,
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }
 

@@ -44,11 +44,12 @@ function explain(code: string | undefined, port: number, host: string, error: Er
 }
 
 /** Listen on host:port; resolves with the bound address, or rejects with a ListenError. */
-export function listenOn(server: Server, port: number, host: string, role: ListenerRole): Promise<AddressInfo> {
+/** `backlog`: the kernel's accept queue (limits.listenBacklog for the XKS listener; Node's 511 when absent). */
+export function listenOn(server: Server, port: number, host: string, role: ListenerRole, backlog?: number): Promise<AddressInfo> {
   return new Promise<AddressInfo>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => reject(new ListenError(role, host, port, error.code, explain(error.code, port, host, error)));
     server.once('error', onError);
-    server.listen(port, host, () => {
+    server.listen({ port, host, ...(backlog !== undefined && { backlog }) }, () => {
       server.off('error', onError);
       resolve(server.address() as AddressInfo);
     });

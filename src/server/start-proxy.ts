@@ -7,7 +7,7 @@ import { ConfigError, type KeyStoreConfig, type ProxyConfig } from '../config/lo
 import { createFaultInjector, createFaultState } from '../faults/fault-injector.js';
 import { filePermissionWarnings, keyDirectoryProblems } from '../config/file-checks.js';
 import { createAesGcmEngine } from '../crypto/aes-gcm.js';
-import { secureRandomBytes, type RandomBytes } from '../crypto/random.js';
+import { createPooledRandomBytes, type RandomBytes } from '../crypto/random.js';
 import { createApp } from '../http/create-app.js';
 import { buildRuntime, type ProxyRuntime } from '../http/proxy-runtime.js';
 import { createHealthMonitor } from '../health/health-monitor.js';
@@ -96,8 +96,8 @@ export interface RunningProxy {
   close(graceMs?: number): Promise<void>;
 }
 
-export async function listen(server: Server | HttpsServer, port: number, host: string, scheme = 'http', role: ListenerRole = 'admin'): Promise<string> {
-  const address = await listenOn(server, port, host, role);
+export async function listen(server: Server | HttpsServer, port: number, host: string, scheme = 'http', role: ListenerRole = 'admin', backlog?: number): Promise<string> {
+  const address = await listenOn(server, port, host, role, backlog);
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }
 
@@ -135,7 +135,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   const throttle = createRequestThrottle(clock);
   const decisions = createDecisionLog();
   const refusals = createRefusalCounters();
-  const random = options.random ?? secureRandomBytes;
+  const random = options.random ?? createPooledRandomBytes();
   const engine = createAesGcmEngine(config.crypto.engine);
   const codecs = createKeyCodecRegistry();
   let watcher: KeyDirectoryWatcher | undefined;
@@ -159,7 +159,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     watcher = watchKeyDirectories({ holder, logger, loadKeys: (store, previous) => loadStoreKeys(store, { logger, codecs, clock }, previous) });
   }
   const status = (): ProxyStatus =>
-    buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason, rejected: holder.rejectedReload }, { usage: credentialUsage, health: health.snapshot });
+    buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason, rejected: holder.rejectedReload }, { usage: credentialUsage, health: health.snapshot, refusals: refusals.snapshot });
   // Read at scrape time, except the per-request counters (metrics.observer): docs/operations.md "Metrics".
   const metrics = createProxyMetrics({
     status,
@@ -188,7 +188,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   let adminServer: Server | undefined;
   let adminUrl: string | undefined;
   try {
-    url = await listen(server, config.listen.port, config.listen.host, listener.scheme, 'proxy');
+    url = await listen(server, config.listen.port, config.listen.host, listener.scheme, 'proxy', config.limits.listenBacklog);
     if (tls !== undefined) logger.info(tlsSummary(tls), 'TLS enabled');
     if (config.admin !== undefined && options.adminListener !== false) {
       adminServer = createServer(createAdminApp({ status, metrics: () => metrics.registry.metrics(), metricsContentType: metrics.registry.contentType, decisions, ...(faults !== undefined && { faults }) }));

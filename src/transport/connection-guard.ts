@@ -26,6 +26,23 @@ interface Connection {
   declaredBytes: number;
   /** Requests received so far on this connection. */
   requests: number;
+  /** Closed by this guard: later parser errors are not counted again. */
+  refused: boolean;
+}
+
+/**
+ * What llhttp's on_headers_complete callback returns to stop parsing with an error (llhttp: -1 = "user callback
+ * error", HPE_CB_HEADERS_COMPLETE): Node's HTTP server returns its `parser.onIncoming` result to llhttp as is.
+ */
+const STOP_PARSING = -1;
+
+interface ParserWithIncoming {
+  onIncoming: (req: IncomingMessage, keepAlive: boolean) => number;
+}
+
+function parserOf(socket: Socket): ParserWithIncoming | undefined {
+  const parser = (socket as unknown as { parser?: { onIncoming?: unknown } }).parser;
+  return typeof parser?.onIncoming === 'function' ? (parser as ParserWithIncoming) : undefined;
 }
 
 export interface ConnectionGuard {
@@ -44,11 +61,16 @@ const CLIENT_ERROR_RESPONSES: Readonly<Record<string, string>> = {
 };
 const BAD_REQUEST_RESPONSE = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
 
+/**
+ * The declared body a request may make the proxy hold. A body above MAX_BODY_BYTES is refused before it is read (the
+ * connection then closes after a lingering close), so it counts as MAX_BODY_BYTES: it gets its 501, not a silent
+ * close (issue 8).
+ */
 function declaredLength(req: IncomingMessage): number {
   const value = req.headers['content-length'];
   if (value === undefined) return 0;
   const n = Number(value);
-  return Number.isFinite(n) && n > 0 ? n : 0;
+  return Number.isFinite(n) && n > 0 ? Math.min(n, MAX_BODY_BYTES) : 0;
 }
 
 /**
@@ -121,8 +143,43 @@ export function createConnectionGuard(
     });
   }
 
+  /** The verdict on one more request on `conn`: undefined to serve it, else why the connection is closed. */
+  const overBudget = (conn: Connection, declared: number): RefusalReason | undefined => {
+    if (conn.socket.destroyed) return 'connectionGone';
+    if (conn.depth >= limits.maxPipelinedRequests || conn.declaredBytes + declared > limits.maxPipelinedBytes) return 'pipelining';
+    return undefined;
+  };
+
+  const close = (conn: Connection, reason: RefusalReason): void => {
+    if (!conn.refused) refuse(reason, conn.socket);
+    conn.refused = true;
+    conn.socket.destroy();
+  };
+
+  /**
+   * Stop the HTTP parser itself at the first request over budget. Node parses a whole read (64 KiB: about 2000
+   * pipelined GETs) in one go and builds a request and a response for each, even after the socket is destroyed;
+   * measured, that costs tens of ms per flooding connection, enough for a few dozen connections to starve every
+   * other client. Node hands `parser.onIncoming`'s return value to llhttp, where STOP_PARSING ends the read at
+   * once; the parser then reports an error ('clientError'), and the connection is already closed. `parser` is an
+   * undocumented property of Node's server sockets: when it is missing, the 'request' path below still closes the
+   * connection and drops each remaining request without work, only more slowly.
+   */
+  const interceptParser = (conn: Connection): void => {
+    const parser = parserOf(conn.socket);
+    if (parser === undefined) return;
+    const onIncoming = parser.onIncoming;
+    parser.onIncoming = function (this: unknown, req, keepAlive) {
+      const reason = overBudget(conn, declaredLength(req));
+      if (reason === undefined) return onIncoming.call(this, req, keepAlive);
+      close(conn, reason);
+      return STOP_PARSING;
+    };
+  };
+
   function track(socket: Socket, address: string): void {
-    const conn: Connection = { socket, address, depth: 0, declaredBytes: 0, requests: 0 };
+    const conn: Connection = { socket, address, depth: 0, declaredBytes: 0, requests: 0, refused: false };
+    interceptParser(conn);
     connections.set(socket, conn);
     idle.set(socket, conn);
     // Node's headersTimeout starts with the first byte of a request: a connection that sends nothing at all would
@@ -147,11 +204,17 @@ export function createConnectionGuard(
       return;
     }
     const conn = connections.get(socket);
+    if (conn?.refused === true) {
+      socket.destroy();
+      return;
+    }
     const inProgress = conn !== undefined && conn.depth > 0;
     const code = error.code ?? '';
+    // A client that closes in the middle of a request (HPE_INVALID_EOF_STATE) went away; it sent nothing malformed.
+    const parseError = code.startsWith('HPE_') && code !== 'HPE_INVALID_EOF_STATE';
     if (code === 'ERR_HTTP_REQUEST_TIMEOUT') refuse(inProgress ? 'slowBody' : 'headersTimeout', socket);
-    else if (code !== 'ECONNRESET') refuse('malformed', socket);
-    if (socket.writable && !inProgress && code !== 'ECONNRESET') socket.write(CLIENT_ERROR_RESPONSES[code] ?? BAD_REQUEST_RESPONSE);
+    else if (parseError) refuse('malformed', socket);
+    if (socket.writable && !inProgress && (parseError || code === 'ERR_HTTP_REQUEST_TIMEOUT')) socket.write(CLIENT_ERROR_RESPONSES[code] ?? BAD_REQUEST_RESPONSE);
     socket.destroy();
   });
 
@@ -166,19 +229,17 @@ export function createConnectionGuard(
         }
         const conn = connections.get(socket);
         if (conn !== undefined) {
-          // A body above MAX_BODY_BYTES is refused before it is read (and the connection closed after a lingering
-          // close), so it holds at most that much: it gets its 501, not a silent close (issue 8).
-          const declared = Math.min(declaredLength(req), MAX_BODY_BYTES);
+          const declared = declaredLength(req);
+          const reason = overBudget(conn, declared);
+          if (reason !== undefined) {
+            close(conn, reason);
+            return;
+          }
           if (conn.requests === 0) socket.setTimeout(0);
           conn.requests += 1;
           conn.depth += 1;
           conn.declaredBytes += declared;
           idle.delete(socket);
-          if (conn.depth > limits.maxPipelinedRequests || conn.declaredBytes > limits.maxPipelinedBytes) {
-            refuse('pipelining', socket);
-            socket.destroy();
-            return;
-          }
           res.once('close', () => {
             conn.depth -= 1;
             conn.declaredBytes -= declared;

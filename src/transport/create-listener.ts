@@ -174,8 +174,9 @@ export function createListener(
 
   function warnRestartOnly(next: ProxyConfig): void {
     if ((next.listen.tls !== undefined) !== started.tls) logger.warn('listen.tls was added or removed: restart the proxy to switch between HTTP and HTTPS');
-    if (next.limits.maxHeaderBytes !== started.limits.maxHeaderBytes || next.limits.tlsHandshakeTimeoutMs !== started.limits.tlsHandshakeTimeoutMs) {
-      logger.warn('limits.maxHeaderBytes and limits.tlsHandshakeTimeoutMs take effect at the next restart');
+    const { maxHeaderBytes, tlsHandshakeTimeoutMs, listenBacklog } = next.limits;
+    if (maxHeaderBytes !== started.limits.maxHeaderBytes || tlsHandshakeTimeoutMs !== started.limits.tlsHandshakeTimeoutMs || listenBacklog !== started.limits.listenBacklog) {
+      logger.warn('limits.maxHeaderBytes, limits.tlsHandshakeTimeoutMs and limits.listenBacklog take effect at the next restart');
     }
   }
 

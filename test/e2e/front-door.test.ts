@@ -96,7 +96,7 @@ describe('front door', { timeout: 60_000 }, () => {
     await closedWithin(flood, 5000, 'pipelining connection');
     const counts = p.proxy.refusals.snapshot();
     assert.ok(counts.pipelining >= 1, JSON.stringify(counts));
-    assert.ok(counts.connectionGone >= 1, 'requests parsed after the close were dropped without work');
+    assert.ok(counts.connectionGone < 100, `the parser stopped at the limit: ${counts.connectionGone} of 2000 requests were parsed after the close`);
     const client = await open(p);
     assert.equal(await roundTrip(client, signedHealth()), 200);
     client.destroy();

@@ -1,0 +1,121 @@
+/**
+ * `npm run bench`: the proxy side by side with a bare node:http floor doing the same work (bench/floor-server.ts),
+ * same load, one table (docs/performance.md). For each operation and server:
+ * - throughput: --repeat rounds of a closed loop on --connections connections for --duration s, alternating
+ *   servers: req/s, and CPU-us per request from the server process's CPU time (/proc); the best round is reported;
+ * - latency: an open loop at a constant --rate for --rate-duration s, timed from each request's intended send
+ *   time: p50/p99/max and errors;
+ * - RSS after the runs; efficiency = floor CPU-us / proxy CPU-us (1.0 = as cheap as the floor).
+ * Each server is pinned to CPU 0 and this generator to CPU 1 (taskset) when the machine has two.
+ *
+ *   npm run bench -- [--ops health,metadata,encrypt-6k,decrypt-6k,encrypt-17k,decrypt-17k] [--servers proxy,floor]
+ *                    [--duration 2] [--repeat 3] [--rate 1800] [--rate-duration 5] [--connections 16] [--log-level info] [--json]
+ *   npm run bench -- --soak [--soak-minutes 10]     (encrypt-6k at --rate on the proxy; RSS every 30 s)
+ */
+import { availableParallelism } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { closedLoop, openLoop, quantile } from './lib/load.js';
+import { cpuMicros, MiB, rssBytes } from './lib/process-stats.js';
+import { BENCH_KEY_ID, startFloorServer, startProxyServer, taskset, type BenchServer } from './lib/servers.js';
+import { createWorkload, OPERATIONS, type Operation, type Workload } from './lib/workloads.js';
+import { formatTable, runSoak, type Row } from './lib/bench-report.js';
+
+const { values } = parseArgs({
+  options: {
+    ops: { type: 'string', default: OPERATIONS.join(',') },
+    servers: { type: 'string', default: 'proxy,floor' },
+    duration: { type: 'string', default: '2' },
+    repeat: { type: 'string', default: '3' },
+    rate: { type: 'string', default: '1800' },
+    'rate-duration': { type: 'string', default: '5' },
+    connections: { type: 'string', default: '16' },
+    'log-level': { type: 'string', default: 'info' },
+    json: { type: 'boolean', default: false },
+    soak: { type: 'boolean', default: false },
+    'soak-minutes': { type: 'string', default: '10' },
+  },
+});
+
+const ops = (values.ops ?? '').split(',').filter((o): o is Operation => (OPERATIONS as readonly string[]).includes(o));
+const serverNames = (values.servers ?? '').split(',');
+const durationMs = Number(values.duration) * 1000;
+const rate = Number(values.rate);
+const rateDurationMs = Number(values['rate-duration']) * 1000;
+const connections = Number(values.connections);
+const repeat = Math.max(1, Number(values.repeat));
+const logLevel = values['log-level'] ?? 'info';
+const progress = (line: string): void => void process.stderr.write(`${line}\n`);
+
+// Servers on CPU 0, this generator (all its threads) on CPU 1.
+const pinned = taskset && availableParallelism() >= 2;
+if (pinned) spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+const serverCpu = pinned ? 0 : undefined;
+
+/**
+ * One operation on every server: `repeat` alternating closed-loop rounds (the machine's noise only ever adds CPU
+ * time, so the best round is the estimate; alternating exposes both servers to the same noise), then the
+ * open-loop run at the constant rate.
+ */
+async function measure(servers: readonly BenchServer[], op: Operation): Promise<Row[]> {
+  const workloads = await Promise.all(servers.map((s) => createWorkload(op, s.port, BENCH_KEY_ID)));
+  const best = servers.map(() => ({ rps: 0, cpu: Number.POSITIVE_INFINITY, errors: 0 }));
+  for (const [i, server] of servers.entries()) await closedLoop(server.port, (workloads[i] as Workload).bytes, { connections, durationMs: 1000 }); // warm-up
+  for (let round = 0; round < repeat; round++) {
+    for (const [i, server] of servers.entries()) {
+      const cpu0 = cpuMicros(server.pid);
+      const r = await closedLoop(server.port, (workloads[i] as Workload).bytes, { connections, durationMs });
+      const b = best[i] as { rps: number; cpu: number; errors: number };
+      b.rps = Math.max(b.rps, (r.ok * 1000) / r.elapsedMs);
+      b.cpu = Math.min(b.cpu, (cpuMicros(server.pid) - cpu0) / Math.max(1, r.ok));
+      b.errors += r.errors;
+    }
+  }
+  const rows: Row[] = [];
+  for (const [i, server] of servers.entries()) {
+    const workload = workloads[i] as Workload;
+    workload.refresh();
+    const constant = await openLoop(server.port, workload.bytes, { rate, durationMs: rateDurationMs });
+    const b = best[i] as { rps: number; cpu: number; errors: number };
+    const row: Row = {
+      operation: op,
+      server: server.name,
+      bodyBytes: workload.bodyBytes,
+      requestsPerSecond: b.rps,
+      cpuMicrosPerRequest: b.cpu,
+      rate,
+      p50Ms: quantile(constant.latencies, 0.5),
+      p99Ms: quantile(constant.latencies, 0.99),
+      maxMs: quantile(constant.latencies, 1),
+      errors: b.errors + constant.errors,
+      rssMiB: rssBytes(server.pid) / MiB,
+    };
+    progress(`    ${server.name}: ${row.requestsPerSecond.toFixed(0)} req/s, ${row.cpuMicrosPerRequest.toFixed(0)} CPU-us/req, p99 ${row.p99Ms.toFixed(1)} ms, max ${row.maxMs.toFixed(1)} ms, errors ${row.errors}`);
+    rows.push(row);
+  }
+  return rows;
+}
+
+const servers: BenchServer[] = [];
+// Ctrl-C or a kill: stop the servers this run started before exiting.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void Promise.all(servers.map((s) => s.stop())).finally(() => process.exit(130)));
+try {
+  if (serverNames.includes('proxy') || values.soak === true) servers.push(await startProxyServer({ logLevel, ...(serverCpu !== undefined && { cpu: serverCpu }) }));
+  if (serverNames.includes('floor') && values.soak !== true) servers.push(await startFloorServer({ ...(serverCpu !== undefined && { cpu: serverCpu }) }));
+  progress(`bench: node ${process.version}, servers ${pinned ? 'on CPU 0, load on CPU 1' : 'not pinned (taskset or a second CPU missing)'}, proxy logging ${logLevel}`);
+  if (values.soak === true) {
+    const proxy = servers[0] as BenchServer;
+    const report = await runSoak(proxy, { rate, minutes: Number(values['soak-minutes']), progress });
+    process.stdout.write(values.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${report.text}\n`);
+  } else {
+    const rows: Row[] = [];
+    for (const op of ops) {
+      progress(`  ${op}: ${repeat} x ${durationMs / 1000} s closed loop (${connections} connections) per server, then ${rateDurationMs / 1000} s at ${rate} req/s ...`);
+      rows.push(...(await measure(servers, op)));
+    }
+    const meta = { node: process.version, pinned, logLevel, durationS: durationMs / 1000, repeat, rate, rateDurationS: rateDurationMs / 1000, connections };
+    process.stdout.write(values.json === true ? `${JSON.stringify({ ...meta, rows }, null, 2)}\n` : `${formatTable(rows, meta)}\n`);
+  }
+} finally {
+  for (const s of servers) await s.stop();
+}

@@ -1,0 +1,101 @@
+/**
+ * The servers a benchmark loads: a real `xks serve` (the compiled dist/main.js when present, as deployed; else
+ * through tsx) and the node:http floor (bench/floor-server.ts, compiled to plain JS with esbuild so neither server
+ * carries a TypeScript loader). Each is pinned to one CPU with taskset when asked and available.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
+import { createTempProxyDir, MAIN_TS, REPO_ROOT, TSX_LOADER } from '../../test/helpers/proxy-process.js';
+import { TEST_ACCESS_KEY_ID, TEST_SECRET, testKey, testMaterial } from '../../test/helpers/test-app.js';
+
+export const BENCH_KEY_ID = 'bench-key';
+
+export interface BenchServer {
+  readonly name: string;
+  readonly pid: number;
+  readonly port: number;
+  /** The proxy's loopback admin listener (GET /status), when configured. */
+  readonly adminUrl?: string;
+  stop(): Promise<void>;
+}
+
+const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
+
+/** `node <args>`, under `taskset -c <cpu>` when a CPU is given and taskset exists (same pid: taskset execs). */
+function spawnNode(args: readonly string[], cpu: number | undefined, stdio: 'ignore' | 'pipe'): ChildProcess {
+  const pin = cpu !== undefined && hasTaskset;
+  const command = pin ? 'taskset' : process.execPath;
+  const argv = pin ? ['-c', String(cpu), process.execPath, ...args] : [...args];
+  return spawn(command, argv, { cwd: REPO_ROOT, stdio: ['ignore', stdio, 'pipe'] });
+}
+
+function stopper(child: ChildProcess, cleanup: () => void): () => Promise<void> {
+  return () =>
+    new Promise((resolve) => {
+      const done = () => {
+        cleanup();
+        resolve();
+      };
+      if (child.exitCode !== null || child.signalCode !== null) return done();
+      child.once('exit', done);
+      child.kill('SIGTERM');
+    });
+}
+
+function waitFor<T>(child: ChildProcess, poll: () => T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const deadline = Date.now() + timeoutMs;
+    const timer = setInterval(() => {
+      const value = poll();
+      if (value !== undefined) {
+        clearInterval(timer);
+        resolve(value);
+      } else if (child.exitCode !== null || Date.now() > deadline) {
+        clearInterval(timer);
+        reject(new Error(`${what} did not start:\n${stderr}`));
+      }
+    }, 25);
+  });
+}
+
+/** A real proxy with one key store and one key; logging at `logLevel` to stdout, which is discarded. */
+export async function startProxyServer(options: {
+  logLevel: string;
+  cpu?: number;
+  extraConfig?: Record<string, unknown>;
+  /** Run src/ through tsx even when dist/ exists (tests: dist/ may be stale). */
+  fromSource?: boolean;
+}): Promise<BenchServer> {
+  const dir = createTempProxyDir({
+    keys: [testKey(BENCH_KEY_ID)],
+    logLevel: options.logLevel,
+    extraConfig: { admin: { host: '127.0.0.1', port: 0 }, ...options.extraConfig },
+  });
+  const dist = join(REPO_ROOT, 'dist', 'main.js');
+  const entry = existsSync(dist) && options.fromSource !== true ? [dist] : ['--import', TSX_LOADER, MAIN_TS];
+  const child = spawnNode([...entry, 'serve', '--no-watch', '--config', dir.configPath], options.cpu, 'ignore');
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const url = await waitFor(child, () => /listening on (http:\/\/\S+)/.exec(stderr)?.[1], 'xks serve');
+  const adminUrl = /admin listener \(xks status\) on (http:\/\/\S+)/.exec(stderr)?.[1];
+  return { name: 'proxy', pid: child.pid ?? 0, port: Number(new URL(url).port), ...(adminUrl !== undefined && { adminUrl }), stop: stopper(child, dir.cleanup) };
+}
+
+/** The node:http floor server, with the same credential and key material as the proxy's bench key. */
+export async function startFloorServer(options: { cpu?: number }): Promise<BenchServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'xks-floor-'));
+  const script = join(dir, 'floor-server.mjs');
+  buildSync({ entryPoints: [join(REPO_ROOT, 'bench', 'floor-server.ts')], outfile: script, platform: 'node', format: 'esm', logLevel: 'error' });
+  const portFile = join(dir, 'port');
+  const keyHex = Buffer.from(testMaterial(`${BENCH_KEY_ID}/v1`)).toString('hex');
+  const child = spawnNode([script, portFile, TEST_ACCESS_KEY_ID, TEST_SECRET, keyHex], options.cpu, 'ignore');
+  const port = await waitFor(child, () => (existsSync(portFile) ? Number(readFileSync(portFile, 'utf8')) || undefined : undefined), 'floor server');
+  return { name: 'floor', pid: child.pid ?? 0, port, stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })) };
+}
+
+export const taskset = hasTaskset;
