@@ -2,7 +2,7 @@
  * `npm run bench`: load a real `xks serve` process with Encrypt requests shaped like KMS's largest
  * (4300-byte plaintext, 8192-byte AAD, CDIV requested) and print throughput and latency percentiles.
  *
- *   npm run bench -- [--operation encrypt|decrypt|health] [--engine node|noble] [--duration 10] [--connections 16]
+ *   npm run bench:encrypt -- [--operation encrypt|decrypt|health] [--engine node|noble] [--duration 10] [--connections 16]
  *                    [--workers N] [--warmup 3]
  *
  * --workers N runs `xks serve --workers N` (docs/operations.md); the CPU time of the whole process tree (primary and
