@@ -2,15 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AesGcmEngine } from '../crypto/aes-gcm.js';
 import type { RandomBytes } from '../crypto/random.js';
-import {
-  AuthenticationFailedException,
-  toWireBody,
-  toXksError,
-  ValidationException,
-  InvalidUriPathException,
-} from '../errors/xks-errors.js';
+import { InvalidUriPathException, toWireBody, toXksError } from '../errors/xks-errors.js';
 import { requestLineLogger, type Logger } from '../logging/create-logger.js';
-import { authenticateHeaders, SigV4Error, verifyPayloadSignature, type PendingAuth, type SigV4FailureReason } from '../sigv4/index.js';
+import { authenticateHeaders, verifyPayloadSignature, type PendingAuth } from '../sigv4/index.js';
 import { MAX_BODY_BYTES, MAX_CLOCK_SKEW_MS, SIGV4_SERVICE } from '../xks/limits.js';
 import { decrypt } from '../xks/operations/decrypt.js';
 import { encrypt } from '../xks/operations/encrypt.js';
@@ -24,7 +18,7 @@ import {
   parseGetKeyMetadataRequest,
   peekRequestMetadata,
 } from '../xks/parse-requests.js';
-import type { EkmHealthStatus, RequestMetadata } from '../xks/wire-types.js';
+import type { EkmHealthStatus } from '../xks/wire-types.js';
 import { keyStoreHealth, type ProxyRuntime, type StoreRuntime } from './proxy-runtime.js';
 import { createRequestLogObserver, type RequestLogFields, type RequestObserver, type RequestOutcome } from './request-log.js';
 import { createRefusalCounters, type RefusalCounters } from './refusal-counters.js';
@@ -33,6 +27,8 @@ import { resolveRoute, type XksRoute } from './resolve-route.js';
 import { lingerAfterRefusal } from './lingering-close.js';
 import { readBody } from './read-body.js';
 import { sendJson } from './send-json.js';
+import { translateAuthError } from './auth-failure.js';
+import { parseJsonBody, parseJsonOrUndefined, recordMetadataOfBufferedBody } from './request-json.js';
 import { createRequestGuards } from './request-guards.js';
 import { createRequestThrottle, type RequestThrottle } from '../throttle/request-throttle.js';
 import { createCredentialUsage, type CredentialUsage } from '../usage/credential-usage.js';
@@ -67,19 +63,6 @@ export interface AppDeps {
   readonly decisions?: DecisionLog;
 }
 
-/** What the client is told for each SigV4 failure: the category, never the computed values (those go to the log). */
-const AUTH_MESSAGES: Readonly<Record<SigV4FailureReason, string>> = {
-  'missing-header': 'The request is not signed: Authorization, X-Amz-Date and Host are required and must be signed',
-  malformed: 'The Authorization or X-Amz-Date header is malformed',
-  'unknown-access-key-id': 'The access key id is not valid for this key store',
-  'wrong-scope': 'The credential scope does not match this key store (service kms-xks-proxy, accepted region, request date)',
-  'clock-skew': 'The request time is more than 5 minutes away from the proxy clock',
-  'signature-mismatch': 'The request signature does not match; check the secret access key and signing process',
-};
-
-// spec A1: JSON bodies with Content-Type application/json (parameters such as charset allowed).
-const JSON_CONTENT_TYPE = /^application\/json\s*(?:;.*)?$/i;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 const PING_BODY = { status: 'ok' };
 
 /**
@@ -96,11 +79,6 @@ function closeIfBodyUnread(req: IncomingMessage, runtime: ProxyRuntime, logger: 
 function splitUrl(url: string): { path: string; query: string } {
   const q = url.indexOf('?');
   return q < 0 ? { path: url, query: '' } : { path: url.slice(0, q), query: url.slice(q + 1) };
-}
-
-function recordMetadata(log: RequestLogFields, metadata: Partial<RequestMetadata>): void {
-  const { kmsRequestId, kmsOperation, awsPrincipalArn, kmsKeyArn, kmsViaService, awsSourceVpc, awsSourceVpce } = metadata;
-  Object.assign(log, { kmsRequestId, kmsOperation, awsPrincipalArn, kmsKeyArn, kmsViaService, awsSourceVpc, awsSourceVpce });
 }
 
 /** The state of one request while it is served; becomes the RequestOutcome observers read. */
@@ -351,50 +329,3 @@ export function createApp(deps: AppDeps): express.Express {
 
   return app;
 }
-
-/** [UNCONFIRMED] spec A10: a wrong Content-Type or non-JSON body is ValidationException. */
-function parseJsonBody(contentType: string | undefined, body: Buffer, log: RequestLogFields): unknown {
-  const json = parseJsonOrUndefined(body);
-  recordMetadata(log, peekRequestMetadata(json));
-  if (contentType === undefined || !JSON_CONTENT_TYPE.test(contentType)) {
-    throw new ValidationException('Content-Type must be application/json');
-  }
-  if (json === undefined) throw new ValidationException('The request body must be a UTF-8 JSON document');
-  return json;
-}
-
-function parseJsonOrUndefined(body: Buffer): unknown {
-  try {
-    return JSON.parse(utf8.decode(body)) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function translateAuthError(error: unknown, log: RequestLogFields): unknown {
-  if (error instanceof SigV4Error) {
-    log.sigv4Failure = error.reason;
-    return new AuthenticationFailedException(AUTH_MESSAGES[error.reason], { detail: `sigv4 ${error.reason}: ${error.detail}`, cause: error });
-  }
-  return error;
-}
-
-/**
- * Refusals only: the kmsRequestId of the body already read, or of a body that arrived with the headers (KMS's small
- * bodies usually do). Never waited for, never trusted: it only labels the log line and the decision record.
- */
-function recordMetadataOfBufferedBody(req: IncomingMessage, read: Buffer | undefined, log: RequestLogFields): void {
-  let body = read;
-  if (body === undefined) {
-    // Only a body that is already wholly buffered (its declared length): never wait for one.
-    const declared = Number(req.headers['content-length']);
-    if (req.readableLength === 0 || req.readableLength !== declared || declared > MAX_BODY_BYTES) return;
-    const chunk: unknown = req.read();
-    if (!Buffer.isBuffer(chunk)) return;
-    body = chunk;
-  }
-  const { kmsRequestId, kmsOperation } = peekRequestMetadata(parseJsonOrUndefined(body));
-  log.kmsRequestId = kmsRequestId;
-  log.kmsOperation = kmsOperation;
-}
-
