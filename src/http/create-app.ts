@@ -69,9 +69,16 @@ const PING_BODY = { status: 'ok' };
  * A refusal sent before the request body has fully arrived (path, method, authentication, throttling, body size)
  * closes the connection, after a bounded lingering close so the client still reads its response (lingering-close.ts).
  */
-function closeIfBodyUnread(req: IncomingMessage, runtime: ProxyRuntime, logger: Logger): Readonly<Record<string, string>> | undefined {
+function closeIfBodyUnread(
+  req: IncomingMessage,
+  runtime: ProxyRuntime,
+  logger: Logger,
+  refusals: RefusalCounters,
+): Readonly<Record<string, string>> | undefined {
   if (req.complete) return undefined;
   return lingerAfterRefusal(req, runtime.config.limits, (lingerOutcome, discardedBytes) => {
+    // A refused client still sending at a bound holds a socket for up to the bound: counted like every other cut.
+    if (lingerOutcome === 'time-limit' || lingerOutcome === 'byte-limit') refusals.increment('lingeringCut');
     logger.debug({ lingerOutcome, discardedBytes }, 'lingering close ended');
   });
 }
@@ -195,7 +202,7 @@ export function createApp(deps: AppDeps): express.Express {
         res,
         405,
         { errorName: 'UnsupportedOperationException', errorMessage: `HTTP method ${method.slice(0, 16)} is not allowed; XKS APIs accept POST only` },
-        { Allow: 'POST', ...closeIfBodyUnread(req, runtime, deps.logger) },
+        { Allow: 'POST', ...closeIfBodyUnread(req, runtime, deps.logger, refusals) },
       );
       return;
     }
@@ -267,7 +274,7 @@ export function createApp(deps: AppDeps): express.Express {
       return;
     }
     if (req.socket.destroyed) return;
-    const unread = closeIfBodyUnread(req, deps.runtime(), deps.logger);
+    const unread = closeIfBodyUnread(req, deps.runtime(), deps.logger, refusals);
     sendJson(res, xksError.httpStatus, toWireBody(xksError), unread === undefined ? xksError.headers : { ...xksError.headers, ...unread });
   }
 

@@ -24,6 +24,8 @@ export const REFUSAL_REASONS = Object.freeze([
   'quota',
   /** 429: throttling.maxConcurrentRequests. */
   'concurrency',
+  /** A refused client still sending its body when limits.lingeringCloseMs or lingeringCloseMaxBytes ran out. */
+  'lingeringCut',
 ] as const);
 
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];

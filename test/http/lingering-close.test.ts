@@ -7,13 +7,15 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { test } from 'node:test';
+import { createRefusalCounters, type RefusalCounters } from '../../src/http/refusal-counters.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
-async function listen(limits: Record<string, number>): Promise<{ t: TestApp; server: Server; port: number }> {
-  const t = createTestApp({ rawConfig: { logging: { level: 'debug' }, limits } });
+async function listen(limits: Record<string, number>): Promise<{ t: TestApp; server: Server; port: number; refusals: RefusalCounters }> {
+  const refusals = createRefusalCounters();
+  const t = createTestApp({ rawConfig: { logging: { level: 'debug' }, limits }, deps: { refusals } });
   const server = t.app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
-  return { t, server, port: (server.address() as AddressInfo).port };
+  return { t, server, port: (server.address() as AddressInfo).port, refusals };
 }
 
 /** An unsigned request (refused with 401 from its headers) that declares a body it has not sent yet. */
@@ -47,7 +49,7 @@ async function lingerLog(t: TestApp): Promise<Record<string, unknown>> {
 }
 
 test('lingering close: a client that keeps trickling after its 401 -> closed at the time bound (300 ms), 401 received', async () => {
-  const { t, server, port } = await listen({ lingeringCloseMs: 300 });
+  const { t, server, port, refusals } = await listen({ lingeringCloseMs: 300 });
   const socket = refusedRequest(port, 10_000_000);
   const drip = setInterval(() => !socket.destroyed && socket.write('a'.repeat(100)), 30);
   try {
@@ -56,6 +58,7 @@ test('lingering close: a client that keeps trickling after its 401 -> closed at 
     assert.match(text, /^HTTP\/1\.1 401 [\s\S]*"errorName":"AuthenticationFailedException"/);
     assert.ok(Date.now() - started >= 250, 'it lingered instead of closing at once');
     assert.equal((await lingerLog(t)).lingerOutcome, 'time-limit');
+    assert.equal(refusals.snapshot().lingeringCut, 1, 'a linger cut at its bound is counted');
   } finally {
     clearInterval(drip);
     socket.destroy();
@@ -64,7 +67,7 @@ test('lingering close: a client that keeps trickling after its 401 -> closed at 
 });
 
 test('lingering close: a client that sends past the byte bound (64 KiB) -> closed at once, discarded bytes just above the bound', async () => {
-  const { t, server, port } = await listen({ lingeringCloseMaxBytes: 65_536 });
+  const { t, server, port, refusals } = await listen({ lingeringCloseMaxBytes: 65_536 });
   const socket = refusedRequest(port, 10_000_000);
   // Keeps writing until the proxy's close surfaces (a half-open client learns of it only by writing).
   const pump = setInterval(() => !socket.destroyed && socket.write(Buffer.alloc(16_384, 0x61)), 5);
@@ -72,6 +75,7 @@ test('lingering close: a client that sends past the byte bound (64 KiB) -> close
     assert.match(await serverCloses(socket, 4000), /^HTTP\/1\.1 401 /);
     const line = await lingerLog(t);
     assert.equal(line.lingerOutcome, 'byte-limit');
+    assert.equal(refusals.snapshot().lingeringCut, 1, 'a linger cut at its bound is counted');
     assert.ok((line.discardedBytes as number) > 65_536 && (line.discardedBytes as number) <= 65_536 + 16_384 * 4, String(line.discardedBytes));
   } finally {
     clearInterval(pump);
@@ -81,12 +85,13 @@ test('lingering close: a client that sends past the byte bound (64 KiB) -> close
 });
 
 test('lingering close: lingeringCloseMs 0 -> no lingering, the connection closes right after the 401', async () => {
-  const { t, server, port } = await listen({ lingeringCloseMs: 0 });
+  const { t, server, port, refusals } = await listen({ lingeringCloseMs: 0 });
   const socket = refusedRequest(port, 10_000_000);
   const drip = setInterval(() => !socket.destroyed && socket.write('a'), 30);
   try {
     assert.match(await serverCloses(socket, 2000), /^HTTP\/1\.1 401 /);
     assert.equal((await lingerLog(t)).lingerOutcome, 'not-needed');
+    assert.equal(refusals.snapshot().lingeringCut, 0, 'no linger, nothing cut');
   } finally {
     clearInterval(drip);
     socket.destroy();
