@@ -13,6 +13,12 @@ export interface ProbeSummary {
   readonly ok: number;
   readonly successRate: number;
   readonly resets: number;
+  /**
+   * Requests written to a keep-alive connection the proxy had closed while it was idle (its FIN not yet read): retried
+   * once on a new connection, as every HTTP client does (RFC 9112 section 9.3.1); the retry's latency still counts
+   * from the intended send time. Not a reset: the proxy never had the request.
+   */
+  readonly staleRetries: number;
   readonly timeouts: number;
   /** Answers other than 200, by status. */
   readonly statuses: Readonly<Record<string, number>>;
@@ -53,15 +59,17 @@ export function startProbe(
   let sent = 0;
   let ok = 0;
   let resets = 0;
+  let staleRetries = 0;
   let timeouts = 0;
   const start = performance.now();
   let refreshed = start;
 
-  const send = (intended: number): void => {
-    let connection = idle.pop();
+  const send = (intended: number, isRetry = false): void => {
+    let connection = isRetry ? undefined : idle.pop();
     while (connection?.closed === true) connection = idle.pop(); // closed by the proxy while idle: not a failure
+    const reused = connection !== undefined;
     connection ??= new HttpConnection(port);
-    sent += 1;
+    if (!isRetry) sent += 1;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
     const run = Promise.race([connection.request(workload.bytes()), timeout]).then(
@@ -79,8 +87,13 @@ export function startProbe(
         else if (!connection.closed) idle.push(connection);
       },
       () => {
-        resets += 1;
         connection.close();
+        if (reused) {
+          staleRetries += 1;
+          send(intended, true);
+          return;
+        }
+        resets += 1;
       },
     );
     const tracked = run.finally(() => {
@@ -109,10 +122,10 @@ export function startProbe(
   return {
     async stop() {
       clearTimeout(timer);
-      await Promise.all([...inFlight]);
+      while (inFlight.size > 0) await Promise.all([...inFlight]); // a stale retry joins while others finish
       for (const c of idle) c.close();
       const l = Float64Array.from(latencies);
-      return { sent, ok, successRate: sent === 0 ? 0 : ok / sent, resets, timeouts, statuses, p50Ms: quantile(l, 0.5), p99Ms: quantile(l, 0.99), maxMs: quantile(l, 1) };
+      return { sent, ok, successRate: sent === 0 ? 0 : ok / sent, resets, staleRetries, timeouts, statuses, p50Ms: quantile(l, 0.5), p99Ms: quantile(l, 0.99), maxMs: quantile(l, 1) };
     },
   };
 }
