@@ -27,8 +27,18 @@ export function createLogger(options: { level: string; service?: string }, desti
       redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    destination ?? bufferedStdout(),
   );
+}
+
+/** Bytes a log batch collects before it is written; a quiet process writes what it has every FLUSH_INTERVAL_MS. */
+const BATCH_BYTES = 8 * 1024;
+const FLUSH_INTERVAL_MS = 250;
+
+function bufferedStdout(): DestinationStream {
+  const stream = pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES });
+  setInterval(() => stream.flush(), FLUSH_INTERVAL_MS).unref();
+  return stream;
 }
 
 /**

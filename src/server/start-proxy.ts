@@ -1,3 +1,4 @@
+import { expressServerClasses } from '../http/express-server-classes.js';
 import { createServer, type Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -182,7 +183,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     refusals,
     observers: [metrics.observer, ...(options.observers ?? [])],
   });
-  const listener = createListener(app, config, tls, logger, refusals);
+  const listener = createListener(app, config, tls, logger, refusals, expressServerClasses(app));
   const { server } = listener;
   let url: string;
   let adminServer: Server | undefined;

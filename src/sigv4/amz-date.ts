@@ -15,7 +15,17 @@ export function formatAmzDate(epochMs: number): string {
  * Parse an X-Amz-Date value to epoch milliseconds. Rejects any other shape and dates that do not exist
  * (`20240230T120000Z`, hour 24, second 60) with SigV4Error('malformed').
  */
+let lastParsed: { readonly value: string | undefined; readonly epochMs: number } = { value: undefined, epochMs: 0 };
+
 export function parseAmzDate(value: string): number {
+  // Requests signed in the same second carry the same value: the last one parsed is remembered.
+  if (value === lastParsed.value) return lastParsed.epochMs;
+  const epochMs = parseUncached(value);
+  lastParsed = { value, epochMs };
+  return epochMs;
+}
+
+function parseUncached(value: string): number {
   const m = AMZ_DATE.exec(value);
   if (m === null) throw new SigV4Error('malformed', `X-Amz-Date ${describeValue(value)} is not YYYYMMDD'T'HHMMSS'Z'`);
   const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [number, number, number, number, number, number];

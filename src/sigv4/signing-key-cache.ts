@@ -22,7 +22,8 @@ export function createSigningKeyCache(maxEntries: number): SigningKeyCache {
   const entries = new Map<string, Entry>();
   return {
     getOrDerive(accessKeyId, secret, date, region, service) {
-      const id = JSON.stringify([accessKeyId, date, region, service]);
+      // None of the four can hold a newline (parseAuthorization admits printable ASCII only): an unambiguous key.
+      const id = `${accessKeyId}\n${date}\n${region}\n${service}`;
       const hit = entries.get(id);
       entries.delete(id);
       if (hit !== undefined && hit.secret === secret) {

@@ -6,6 +6,7 @@ import { createSecureContext, type SecureContextOptions, type TLSSocket } from '
 import type { LimitsConfig, ProxyConfig, TlsConfig } from '../config/load-config.js';
 import type { Logger } from '../logging/create-logger.js';
 import { createRefusalLog, type RefusalCounters } from '../http/refusal-counters.js';
+import type { ServerClasses } from '../http/express-server-classes.js';
 import { createConnectionGuard } from './connection-guard.js';
 import { certificateNames, compileSubjectPatterns } from './subject-match.js';
 import { ALPN_PROTOCOLS, TLS_CIPHERS, TLS_MAX_VERSION, TLS_MIN_VERSION } from './tls-policy.js';
@@ -116,9 +117,11 @@ export function createListener(
   tls: TlsMaterial | undefined,
   logger: Logger,
   refusals: RefusalCounters,
+  /** The classes the server builds requests and responses with (expressServerClasses); default Node's own. */
+  classes?: ServerClasses,
 ): Listener {
   const { limits } = config;
-  const common = { maxHeaderSize: limits.maxHeaderBytes, connectionsCheckingInterval: checkingInterval(limits) };
+  const common = { maxHeaderSize: limits.maxHeaderBytes, connectionsCheckingInterval: checkingInterval(limits), ...classes };
   const started = { limits, tls: config.listen.tls !== undefined };
   const guardDeps = { refusals, onRefusal: createRefusalLog(logger, Date.now), tls: tls !== undefined };
   if (tls === undefined) {

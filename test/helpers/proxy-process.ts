@@ -29,6 +29,8 @@ export function createTempProxyDir(options: {
   engine?: 'node' | 'noble';
   logLevel?: string;
   extraConfig?: Record<string, unknown>;
+  /** Merged into the one key store's configuration (e.g. a quota). */
+  storeConfig?: Record<string, unknown>;
 }): TempProxyDir {
   const dir = mkdtempSync(join(tmpdir(), 'xks-proxy-'));
   const keyDir = join(dir, 'keys');
@@ -45,6 +47,7 @@ export function createTempProxyDir(options: {
         regions: [TEST_REGION],
         credentials: [{ accessKeyId: TEST_ACCESS_KEY_ID, secretAccessKey: TEST_SECRET }],
         keyDirectory: 'keys',
+        ...options.storeConfig,
       },
     ],
     ...options.extraConfig,

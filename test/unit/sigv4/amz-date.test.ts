@@ -28,3 +28,13 @@ for (const bad of [
     assert.throws(() => parseAmzDate(bad), (err: unknown) => err instanceof SigV4Error && err.reason === 'malformed');
   });
 }
+
+test('parseAmzDate: the remembered last value answers only for that exact value; others are parsed and refused as before', () => {
+  const ok = '20240515T120000Z';
+  assert.equal(parseAmzDate(ok), Date.parse('2024-05-15T12:00:00Z'));
+  assert.equal(parseAmzDate(ok), Date.parse('2024-05-15T12:00:00Z'));
+  assert.throws(() => parseAmzDate(`${ok} `), (err: unknown) => err instanceof SigV4Error && err.reason === 'malformed');
+  assert.throws(() => parseAmzDate(''), (err: unknown) => err instanceof SigV4Error && err.reason === 'malformed');
+  assert.equal(parseAmzDate('20240515T120001Z'), Date.parse('2024-05-15T12:00:01Z'));
+  assert.equal(parseAmzDate(ok), Date.parse('2024-05-15T12:00:00Z'));
+});
