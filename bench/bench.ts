@@ -17,7 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { closedLoop, openLoop, quantile } from './lib/load.js';
 import { cpuMicros, MiB, rssBytes } from './lib/process-stats.js';
-import { BENCH_KEY_ID, startFloorServer, startProxyServer, taskset, type BenchServer } from './lib/servers.js';
+import { BENCH_KEY_ID, BENCH_QUOTA, startFloorServer, startProxyServer, taskset, type BenchServer } from './lib/servers.js';
 import { createWorkload, OPERATIONS, type Operation, type Workload } from './lib/workloads.js';
 import { formatTable, runSoak, type Row } from './lib/bench-report.js';
 
@@ -100,7 +100,7 @@ const servers: BenchServer[] = [];
 // Ctrl-C or a kill: stop the servers this run started before exiting.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void Promise.all(servers.map((s) => s.stop())).finally(() => process.exit(130)));
 try {
-  if (serverNames.includes('proxy') || values.soak === true) servers.push(await startProxyServer({ logLevel, ...(serverCpu !== undefined && { cpu: serverCpu }) }));
+  if (serverNames.includes('proxy') || values.soak === true) servers.push(await startProxyServer({ logLevel, storeConfig: { quota: BENCH_QUOTA }, ...(serverCpu !== undefined && { cpu: serverCpu }) }));
   if (serverNames.includes('floor') && values.soak !== true) servers.push(await startFloorServer({ ...(serverCpu !== undefined && { cpu: serverCpu }) }));
   progress(`bench: node ${process.version}, servers ${pinned ? 'on CPU 0, load on CPU 1' : 'not pinned (taskset or a second CPU missing)'}, proxy logging ${logLevel}`);
   if (values.soak === true) {

@@ -75,6 +75,8 @@ export async function startProxyServer(options: {
   logLevel: string;
   cpu?: number;
   extraConfig?: Record<string, unknown>;
+  /** Merged into the key store's configuration (bench.ts: BENCH_QUOTA); default: the defaults, as the attack harness needs. */
+  storeConfig?: Record<string, unknown>;
   /** Run src/ through tsx even when dist/ exists (tests: dist/ may be stale). */
   fromSource?: boolean;
 }): Promise<BenchServer> {
@@ -82,7 +84,7 @@ export async function startProxyServer(options: {
     keys: [testKey(BENCH_KEY_ID)],
     logLevel: options.logLevel,
     extraConfig: { admin: { host: '127.0.0.1', port: 0 }, ...options.extraConfig },
-    storeConfig: { quota: BENCH_QUOTA },
+    ...(options.storeConfig !== undefined && { storeConfig: options.storeConfig }),
   });
   const dist = join(REPO_ROOT, 'dist', 'main.js');
   const entry = existsSync(dist) && options.fromSource !== true ? [dist] : ['--import', TSX_LOADER, MAIN_TS];

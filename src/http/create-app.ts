@@ -6,29 +6,19 @@ import { InvalidUriPathException, toWireBody, toXksError } from '../errors/xks-e
 import { requestLineLogger, type Logger } from '../logging/create-logger.js';
 import { authenticateHeaders, verifyPayloadSignature, type PendingAuth } from '../sigv4/index.js';
 import { MAX_BODY_BYTES, MAX_CLOCK_SKEW_MS, SIGV4_SERVICE } from '../xks/limits.js';
-import { decrypt } from '../xks/operations/decrypt.js';
-import { encrypt } from '../xks/operations/encrypt.js';
-import { getHealthStatus } from '../xks/operations/get-health-status.js';
-import { getKeyMetadata } from '../xks/operations/get-key-metadata.js';
-import { requireUsableKey } from '../xks/operations/require-usable-key.js';
-import {
-  parseDecryptRequest,
-  parseEncryptRequest,
-  parseGetHealthStatusRequest,
-  parseGetKeyMetadataRequest,
-  peekRequestMetadata,
-} from '../xks/parse-requests.js';
+import { peekRequestMetadata } from '../xks/parse-requests.js';
 import type { EkmHealthStatus } from '../xks/wire-types.js';
 import { keyStoreHealth, type ProxyRuntime, type StoreRuntime } from './proxy-runtime.js';
 import { createRequestLogObserver, type RequestLogFields, type RequestObserver, type RequestOutcome } from './request-log.js';
 import { createRefusalCounters, type RefusalCounters } from './refusal-counters.js';
 import { createBodyBudget } from './body-budget.js';
-import { resolveRoute, type XksRoute } from './resolve-route.js';
+import { resolveRoute } from './resolve-route.js';
 import { lingerAfterRefusal } from './lingering-close.js';
 import { readBody } from './read-body.js';
 import { sendJson } from './send-json.js';
 import { translateAuthError } from './auth-failure.js';
-import { parseJsonBody, parseJsonOrUndefined, recordMetadataOfBufferedBody } from './request-json.js';
+import { parseJsonOrUndefined, recordMetadataOfBufferedBody } from './request-json.js';
+import { dispatchOperation } from './dispatch-operation.js';
 import { createRequestGuards } from './request-guards.js';
 import { createRequestThrottle, type RequestThrottle } from '../throttle/request-throttle.js';
 import { createCredentialUsage, type CredentialUsage } from '../usage/credential-usage.js';
@@ -111,6 +101,7 @@ export function createApp(deps: AppDeps): express.Express {
     credentialUsage: deps.credentialUsage ?? createCredentialUsage(deps.clock),
     refusals,
   });
+  const dispatchDeps = { engine: deps.engine, random: deps.random, guards, ekmHealth };
   const bodyBudget = createBodyBudget(() => deps.runtime().config.limits.maxBodyBytesInFlight);
   const observers: readonly RequestObserver[] = [
     createRequestLogObserver(requestLineLogger(deps.logger)),
@@ -248,7 +239,7 @@ export function createApp(deps: AppDeps): express.Express {
       trace.stage = 'kill-switch';
       guards.admit(store, route, pending.accessKeyId, log);
       trace.stage = 'body';
-      const handle = () => dispatch(route, store, runtime, req.headers['content-type'], body, log);
+      const handle = () => dispatchOperation(dispatchDeps, { route, store, runtime, contentType: req.headers['content-type'], body, log });
       // docs/faults.md: the one place fault injection touches the request path (after admission, around the handler).
       if (deps.faults === undefined) sendJson(res, 200, handle());
       else await deps.faults.respond(req, res, { keyStore: store.config.name, operation: route.operation, ...(route.externalKeyId !== undefined && { externalKeyId: route.externalKeyId }) }, handle, log);
@@ -293,44 +284,6 @@ export function createApp(deps: AppDeps): express.Express {
       );
     } catch (error) {
       throw translateAuthError(error, log);
-    }
-  }
-
-  function dispatch(
-    route: XksRoute,
-    store: StoreRuntime,
-    runtime: ProxyRuntime,
-    contentType: string | undefined,
-    body: Buffer,
-    log: RequestLogFields,
-  ): unknown {
-    // parseJsonBody has already put the request's metadata into the log line, valid or not.
-    const json = parseJsonBody(contentType, body, log);
-    const externalKeyId = route.externalKeyId ?? '';
-    // Order of checks (docs/api.md): body validation, secondary authorization, then the key.
-    switch (route.operation) {
-      case 'GetHealthStatus': {
-        // spec A7 / A10 note: a body without kmsRequestId and kmsOperation is a ValidationException (as AWS's
-        // tooling and reference proxy expect); health is exempt from secondary authorization (spec A14).
-        parseGetHealthStatusRequest(json);
-        return getHealthStatus(runtime.config.health, ekmHealth(store));
-      }
-      case 'GetKeyMetadata': {
-        const { requestMetadata } = parseGetKeyMetadataRequest(json);
-        guards.authorize(store, route, requestMetadata, log);
-        return getKeyMetadata(requireUsableKey(store.keys.getKey(externalKeyId), externalKeyId));
-      }
-      case 'Encrypt': {
-        const request = parseEncryptRequest(json);
-        guards.authorize(store, route, request.requestMetadata, log);
-        return encrypt(requireUsableKey(store.keys.getKey(externalKeyId), externalKeyId, 'ENCRYPT'), request, deps);
-      }
-      case 'Decrypt': {
-        const request = parseDecryptRequest(json);
-        guards.authorize(store, route, request.requestMetadata, log);
-        const key = requireUsableKey(store.keys.getKey(externalKeyId), externalKeyId, 'DECRYPT');
-        return decrypt(key, request, deps.engine, { compatSha256Aad: store.config.compat?.sha256Aad === true });
-      }
     }
   }
 

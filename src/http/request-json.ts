@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { ValidationException } from '../errors/xks-errors.js';
 import { MAX_BODY_BYTES } from '../xks/limits.js';
@@ -9,7 +10,6 @@ import type { RequestLogFields } from './request-log.js';
 
 // spec A1: JSON bodies with Content-Type application/json (parameters such as charset allowed).
 const JSON_CONTENT_TYPE = /^application\/json\s*(?:;.*)?$/i;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function recordMetadata(log: RequestLogFields, metadata: Partial<RequestMetadata>): void {
   const { kmsRequestId, kmsOperation, awsPrincipalArn, kmsKeyArn, kmsViaService, awsSourceVpc, awsSourceVpce } = metadata;
@@ -27,9 +27,14 @@ export function parseJsonBody(contentType: string | undefined, body: Buffer, log
   return json;
 }
 
+/** A UTF-8 byte order mark, which a UTF-8 decoder drops (WHATWG "utf-8 decode"); JSON.parse would refuse it. */
+const hasBom = (body: Buffer): boolean => body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
+
+/** The body as JSON, or undefined when it is not well-formed UTF-8 (checked, not replaced) or not JSON. */
 export function parseJsonOrUndefined(body: Buffer): unknown {
+  if (!isUtf8(body)) return undefined;
   try {
-    return JSON.parse(utf8.decode(body)) as unknown;
+    return JSON.parse(body.toString('utf8', hasBom(body) ? 3 : 0)) as unknown;
   } catch {
     return undefined;
   }

@@ -12,6 +12,19 @@ export const REDACTED_PATHS: readonly string[] = Object.freeze(
   ),
 );
 
+let timeMs = Number.NaN;
+let timeField = '';
+
+/** pino's isoTime (`,"time":"<ISO 8601>"`), formatted once per millisecond rather than once per line. */
+function isoTimeCached(): string {
+  const now = Date.now();
+  if (now !== timeMs) {
+    timeMs = now;
+    timeField = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return timeField;
+}
+
 /**
  * No module-level logger: the composition root builds one, tests pass an in-memory destination. The default
  * destination is stdout, written asynchronously: lines written while a write is in flight go out together in the
@@ -23,7 +36,7 @@ export function createLogger(options: { level: string; service?: string }, desti
     {
       level: options.level,
       base: { service: options.service ?? 'xks-proxy' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimeCached,
       redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
