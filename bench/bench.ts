@@ -10,13 +10,20 @@
  *
  *   npm run bench -- [--ops health,metadata,encrypt-6k,decrypt-6k,encrypt-17k,decrypt-17k] [--servers proxy,floor]
  *                    [--duration 2] [--repeat 3] [--rate 1800] [--rate-duration 5] [--connections 16] [--log-level info] [--json]
+ *                    [--workers 1,2]
  *   npm run bench -- --soak [--soak-minutes 10]     (encrypt-6k at --rate on the proxy; RSS every 30 s)
+ *
+ * --workers 1,2 adds one proxy per count (`xks serve --workers N`, rows `proxy-Nw`), loaded on N times --connections
+ * so every worker sees the load one process sees. Its workers run one per CPU (the second shares CPU 1 with this
+ * generator), so the CPU-us per request of 1 and N workers differ by what N workers add (the primary, IPC, a shared
+ * socket), not by N processes taking turns on one core. CPU and RSS are the whole process tree's.
  */
 import { availableParallelism } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { closedLoop, openLoop, quantile } from './lib/load.js';
-import { cpuMicros, MiB, rssBytes } from './lib/process-stats.js';
+import { MiB } from './lib/process-stats.js';
+import { processTreeCpu, processTreeRss } from './lib/process-cpu.js';
 import { BENCH_KEY_ID, BENCH_QUOTA, startFloorServer, startProxyServer, taskset, type BenchServer } from './lib/servers.js';
 import { createWorkload, OPERATIONS, type Operation, type Workload } from './lib/workloads.js';
 import { formatTable, runSoak, type Row } from './lib/bench-report.js';
@@ -34,6 +41,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     soak: { type: 'boolean', default: false },
     'soak-minutes': { type: 'string', default: '10' },
+    workers: { type: 'string', default: '1' },
   },
 });
 
@@ -45,6 +53,9 @@ const rateDurationMs = Number(values['rate-duration']) * 1000;
 const connections = Number(values.connections);
 const repeat = Math.max(1, Number(values.repeat));
 const logLevel = values['log-level'] ?? 'info';
+const workerCounts = (values.workers ?? '1').split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 1);
+/** CPU time of a server and its workers (a `--workers N` proxy is a primary and N processes), microseconds. */
+const treeCpuMicros = (pid: number): number => processTreeCpu(pid).cpuMs * 1000;
 const progress = (line: string): void => void process.stderr.write(`${line}\n`);
 
 // Servers on CPU 0, this generator (all its threads) on CPU 1.
@@ -60,14 +71,14 @@ const serverCpu = pinned ? 0 : undefined;
 async function measure(servers: readonly BenchServer[], op: Operation): Promise<Row[]> {
   const workloads = await Promise.all(servers.map((s) => createWorkload(op, s.port, BENCH_KEY_ID)));
   const best = servers.map(() => ({ rps: 0, cpu: Number.POSITIVE_INFINITY, errors: 0 }));
-  for (const [i, server] of servers.entries()) await closedLoop(server.port, (workloads[i] as Workload).bytes, { connections, durationMs: 1000 }); // warm-up
+  for (const [i, server] of servers.entries()) await closedLoop(server.port, (workloads[i] as Workload).bytes, { connections: connections * server.workers, durationMs: 1000 }); // warm-up
   for (let round = 0; round < repeat; round++) {
     for (const [i, server] of servers.entries()) {
-      const cpu0 = cpuMicros(server.pid);
-      const r = await closedLoop(server.port, (workloads[i] as Workload).bytes, { connections, durationMs });
+      const cpu0 = treeCpuMicros(server.pid);
+      const r = await closedLoop(server.port, (workloads[i] as Workload).bytes, { connections: connections * server.workers, durationMs });
       const b = best[i] as { rps: number; cpu: number; errors: number };
       b.rps = Math.max(b.rps, (r.ok * 1000) / r.elapsedMs);
-      b.cpu = Math.min(b.cpu, (cpuMicros(server.pid) - cpu0) / Math.max(1, r.ok));
+      b.cpu = Math.min(b.cpu, (treeCpuMicros(server.pid) - cpu0) / Math.max(1, r.ok));
       b.errors += r.errors;
     }
   }
@@ -88,7 +99,7 @@ async function measure(servers: readonly BenchServer[], op: Operation): Promise<
       p99Ms: quantile(constant.latencies, 0.99),
       maxMs: quantile(constant.latencies, 1),
       errors: b.errors + constant.errors,
-      rssMiB: rssBytes(server.pid) / MiB,
+      rssMiB: processTreeRss(server.pid) / MiB,
     };
     progress(`    ${server.name}: ${row.requestsPerSecond.toFixed(0)} req/s, ${row.cpuMicrosPerRequest.toFixed(0)} CPU-us/req, p99 ${row.p99Ms.toFixed(1)} ms, max ${row.maxMs.toFixed(1)} ms, errors ${row.errors}`);
     rows.push(row);
@@ -100,7 +111,11 @@ const servers: BenchServer[] = [];
 // Ctrl-C or a kill: stop the servers this run started before exiting.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void Promise.all(servers.map((s) => s.stop())).finally(() => process.exit(130)));
 try {
-  if (serverNames.includes('proxy') || values.soak === true) servers.push(await startProxyServer({ logLevel, storeConfig: { quota: BENCH_QUOTA }, ...(serverCpu !== undefined && { cpu: serverCpu }) }));
+  if (serverNames.includes('proxy') || values.soak === true) {
+    for (const workers of values.soak === true ? [1] : workerCounts) {
+      servers.push(await startProxyServer({ logLevel, workers, storeConfig: { quota: BENCH_QUOTA }, ...(serverCpu !== undefined && { cpu: serverCpu }) }));
+    }
+  }
   if (serverNames.includes('floor') && values.soak !== true) servers.push(await startFloorServer({ ...(serverCpu !== undefined && { cpu: serverCpu }) }));
   progress(`bench: node ${process.version}, servers ${pinned ? 'on CPU 0, load on CPU 1' : 'not pinned (taskset or a second CPU missing)'}, proxy logging ${logLevel}`);
   if (values.soak === true) {

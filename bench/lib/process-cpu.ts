@@ -8,7 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
-function childrenOf(pid: number): number[] {
+/** The pids of the direct children of `pid`. */
+export function processChildren(pid: number): number[] {
   const out: number[] = [];
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
@@ -24,6 +25,26 @@ function cpuMsOf(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
+function rssKbOf(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+}
+
+/** Resident memory of `rootPid` and its live descendants together, in bytes. */
+export function processTreeRss(rootPid: number): number {
+  let kb = 0;
+  const queue = [rootPid];
+  while (queue.length > 0) {
+    const pid = queue.pop() as number;
+    try {
+      kb += rssKbOf(pid);
+      queue.push(...processChildren(pid));
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return kb * 1024;
+}
+
 /** Milliseconds of CPU used so far by the process `rootPid` and its live descendants, and how many they are. */
 export function processTreeCpu(rootPid: number): { cpuMs: number; processes: number } {
   let cpuMs = 0;
@@ -34,7 +55,7 @@ export function processTreeCpu(rootPid: number): { cpuMs: number; processes: num
     try {
       cpuMs += cpuMsOf(pid);
       processes += 1;
-      queue.push(...childrenOf(pid));
+      queue.push(...processChildren(pid));
     } catch {
       // The process ended between the listing and the read.
     }

@@ -5,9 +5,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
+import { processChildren } from './process-cpu.js';
 import { createTempProxyDir, MAIN_TS, REPO_ROOT, TSX_LOADER } from '../../test/helpers/proxy-process.js';
 import { TEST_ACCESS_KEY_ID, TEST_SECRET, testKey, testMaterial } from '../../test/helpers/test-app.js';
 
@@ -17,6 +18,8 @@ export interface BenchServer {
   readonly name: string;
   readonly pid: number;
   readonly port: number;
+  /** Processes serving requests (a `--workers N` proxy: N; else 1). */
+  readonly workers: number;
   /** The proxy's loopback admin listener (GET /status), when configured. */
   readonly adminUrl?: string;
   stop(): Promise<void>;
@@ -79,6 +82,8 @@ export async function startProxyServer(options: {
   storeConfig?: Record<string, unknown>;
   /** Run src/ through tsx even when dist/ exists (tests: dist/ may be stale). */
   fromSource?: boolean;
+  /** `xks serve --workers N` (N > 1: a primary and N workers, all on `cpu` when given); named `proxy-<N>w`. */
+  workers?: number;
 }): Promise<BenchServer> {
   const dir = createTempProxyDir({
     keys: [testKey(BENCH_KEY_ID)],
@@ -88,12 +93,32 @@ export async function startProxyServer(options: {
   });
   const dist = join(REPO_ROOT, 'dist', 'main.js');
   const entry = existsSync(dist) && options.fromSource !== true ? [dist] : ['--import', TSX_LOADER, MAIN_TS];
-  const child = spawnNode([...entry, 'serve', '--no-watch', '--config', dir.configPath], options.cpu, 'ignore');
+  const workers = options.workers ?? 1;
+  const child = spawnNode([...entry, 'serve', '--no-watch', '--config', dir.configPath, ...(workers > 1 ? ['--workers', String(workers)] : [])], options.cpu, 'ignore');
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = await waitFor(child, () => /listening on (http:\/\/\S+)/.exec(stderr)?.[1], 'xks serve');
   const adminUrl = /admin listener \(xks status\) on (http:\/\/\S+)/.exec(stderr)?.[1];
-  return { name: 'proxy', pid: child.pid ?? 0, port: Number(new URL(url).port), ...(adminUrl !== undefined && { adminUrl }), stop: stopper(child, dir.cleanup) };
+  if (workers > 1 && options.cpu !== undefined && hasTaskset) await spreadWorkers(child.pid ?? 0, workers);
+  return { name: workers > 1 ? `proxy-${workers}w` : 'proxy', workers, pid: child.pid ?? 0, port: Number(new URL(url).port), ...(adminUrl !== undefined && { adminUrl }), stop: stopper(child, dir.cleanup) };
+}
+
+/**
+ * A fleet's workers one per CPU (worker i on CPU i mod CPUs; the primary stays where it was started), as they run on a
+ * machine with a core per worker: what N workers cost per request is then measured without N processes taking turns
+ * on one core, which would charge them for cache and scheduling effects a real fleet does not have.
+ */
+async function spreadWorkers(primaryPid: number, workers: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  let pids: number[] = [];
+  while (Date.now() < deadline) {
+    pids = processChildren(primaryPid);
+    if (pids.length >= workers) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // os.cpus(): the machine's CPUs (availableParallelism() counts this process's, and the bench runs pinned to one).
+  const cpuCount = cpus().length;
+  pids.forEach((pid, i) => spawnSync('taskset', ['-a', '-p', '-c', String(i % cpuCount), String(pid)], { stdio: 'ignore' }));
 }
 
 /** The node:http floor server, with the same credential and key material as the proxy's bench key. */
@@ -105,7 +130,7 @@ export async function startFloorServer(options: { cpu?: number }): Promise<Bench
   const keyHex = Buffer.from(testMaterial(`${BENCH_KEY_ID}/v1`)).toString('hex');
   const child = spawnNode([script, portFile, TEST_ACCESS_KEY_ID, TEST_SECRET, keyHex], options.cpu, 'ignore');
   const port = await waitFor(child, () => (existsSync(portFile) ? Number(readFileSync(portFile, 'utf8')) || undefined : undefined), 'floor server');
-  return { name: 'floor', pid: child.pid ?? 0, port, stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })) };
+  return { name: 'floor', workers: 1, pid: child.pid ?? 0, port, stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })) };
 }
 
 export const taskset = hasTaskset;
