@@ -14,7 +14,7 @@ import { createRefusalCounters, type RefusalCounters } from './refusal-counters.
 import { createBodyBudget } from './body-budget.js';
 import { resolveRoute } from './resolve-route.js';
 import { lingerAfterRefusal } from './lingering-close.js';
-import { readBody } from './read-body.js';
+import { bodyDeadlineMs, readBody } from './read-body.js';
 import { sendJson } from './send-json.js';
 import { translateAuthError } from './auth-failure.js';
 import { parseJsonOrUndefined, recordMetadataOfBufferedBody } from './request-json.js';
@@ -206,6 +206,11 @@ export function createApp(deps: AppDeps): express.Express {
     trace.stage = 'body-size';
     const body = await readBody(req, {
       limit: MAX_BODY_BYTES,
+      deadlineMs: bodyDeadlineMs(runtime.config.limits.requestTimeoutMs),
+      onTooSlow: () => {
+        log.refusedBy = 'slowBody';
+        refusals.increment('slowBody');
+      },
       budget: bodyBudget,
       onOverBudget: () => {
         log.refusedBy = 'bodyBudget';

@@ -20,9 +20,26 @@ function overBudget(): XksError {
 export interface ReadBodyOptions {
   /** The largest body read (bytes). */
   readonly limit: number;
+  /**
+   * The body must be complete within this many ms, or the connection is closed and onTooSlow called (the caller
+   * picks the time; bodyDeadlineMs spreads it). Absent: no deadline of its own (Node's requestTimeout still applies).
+   */
+  readonly deadlineMs?: number;
+  readonly onTooSlow?: () => void;
   /** The process-wide budget of bytes being received; called once when the budget refuses this body. */
   readonly budget?: BodyBudget;
   readonly onOverBudget?: () => void;
+}
+
+/**
+ * When a request's body must be complete: a random point between 40% and 90% of limits.requestTimeoutMs after its
+ * headers, so before Node's own requestTimeout. A real client (KMS) sends its body with its headers; only a client
+ * that withholds it meets the deadline. Random, so that many such clients started together (an attacker's
+ * connections opened at once, and re-opened at once when cut) are cut, and reconnect, spread over seconds instead
+ * of all in one moment, which would stall every other request for as long as those cuts take (issue 10, slot-hold).
+ */
+export function bodyDeadlineMs(requestTimeoutMs: number, random: () => number = Math.random): number {
+  return Math.round(requestTimeoutMs * (0.4 + 0.5 * random()));
 }
 
 /**
@@ -42,7 +59,9 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
     const chunks: Buffer[] = [];
     let received = 0;
     let reserved = 0;
+    let timer: NodeJS.Timeout | undefined;
     const settle = (error?: XksError): void => {
+      clearTimeout(timer);
       req.off('data', onData).off('end', onEnd).off('aborted', onAborted).off('error', onAborted);
       budget?.release(reserved);
       reserved = 0;
@@ -69,5 +88,13 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
     const onEnd = (): void => settle();
     const onAborted = (): void => settle(new ValidationException('The request body ended before its declared Content-Length'));
     req.on('data', onData).on('end', onEnd).on('aborted', onAborted).on('error', onAborted);
+    if (options.deadlineMs !== undefined) {
+      timer = setTimeout(() => {
+        options.onTooSlow?.();
+        settle(new ValidationException('The request body did not arrive in time', { detail: `slow body: ${received} bytes ${options.deadlineMs} ms after the headers` }));
+        // No answer: like Node's requestTimeout, the connection of a body that does not come is closed.
+        req.socket.destroy();
+      }, options.deadlineMs);
+    }
   });
 }

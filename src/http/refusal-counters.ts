@@ -14,7 +14,7 @@ export const REFUSAL_REASONS = Object.freeze([
   'connectionGone',
   /** Request headers not complete within limits.headersTimeoutMs. */
   'headersTimeout',
-  /** Request body not complete within limits.requestTimeoutMs. */
+  /** Request body not complete by its deadline (40-90% of limits.requestTimeoutMs after the headers, read-body.ts) or within limits.requestTimeoutMs. */
   'slowBody',
   /** Request refused because limits.maxBodyBytesInFlight of bodies were already arriving. */
   'bodyBudget',
