@@ -9,7 +9,7 @@
  * Each server is pinned to CPU 0 and this generator to CPU 1 (taskset) when the machine has two.
  *
  *   npm run bench -- [--ops health,metadata,encrypt-6k,decrypt-6k,encrypt-17k,decrypt-17k] [--servers proxy,floor]
- *                    [--duration 2] [--repeat 3] [--rate 1800] [--rate-duration 5] [--connections 16] [--log-level info] [--json]
+ *                    [--duration 2] [--repeat 5] [--rate 1800] [--rate-duration 5] [--connections 16] [--log-level info] [--json]
  *                    [--workers 1,2]
  *   npm run bench -- --soak [--soak-minutes 10]     (encrypt-6k at --rate on the proxy; RSS every 30 s)
  *
@@ -33,7 +33,7 @@ const { values } = parseArgs({
     ops: { type: 'string', default: OPERATIONS.join(',') },
     servers: { type: 'string', default: 'proxy,floor' },
     duration: { type: 'string', default: '2' },
-    repeat: { type: 'string', default: '3' },
+    repeat: { type: 'string', default: '5' },
     rate: { type: 'string', default: '1800' },
     'rate-duration': { type: 'string', default: '5' },
     connections: { type: 'string', default: '16' },
