@@ -1,4 +1,4 @@
-import { buildCanonicalHeaders, buildCanonicalQuery } from './canonical-request.js';
+import { buildCanonicalRequestPrefix } from './canonical-request.js';
 import { collectHeaders, type HeaderValues } from './collect-headers.js';
 import { SIGV4_TERMINATOR } from './constants.js';
 import { buildCredentialScope } from './credential-scope.js';
@@ -47,8 +47,9 @@ export function authenticateHeaders(input: SigV4HeadersInput, policy: SigV4Polic
   const auth = parseAuthorization(authorization);
   const requestTime = parseAmzDate(amzDate);
   const signed = selectSignedHeaders(headers, auth.signedHeaders);
-  // Fail on a malformed query now, not after the body has been read.
-  buildCanonicalQuery(input.query);
+  // Everything but the payload hash, built now: a malformed query fails before the body is read, and phase 2 only
+  // appends the body's hash.
+  const canonicalPrefix = buildCanonicalRequestPrefix({ method: input.method, path: input.path, query: input.query, headers: signed, signedHeaders: auth.signedHeaders });
 
   verifyCredentialScope(auth, amzDate, policy);
   const secret = policy.secretFor(auth.accessKeyId);
@@ -64,7 +65,8 @@ export function authenticateHeaders(input: SigV4HeadersInput, policy: SigV4Polic
     accessKeyId: auth.accessKeyId,
     region: auth.region,
     amzDate,
-    canonical: { method: input.method, path: input.path, query: input.query, headers: signed, signedHeaders: auth.signedHeaders },
+    canonicalPrefix,
+    signedHeaders: auth.signedHeaders,
     credentialScope: buildCredentialScope(auth.date, auth.region, auth.service),
     signingKey,
     signature: auth.signature,
@@ -89,8 +91,6 @@ function selectSignedHeaders(headers: HeaderValues, signedHeaders: readonly stri
     if (values === undefined) throw new SigV4Error('missing-header', `signed header ${describeValue(name)} is not in the request`);
     signed.set(name, values);
   }
-  // Validates the block now so phase 2 cannot fail on anything but the signature.
-  buildCanonicalHeaders(signed, signedHeaders);
   return signed;
 }
 

@@ -19,14 +19,17 @@ export interface CanonicalRequestInput {
  * where the canonical headers block is `name:value\n` per signed header (so it ends with a blank line).
  */
 export function buildCanonicalRequest(input: CanonicalRequestInput): string {
-  return [
-    input.method,
-    input.path,
-    buildCanonicalQuery(input.query),
-    buildCanonicalHeaders(input.headers, input.signedHeaders),
-    input.signedHeaders.join(';'),
-    input.payloadHash,
-  ].join('\n');
+  return buildCanonicalRequestPrefix(input) + input.payloadHash;
+}
+
+/**
+ * The canonical request without its last line (the payload hash), ending with '\n': all that the headers decide,
+ * so a verifier builds it once before the body arrives and appends the body's hash after (authenticateHeaders).
+ */
+export function buildCanonicalRequestPrefix(input: Omit<CanonicalRequestInput, 'payloadHash'>): string {
+  const query = buildCanonicalQuery(input.query);
+  const headers = buildCanonicalHeaders(input.headers, input.signedHeaders);
+  return `${input.method}\n${input.path}\n${query}\n${headers}\n${input.signedHeaders.join(';')}\n`;
 }
 
 /**

@@ -15,6 +15,7 @@ export {
   buildCanonicalHeaders,
   buildCanonicalQuery,
   buildCanonicalRequest,
+  buildCanonicalRequestPrefix,
   type CanonicalRequestInput,
 } from './canonical-request.js';
 export { buildCredentialScope } from './credential-scope.js';

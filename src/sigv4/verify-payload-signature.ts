@@ -1,5 +1,4 @@
 import { timingSafeEqual } from 'node:crypto';
-import { buildCanonicalRequest, type CanonicalRequestInput } from './canonical-request.js';
 import { hashPayload } from './hash-payload.js';
 import { computeSignature } from './signature.js';
 import { SigV4Error } from './sigv4-error.js';
@@ -29,7 +28,8 @@ export class PendingSigV4Auth implements PendingAuth {
   readonly region: string;
   readonly amzDate: string;
   readonly signedHeaders: readonly string[];
-  readonly #canonical: Omit<CanonicalRequestInput, 'payloadHash'>;
+  /** The canonical request up to its last line (buildCanonicalRequestPrefix); the payload hash completes it. */
+  readonly #canonicalPrefix: string;
   readonly #credentialScope: string;
   readonly #signingKey: Uint8Array;
   readonly #signature: string;
@@ -38,7 +38,8 @@ export class PendingSigV4Auth implements PendingAuth {
     accessKeyId: string;
     region: string;
     amzDate: string;
-    canonical: Omit<CanonicalRequestInput, 'payloadHash'>;
+    canonicalPrefix: string;
+    signedHeaders: readonly string[];
     credentialScope: string;
     signingKey: Uint8Array;
     signature: string;
@@ -46,8 +47,8 @@ export class PendingSigV4Auth implements PendingAuth {
     this.accessKeyId = fields.accessKeyId;
     this.region = fields.region;
     this.amzDate = fields.amzDate;
-    this.signedHeaders = fields.canonical.signedHeaders;
-    this.#canonical = fields.canonical;
+    this.signedHeaders = fields.signedHeaders;
+    this.#canonicalPrefix = fields.canonicalPrefix;
     this.#credentialScope = fields.credentialScope;
     this.#signingKey = fields.signingKey;
     this.#signature = fields.signature;
@@ -56,7 +57,7 @@ export class PendingSigV4Auth implements PendingAuth {
   /** See verifyPayloadSignature. */
   verifyPayload(body: Uint8Array): AuthResult {
     // spec A12: the canonical request ends with the SHA-256 of the exact body bytes, before any JSON parsing.
-    const canonicalRequest = buildCanonicalRequest({ ...this.#canonical, payloadHash: hashPayload(body) });
+    const canonicalRequest = this.#canonicalPrefix + hashPayload(body);
     const stringToSign = buildStringToSign(this.amzDate, this.#credentialScope, canonicalRequest);
     const expected = Buffer.from(computeSignature(this.#signingKey, stringToSign), 'hex');
     const received = Buffer.from(this.#signature, 'hex');

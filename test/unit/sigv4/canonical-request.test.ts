@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SigV4Error, buildCanonicalHeaders, buildCanonicalQuery, buildCanonicalRequest, collectHeaders } from '../../../src/sigv4/index.js';
+import { SigV4Error, buildCanonicalHeaders, buildCanonicalQuery, buildCanonicalRequest, buildCanonicalRequestPrefix, collectHeaders } from '../../../src/sigv4/index.js';
 
 test('buildCanonicalQuery: empty query -> empty line', () => {
   assert.equal(buildCanonicalQuery(''), '');
@@ -48,4 +48,21 @@ test('buildCanonicalRequest: path used verbatim, blank line after the headers bl
     'POST\n/p-1/kms/xks/v1/keys/a.b_c-d/encrypt\n\nhost:h\nx-amz-date:20240515T120000Z\n\nhost;x-amz-date\n' +
       'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
   );
+});
+
+test('buildCanonicalRequestPrefix: the canonical request up to and including the newline before the payload hash', () => {
+  const input = {
+    method: 'POST',
+    path: '/kms/xks/v1/keys/k1/encrypt',
+    query: 'b=2&a=1',
+    headers: collectHeaders(['Host', 'example.com', 'X-Amz-Date', '20240515T120000Z', 'Content-Type', ' application/json ']),
+    signedHeaders: ['content-type', 'host', 'x-amz-date'],
+  };
+  const hash = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+  const prefix = buildCanonicalRequestPrefix(input);
+  assert.equal(
+    prefix,
+    'POST\n/kms/xks/v1/keys/k1/encrypt\na=1&b=2\ncontent-type:application/json\nhost:example.com\nx-amz-date:20240515T120000Z\n\ncontent-type;host;x-amz-date\n',
+  );
+  assert.equal(prefix + hash, buildCanonicalRequest({ ...input, payloadHash: hash }));
 });
