@@ -60,7 +60,10 @@ export function parseAuthorization(header: string): ParsedAuthorization {
 }
 
 function splitComponents(rest: string): Record<ComponentName, string> {
-  const found = new Map<ComponentName, string>();
+  // One variable per component rather than a map: this runs for every request, attacker's included.
+  let credential: string | undefined;
+  let signedHeaders: string | undefined;
+  let signature: string | undefined;
   const parts = rest.split(',');
   for (let i = 0; i < parts.length; i++) {
     // spec A12 shows ", " between components; signers also emit ",". Accept exactly those two.
@@ -72,16 +75,18 @@ function splitComponents(rest: string): Record<ComponentName, string> {
       throw malformed(`Authorization component ${describeValue(name)} is not one of ${COMPONENT_NAMES.join(', ')}`);
     }
     if (eq < 0) throw malformed(`Authorization component ${name} has no '='`);
-    if (found.has(name)) throw malformed(`Authorization component ${name} appears more than once`);
-    found.set(name, part.slice(eq + 1));
+    const value = part.slice(eq + 1);
+    const seen = name === 'Credential' ? credential : name === 'SignedHeaders' ? signedHeaders : signature;
+    if (seen !== undefined) throw malformed(`Authorization component ${name} appears more than once`);
+    if (name === 'Credential') credential = value;
+    else if (name === 'SignedHeaders') signedHeaders = value;
+    else signature = value;
   }
-  const missing = COMPONENT_NAMES.filter((n) => !found.has(n));
-  if (missing.length > 0) throw malformed(`Authorization lacks ${missing.join(', ')}`);
-  return {
-    Credential: found.get('Credential') ?? '',
-    SignedHeaders: found.get('SignedHeaders') ?? '',
-    Signature: found.get('Signature') ?? '',
-  };
+  if (credential === undefined || signedHeaders === undefined || signature === undefined) {
+    const missing = [credential === undefined && 'Credential', signedHeaders === undefined && 'SignedHeaders', signature === undefined && 'Signature'].filter(Boolean);
+    throw malformed(`Authorization lacks ${missing.join(', ')}`);
+  }
+  return { Credential: credential, SignedHeaders: signedHeaders, Signature: signature };
 }
 
 function isComponentName(name: string): name is ComponentName {
@@ -95,11 +100,16 @@ function parseCredential(value: string): Omit<ParsedAuthorization, 'signedHeader
     throw malformed(`Credential has ${parts.length} '/'-separated elements, expected 5 (akid/date/region/service/terminator)`);
   }
   const [accessKeyId, date, region, service, terminator] = parts as [string, string, string, string, string];
-  for (const [label, element] of [['access key id', accessKeyId], ['region', region], ['service', service], ['terminator', terminator]] as const) {
-    if (!SCOPE_ELEMENT.test(element)) throw malformed(`Credential ${label} ${describeValue(element)} is empty or has invalid characters`);
-  }
+  checkScopeElement('access key id', accessKeyId);
+  checkScopeElement('region', region);
+  checkScopeElement('service', service);
+  checkScopeElement('terminator', terminator);
   if (!SCOPE_DATE.test(date)) throw malformed(`Credential date ${describeValue(date)} is not yyyymmdd`);
   return { accessKeyId, date, region, service, terminator };
+}
+
+function checkScopeElement(label: string, element: string): void {
+  if (!SCOPE_ELEMENT.test(element)) throw malformed(`Credential ${label} ${describeValue(element)} is empty or has invalid characters`);
 }
 
 function parseSignedHeaders(value: string): readonly string[] {

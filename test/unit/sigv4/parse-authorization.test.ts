@@ -51,3 +51,16 @@ test('parseAuthorization: credential element with a space -> malformed', () => {
 test('parseAuthorization: component without "=" -> malformed', () => {
   assert.throws(() => parseAuthorization(`AWS4-HMAC-SHA256 Credential=${CRED}, SignedHeaders, Signature=${SIG}`), isMalformed);
 });
+
+for (const [value, detail] of [
+  [`AWS4-HMAC-SHA256 Credential=${CRED}, SignedHeaders=host;x-amz-date`, 'Authorization lacks Signature'],
+  [`AWS4-HMAC-SHA256 Signature=${SIG}`, 'Authorization lacks Credential, SignedHeaders'],
+  [`AWS4-HMAC-SHA256 Credential=${CRED}, Credential=${CRED}, SignedHeaders=host;x-amz-date, Signature=${SIG}`, 'Authorization component Credential appears more than once'],
+  [`AWS4-HMAC-SHA256 Credential=${CRED}, SignedHeaders=host;x-amz-date, Signature=${SIG}, Signature=${SIG}`, 'Authorization component Signature appears more than once'],
+  [`AWS4-HMAC-SHA256 Credential=${CRED}, SignedHeaders, Signature=${SIG}`, "Authorization component SignedHeaders has no '='"],
+  [`AWS4-HMAC-SHA256 Credential=${CRED}, signature=${SIG}`, 'is not one of Credential, SignedHeaders, Signature'],
+] as const) {
+  test(`parseAuthorization: ${detail} -> malformed`, () => {
+    assert.throws(() => parseAuthorization(value), (err: unknown) => isMalformed(err) && (err as SigV4Error).detail.includes(detail));
+  });
+}
