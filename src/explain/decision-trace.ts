@@ -7,7 +7,7 @@ import type { XksError } from '../errors/xks-errors.js';
 import type { StoreRuntime } from '../http/proxy-runtime.js';
 import type { RequestLogFields, RequestObserver } from '../http/request-log.js';
 import { SigV4Error } from '../sigv4/sigv4-error.js';
-import { clipFact, type CheckName, type DecisionFacts, type DecisionLog } from './decision-log.js';
+import { clipFact, NO_FACTS, type CheckName, type DecisionFacts, type DecisionLog } from './decision-log.js';
 
 /** Where create-app.ts is in the order of checks; 'kill-switch' covers admission (kill switch, then quota). */
 export type TraceStage = Extract<CheckName, 'route' | 'method' | 'sigv4-headers' | 'body-size' | 'signature' | 'concurrency' | 'kill-switch' | 'body'>;
@@ -26,7 +26,6 @@ export interface DecisionTrace {
 const REQUIRED_USAGE: Readonly<Record<string, string>> = { Encrypt: 'ENCRYPT', Decrypt: 'DECRYPT' };
 
 const EMPTY_TRACE: Readonly<DecisionTrace> = Object.freeze(newDecisionTrace());
-const NO_FACTS: DecisionFacts = Object.freeze({});
 
 export function newDecisionTrace(): DecisionTrace {
   return { stage: 'route', store: undefined, decidedBy: undefined, facts: undefined, body: undefined };
