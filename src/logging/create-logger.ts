@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { bufferedStdout } from './buffered-stdout.js';
 
 export type { Logger } from 'pino';
 
@@ -40,37 +41,6 @@ export function createLogger(options: { level: string; service?: string }, desti
     },
     destination ?? bufferedStdout(),
   );
-}
-
-/** The most a batch collects before it is written at once (sonic-boom's minLength must stay below its 16 KiB maxWrite). */
-const BATCH_BYTES = 8 * 1024;
-
-/**
- * stdout in batches, written synchronously (as pino's default destination is): the lines logged during one turn of
- * the event loop go out together in one write at the end of that turn (setImmediate), or as soon as 8 KiB wait;
- * what is left is written when the process exits (also after an uncaught exception or a handled SIGTERM/SIGINT).
- * Measured on one core at 1800 req/s (docs/performance.md), pino's asynchronous mode, which hands every write to
- * libuv's thread pool, cost about 10-15% more CPU per request. A log reader that stops reading stops the writes,
- * and with them the proxy, rather than letting lines pile up in memory: run the proxy under something that drains
- * stdout (docs/operations.md).
- */
-function bufferedStdout(): DestinationStream {
-  const stream = pino.destination({ dest: 1, sync: true, minLength: BATCH_BYTES });
-  let scheduled = false;
-  const flush = (): void => {
-    scheduled = false;
-    stream.flushSync();
-  };
-  process.once('exit', () => stream.flushSync());
-  return {
-    write(line: string): void {
-      stream.write(line);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
-    },
-  };
 }
 
 /**

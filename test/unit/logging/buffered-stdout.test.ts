@@ -2,16 +2,21 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { TSX_LOADER } from '../../helpers/proxy-process.js';
+import { writeFully, type WriteSync } from '../../../src/logging/buffered-stdout.js';
 
 const CHILD = new URL('../../helpers/buffered-log-child.ts', import.meta.url).pathname;
 
 /** Run the child; resolve with each stdout line's arrival time (ms after start) and the message. */
-function run(mode: string): Promise<{ at: number; msg: string }[]> {
+function run(mode: string, readAfterMs = 0): Promise<{ at: number; msg: string }[]> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const child = spawn(process.execPath, ['--import', TSX_LOADER, CHILD, mode], { stdio: ['ignore', 'pipe', 'ignore'] });
     const lines: { at: number; msg: string }[] = [];
     let rest = '';
+    if (readAfterMs > 0) {
+      child.stdout.pause();
+      setTimeout(() => child.stdout.resume(), readAfterMs);
+    }
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       rest += chunk;
       let nl: number;
@@ -38,3 +43,42 @@ for (const mode of ['throw', 'sigterm']) {
     assert.deepEqual(lines.map((l) => l.msg), mode === 'throw' ? ['first line', 'second line'] : ['first line', 'second line', 'stopping on SIGTERM']);
   });
 }
+
+test('default log destination: a burst larger than a pipe holds, read late, arrives whole and in order', async () => {
+  // The reader starts 500 ms late: the writer meets a full pipe (a blocking write, or EAGAIN and a retry).
+  const lines = await run('burst', 500);
+  assert.equal(lines.length, 3000);
+  lines.forEach((l, n) => assert.equal(l.msg, n % 2 === 0 ? `burst ${n} naïve ✓` : `burst ${n}`));
+});
+
+/** A stdout that takes at most `max` bytes per call and answers EAGAIN every third call (a reader that is behind). */
+function slowStdout(max: number, fail?: string) {
+  const received: Buffer[] = [];
+  let calls = 0;
+  const write: WriteSync = (_fd, data, offset = 0) => {
+    calls += 1;
+    if (fail !== undefined && calls === 2) throw Object.assign(new Error(fail), { code: fail });
+    if (calls % 3 === 0) throw Object.assign(new Error('EAGAIN'), { code: 'EAGAIN' });
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data.subarray(offset);
+    const taken = bytes.subarray(0, max);
+    received.push(Buffer.from(taken));
+    return taken.length;
+  };
+  return { write, text: () => Buffer.concat(received).toString('utf8'), calls: () => calls };
+}
+
+test('writeFully: short writes and EAGAIN -> every byte written once, in order (multi-byte characters split across writes)', () => {
+  const text = Array.from({ length: 200 }, (_, n) => `{"n":${n},"msg":"naïve ✓ ${n}"}\n`).join('');
+  for (const max of [1, 7, 100, 4096, 1 << 20]) {
+    const out = slowStdout(max);
+    writeFully(1, text, out.write);
+    assert.equal(out.text(), text, `max ${max}`);
+  }
+});
+
+test('writeFully: an error other than EAGAIN (the reader is gone) drops the rest without throwing', () => {
+  const out = slowStdout(10, 'EPIPE');
+  assert.doesNotThrow(() => writeFully(1, 'x'.repeat(100), out.write));
+  assert.equal(out.text(), 'x'.repeat(10));
+  assert.equal(out.calls(), 2);
+});
