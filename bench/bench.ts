@@ -17,6 +17,11 @@
  * so every worker sees the load one process sees. Its workers run one per CPU (the second shares CPU 1 with this
  * generator), so the CPU-us per request of 1 and N workers differ by what N workers add (the primary, IPC, a shared
  * socket), not by N processes taking turns on one core. CPU and RSS are the whole process tree's.
+ *
+ * `npm run bench` bundles this file with esbuild (bench/.build/bench.mjs) and runs it as plain JavaScript: under tsx,
+ * the TypeScript loader's thread (its own heap, its own garbage collections) shared the generator's CPU and its pauses
+ * showed up as 10-20 ms stalls in the latency figures of every server, the floor's included. The bundle sits two
+ * directories below the repository, as test/helpers/ does, so the paths it derives from its own location still hold.
  */
 import { availableParallelism } from 'node:os';
 import { spawnSync } from 'node:child_process';
