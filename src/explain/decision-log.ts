@@ -178,7 +178,7 @@ function readString(bytes: Buffer, at: number): [string | undefined, number] {
 
 /** Store `entry` in slot `slot`; false when it does not fit in bytes (the caller keeps the object). */
 function writeSlot(bytes: Buffer, slot: number, entry: DecisionEntry): boolean {
-  if (hasFacts(entry.facts)) return false;
+  if (hasFacts(entry.facts) || !Number.isInteger(entry.status) || entry.status < 0 || entry.status > 0xffff) return false;
   const start = slot * SLOT_BYTES;
   const end = start + SLOT_BYTES;
   bytes.writeDoubleLE(entry.atMs, start);

@@ -50,6 +50,9 @@ describe('decision log storage', () => {
       { ...ANSWERED, kmsRequestId: 'x'.repeat(254) },
       { ...ANSWERED, kmsRequestId: 'y'.repeat(4000) },
       { ...ANSWERED, kmsRequestId: 'a'.repeat(100), kmsOperation: 'b'.repeat(100), externalKeyId: 'c'.repeat(100) },
+      // a status no slot field holds (never sent by Node, but the observer must not throw)
+      { ...ANSWERED, status: 70000 },
+      { ...ANSWERED, status: -1 },
     ];
     assert.deepEqual(roundTrip(entries), entries.map(toDecisionRecord));
   });
