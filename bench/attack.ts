@@ -9,9 +9,9 @@
 import { availableParallelism } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { startProxyServer, taskset } from './lib/servers.js';
-import { ATTACK_CLASSES, type AttackClass } from './attack/attacks.js';
-import { formatAttackResults, runAttackClass, type AttackResult } from './attack/run-attack.js';
+import { startProxyServer, taskset } from '../test/support/load/servers.js';
+import { ATTACK_CLASSES, type AttackClass } from '../test/support/attack/attacks.js';
+import { formatAttackResults, runAttackClass, type AttackResult } from '../test/support/attack/run-attack.js';
 
 const { values } = parseArgs({
   options: {

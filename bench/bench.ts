@@ -21,17 +21,17 @@
  * `npm run bench` bundles this file with esbuild (bench/.build/bench.mjs) and runs it as plain JavaScript: under tsx,
  * the TypeScript loader's thread (its own heap, its own garbage collections) shared the generator's CPU and its pauses
  * showed up as 10-20 ms stalls in the latency figures of every server, the floor's included. The bundle sits two
- * directories below the repository, as test/helpers/ does, so the paths it derives from its own location still hold.
+ * directories below the repository, as test/support/ does, so the paths it derives from its own location still hold.
  */
 import { availableParallelism } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { closedLoop, openLoop, quantile } from './lib/load.js';
-import { MiB } from './lib/process-stats.js';
-import { processTreeCpu, processTreeRss } from './lib/process-cpu.js';
-import { BENCH_KEY_ID, BENCH_QUOTA, startFloorServer, startProxyServer, taskset, type BenchServer } from './lib/servers.js';
-import { createWorkload, OPERATIONS, type Operation, type Workload } from './lib/workloads.js';
-import { formatTable, runSoak, type Row } from './lib/bench-report.js';
+import { closedLoop, openLoop, quantile } from '../test/support/load/load.js';
+import { MiB } from '../test/support/load/process-stats.js';
+import { processTreeCpu, processTreeRss } from '../test/support/load/process-cpu.js';
+import { BENCH_KEY_ID, BENCH_QUOTA, startFloorServer, startProxyServer, taskset, type BenchServer } from '../test/support/load/servers.js';
+import { createWorkload, OPERATIONS, type Operation, type Workload } from '../test/support/load/workloads.js';
+import { formatTable, runSoak, type Row } from '../test/support/load/bench-report.js';
 
 const { values } = parseArgs({
   options: {

@@ -11,10 +11,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { createDecisionLog } from '../src/explain/decision-log.js';
-import { createDecisionObserver, newDecisionTrace } from '../src/explain/decision-trace.js';
+import { createDecisionLog } from '../src/proxy/explain/decision-log.js';
+import { createDecisionObserver, newDecisionTrace } from '../src/proxy/http/decision-trace.js';
 import { signRequest } from '../src/sigv4/index.js';
-import { createTestApp, kmsMetadata, TEST_ACCESS_KEY_ID, TEST_NOW, TEST_REGION, TEST_SECRET, type TestApp } from '../test/helpers/test-app.js';
+import { createTestApp, kmsMetadata, TEST_ACCESS_KEY_ID, TEST_NOW, TEST_REGION, TEST_SECRET, type TestApp } from '../test/support/test-app.js';
 
 const { values } = parseArgs({
   options: {

@@ -15,9 +15,9 @@ import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import { parseArgs } from 'node:util';
 import { signRequest } from '../src/sigv4/index.js';
-import { processTreeCpu } from './lib/process-cpu.js';
-import { createTempProxyDir, startProxyProcess } from '../test/helpers/proxy-process.js';
-import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../test/helpers/test-app.js';
+import { processTreeCpu } from '../test/support/load/process-cpu.js';
+import { createTempProxyDir, startProxyProcess } from '../test/support/proxy-process.js';
+import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../test/support/test-app.js';
 
 const { values } = parseArgs({
   options: {

@@ -3,8 +3,8 @@
  * one call of the metrics observer (a counter and a histogram); the scrape-time collectors cost requests nothing. Prints
  * the cost per call, for comparison with the proxy's CPU per request that `npm run bench` prints.
  */
-import { createRefusalCounters } from '../src/http/refusal-counters.js';
-import { createProxyMetrics } from '../src/metrics/proxy-metrics.js';
+import { createRefusalCounters } from '../src/proxy/http/refusal-counters.js';
+import { createProxyMetrics } from '../src/proxy/metrics/proxy-metrics.js';
 
 const metrics = createProxyMetrics({
   status: () => ({ configSource: 'bench', loadedAt: '', loadReason: '', keyStores: [] }),

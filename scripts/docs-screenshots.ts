@@ -3,8 +3,8 @@
  * on 127.0.0.1:0, Debian's chromium through playwright-core), following the walkthrough of docs/console.md.
  */
 import { join, resolve } from 'node:path';
-import { launchChromium } from '../test/helpers/browser.js';
-import { startConsoleSandbox } from '../test/helpers/console-sandbox.js';
+import { launchChromium } from '../test/support/browser.js';
+import { startConsoleSandbox } from '../test/support/console-sandbox.js';
 
 const OUT = resolve(import.meta.dirname, '..', 'docs', 'images');
 const OTHER_SECRET = 'Zm9yLXRoZS1jb25zb2xlLXRlc3Qtb25seS1uZXctc2VjcmV0';

@@ -3,8 +3,8 @@
  * whether they are MUST or SHOULD; it passes, fails (throws CaseFailure) or is skipped (throws CaseSkipped).
  */
 import { XKS_ERROR_STATUS, type XksErrorName } from '../errors/xks-errors.js';
-import { describeFailure, readProxyAnswer, type JsonRecord, type ProxyResult } from '../kms/proxy-outcome.js';
-import type { XksTransportResult } from '../kms/xks-transport.js';
+import { describeFailure, readProxyAnswer, type JsonRecord, type ProxyResult } from '../xks-client/proxy-outcome.js';
+import type { XksTransportResult } from '../xks-client/xks-transport.js';
 import type { CheckContext } from './check-context.js';
 
 export type CheckLevel = 'MUST' | 'SHOULD';

@@ -1,11 +1,11 @@
 /**
  * What every `xks check` case works with: the inputs the user gave, a client that calls the proxy as KMS does
- * (src/kms/xks-client.ts over src/kms/xks-transport.ts, shared with the emulator), and a raw signed sender for
+ * (src/xks-client/xks-client.ts over src/xks-client/xks-transport.ts, shared with the emulator), and a raw signed sender for
  * the requests KMS never sends (bad signatures, skewed clocks, GET, malformed fields).
  */
 import { randomUUID } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { createXksClient, type RequestMetadata, type XksClient } from '../kms/xks-client.js';
+import { createXksClient, type RequestMetadata, type XksClient } from '../xks-client/xks-client.js';
 import {
   buildTrustedCas,
   postToXksProxy,
@@ -13,7 +13,7 @@ import {
   type XksRequestVariant,
   type XksTransportOptions,
   type XksTransportResult,
-} from '../kms/xks-transport.js';
+} from '../xks-client/xks-transport.js';
 import type { CheckNeed } from './check-case.js';
 
 export interface CheckCredential {

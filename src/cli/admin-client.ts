@@ -1,7 +1,7 @@
 /** How CLI commands reach a running proxy's loopback admin listener (`xks status`, `xks explain`). */
-import type { DecisionRecord } from '../explain/decision-log.js';
+import type { DecisionRecord } from '../proxy/explain/decision-log.js';
 import type { CliContext } from './cli-context.js';
-import type { ProxyConfig } from '../config/load-config.js';
+import type { ProxyConfig } from '../proxy/config/load-config.js';
 import { resolveConfig } from './resolve-config.js';
 
 /** The admin listener's URL of a configuration, or undefined when it has none. */

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadPolicyFile } from '../authz/load-policy.js';
-import { AUTHZ_FIELDS, evaluatePolicy, PolicyError, type AuthorizationRequest } from '../authz/policy.js';
+import { loadPolicyFile } from '../proxy/authz/load-policy.js';
+import { AUTHZ_FIELDS, evaluatePolicy, PolicyError, type AuthorizationRequest } from '../proxy/authz/policy.js';
 import type { CliContext } from './cli-context.js';
 
 /** A sample request file: an XKS request body, plus the route's `operation` and `externalKeyId` if the policy tests them. */

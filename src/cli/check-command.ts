@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import type { CheckInputs } from '../check/check-context.js';
 import { formatJunit, formatResultLine, formatSummary } from '../check/format-report.js';
 import { ALL_CASES, runCheck } from '../check/run-check.js';
-import { ACCESS_KEY_ID_PATTERN } from '../config/config-schema.js';
+import { ACCESS_KEY_ID_PATTERN } from '../proxy/config/config-schema.js';
 import type { CliContext } from './cli-context.js';
 import { addEndpointOptions, integerArgument, readSecret, resolveEndpointOptions, type EndpointOptions } from './endpoint-options.js';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { filePermissionWarnings } from '../config/file-checks.js';
-import { loadKeyDirectory } from '../keystore/load-key-directory.js';
+import { filePermissionWarnings } from '../proxy/config/file-checks.js';
+import { loadKeyDirectory } from '../proxy/keystore/load-key-directory.js';
 import type { CliContext } from './cli-context.js';
 import { registerConfigExportCommand } from './config-export-command.js';
 import { resolveConfig } from './resolve-config.js';

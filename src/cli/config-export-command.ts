@@ -1,6 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { KeyStoreConfig } from '../config/load-config.js';
+import type { KeyStoreConfig } from '../proxy/config/load-config.js';
 import type { CliContext } from './cli-context.js';
 import { configuredKeyDirectories, resolveConfig, selectKeyStore } from './resolve-config.js';
 import { writeSecretOutput } from './secret-output.js';

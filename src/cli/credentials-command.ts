@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { generateAccessKeyId, generateSecretAccessKey } from '../config/credentials.js';
+import { generateAccessKeyId, generateSecretAccessKey } from '../proxy/config/credentials.js';
 import { secureRandomBytes } from '../crypto/random.js';
 import { integerOption } from './parse-integer.js';
 import type { CliContext } from './cli-context.js';

@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/load-config.js';
+import { ConfigError } from '../proxy/config/load-config.js';
 
 /**
  * The message `xks` prints for a failed command. A permission error names the path, the uid the process runs as

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../keystore/atomic-write.js';
-import { createDevCertificates } from '../transport/dev-cert.js';
+import { writeFileAtomic } from '../proxy/keystore/atomic-write.js';
+import { createDevCertificates } from '../proxy/transport/dev-cert.js';
 import { integerOption } from './parse-integer.js';
 import type { CliContext } from './cli-context.js';
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { ACCESS_KEY_ID_PATTERN, REGION_PATTERN, SECRET_ACCESS_KEY_PATTERN } from '../config/config-schema.js';
+import { ACCESS_KEY_ID_PATTERN, REGION_PATTERN, SECRET_ACCESS_KEY_PATTERN } from '../proxy/config/config-schema.js';
 import { XKS_API_BASE } from '../xks/limits.js';
 import type { CliContext } from './cli-context.js';
 import { parseInteger } from './parse-integer.js';

@@ -3,8 +3,8 @@
  * keeps (the order of checks, the check that decided, and its facts). Never shows secrets, plaintext or key material.
  */
 import type { Command } from 'commander';
-import type { DecisionRecord } from '../explain/decision-log.js';
-import { formatDecision } from '../explain/explain-decision.js';
+import type { DecisionRecord } from '../proxy/explain/decision-log.js';
+import { formatDecision } from '../proxy/explain/explain-decision.js';
 import { fetchAdminJson, resolveAdminUrl } from './admin-client.js';
 import type { CliContext } from './cli-context.js';
 

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parseFaultShorthand, XKS_OPERATIONS, type FaultRule } from '../faults/fault-rules.js';
+import { parseFaultShorthand, XKS_OPERATIONS, type FaultRule } from '../proxy/faults/fault-rules.js';
 import type { CliContext } from './cli-context.js';
 import { resolveAdminUrl } from './admin-client.js';
 

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { KeyStoreConfig, ProxyConfig } from '../config/load-config.js';
+import type { KeyStoreConfig, ProxyConfig } from '../proxy/config/load-config.js';
 import { decodeBase64Strict } from '../crypto/base64.js';
-import { createKeyCodecRegistry } from '../keystore/key-codec-registry.js';
-import { openKeyDirectory, summarizeKey, type KeyDirectory, type KeySummary } from '../keystore/key-directory.js';
-import { KEY_STATUSES, KEY_USAGES, type KeyStatus, type KeyUsage, type XksKey } from '../keystore/key-store.js';
+import { createKeyCodecRegistry } from '../proxy/keystore/key-codec-registry.js';
+import { openKeyDirectory, summarizeKey, type KeyDirectory, type KeySummary } from '../proxy/keystore/key-directory.js';
+import { KEY_STATUSES, KEY_USAGES, type KeyStatus, type KeyUsage, type XksKey } from '../proxy/keystore/key-store.js';
 import { KEY_BYTES } from '../xks/limits.js';
 import type { CliContext } from './cli-context.js';
 import { resolveConfig, selectKeyStore } from './resolve-config.js';

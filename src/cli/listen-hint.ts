@@ -1,4 +1,4 @@
-import { ListenError, type ListenerRole } from '../server/listen.js';
+import { ListenError, type ListenerRole } from '../proxy/server/listen.js';
 
 /**
  * A listener that could not bind, with the option of this command that moves it: the message a newcomer needs

@@ -1,4 +1,4 @@
-import type { ProxyConfig } from '../config/load-config.js';
+import type { ProxyConfig } from '../proxy/config/load-config.js';
 
 export interface ListenOverrides {
   readonly host?: string;

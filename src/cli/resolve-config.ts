@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { devSetupPaths, ensureDevSetup, findDevSetup, type DevSetup } from '../config/dev-setup.js';
-import { loadConfigFile, type KeyStoreConfig, type ProxyConfig } from '../config/load-config.js';
+import { devSetupPaths, ensureDevSetup, findDevSetup, type DevSetup } from '../proxy/config/dev-setup.js';
+import { loadConfigFile, type KeyStoreConfig, type ProxyConfig } from '../proxy/config/load-config.js';
 import { secureRandomBytes } from '../crypto/random.js';
 import { CONFIG_ENV_VAR, type CliContext } from './cli-context.js';
 

@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { writeFileAtomic } from '../keystore/atomic-write.js';
+import { writeFileAtomic } from '../proxy/keystore/atomic-write.js';
 
 function realOrResolved(path: string): string {
   try {

@@ -1,5 +1,5 @@
-import type { KeyStoreConfig } from '../config/load-config.js';
-import type { XksKey } from '../keystore/key-store.js';
+import type { KeyStoreConfig } from '../proxy/config/load-config.js';
+import type { XksKey } from '../proxy/keystore/key-store.js';
 import { XKS_API_BASE } from '../xks/limits.js';
 
 export interface BannerInput {

@@ -1,5 +1,5 @@
-import type { ProxyStatus } from '../admin/proxy-status.js';
-import type { ProxyConfig } from '../config/load-config.js';
+import type { ProxyStatus } from '../proxy/admin/proxy-status.js';
+import type { ProxyConfig } from '../proxy/config/load-config.js';
 import { adminUrlOf, fetchAdminJson } from './admin-client.js';
 
 /**

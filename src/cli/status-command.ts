@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ProxyStatus } from '../admin/proxy-status.js';
+import type { ProxyStatus } from '../proxy/admin/proxy-status.js';
 import type { CliContext } from './cli-context.js';
 import { fetchAdminJson, resolveAdminUrl } from './admin-client.js';
 

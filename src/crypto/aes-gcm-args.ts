@@ -2,7 +2,7 @@
  * Argument checks shared by the AES-256-GCM engines. Messages name the argument, what was expected and
  * what came (a type name or a length), never a value: these arguments are keys and plaintexts.
  */
-import { ACCEPTED_IV_BYTES, KEY_BYTES, TAG_BYTES } from '../xks/limits.js';
+import { ACCEPTED_IV_BYTES, KEY_BYTES, TAG_BYTES } from './aes-gcm-sizes.js';
 
 function describe(value: unknown): string {
   if (value === null) return 'null';

@@ -8,7 +8,7 @@ import { gcm } from '@noble/ciphers/aes.js';
 import type { AesGcmEngine } from './aes-gcm.js';
 import { assertDecryptArgs, assertEncryptArgs } from './aes-gcm-args.js';
 import { TagMismatchError } from './tag-mismatch-error.js';
-import { TAG_BYTES } from '../xks/limits.js';
+import { TAG_BYTES } from './aes-gcm-sizes.js';
 
 /** The message @noble/ciphers 2.x throws on a tag mismatch (pinned version; a test covers the mapping). */
 const NOBLE_TAG_MISMATCH = /invalid tag/;

@@ -5,7 +5,7 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { AesGcmEngine } from './aes-gcm.js';
 import { assertDecryptArgs, assertEncryptArgs } from './aes-gcm-args.js';
 import { TagMismatchError } from './tag-mismatch-error.js';
-import { TAG_BYTES } from '../xks/limits.js';
+import { TAG_BYTES } from './aes-gcm-sizes.js';
 
 const ALGORITHM = 'aes-256-gcm';
 

@@ -4,7 +4,7 @@ import { bufferedStdout } from './buffered-stdout.js';
 export type { Logger } from 'pino';
 
 /**
- * Redaction is defence in depth: no code path passes these to the logger (test/http/logging.test.ts proves it),
+ * Redaction is defence in depth: no code path passes these to the logger (test/http/proxy/logging.test.ts proves it),
  * but if one ever did, the value is censored.
  */
 export const REDACTED_PATHS: readonly string[] = Object.freeze(
@@ -45,7 +45,7 @@ export function createLogger(options: { level: string; service?: string }, desti
 
 /**
  * The logger for the one line per request. That line is built only from RequestLogFields (ids, names, reasons;
- * src/http/request-log.ts), none of which can hold a secret or payload, so it skips the redaction pass, which
+ * src/proxy/http/request-log.ts), none of which can hold a secret or payload, so it skips the redaction pass, which
  * with wildcard paths walks every field of every line. Every other line keeps the parent's redaction.
  */
 export function requestLineLogger(logger: Logger): Logger {

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createCheckContext, type CheckInputs } from '../check/check-context.js';
 import { handshake } from '../check/cases/tls-cases.js';
-import { describeFailure, parseHealthStatusResponse, readProxyAnswer, type EkmHealthStatus } from '../kms/proxy-outcome.js';
+import { describeFailure, parseHealthStatusResponse, readProxyAnswer, type EkmHealthStatus } from '../xks-client/proxy-outcome.js';
 
 export type ProbeStatus = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
 export const PROBE_EXIT_CODES: Readonly<Record<ProbeStatus, number>> = Object.freeze({ OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 });

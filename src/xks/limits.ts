@@ -25,13 +25,8 @@ export const MAX_AAD_BYTES = 65_535;
 export const MAX_METADATA_STRING_CHARS = SPEC_MIN_ARN_CHARS;
 /** spec A5 / C29, A6 / C36: ciphertextMetadata is at most 20 bytes decoded. */
 export const MAX_CIPHERTEXT_METADATA_BYTES = 20;
-/** spec A5 / C33: IVs are 12 or 16 bytes; we generate 12. */
-export const ACCEPTED_IV_BYTES: readonly number[] = Object.freeze([12, 16]);
-export const GENERATED_IV_BYTES = 12;
-/** spec A5 / C34: the GCM tag is 16 bytes. */
-export const TAG_BYTES = 16;
-/** AES-256 (spec A1 scope). */
-export const KEY_BYTES = 32;
+/** spec A5 / C33, C34, A1: the AES-256-GCM sizes, defined by the crypto core and listed here with the wire's limits. */
+export { ACCEPTED_IV_BYTES, GENERATED_IV_BYTES, KEY_BYTES, TAG_BYTES } from '../crypto/aes-gcm-sizes.js';
 
 /**
  * The largest request body we read. Worst legal case: 64 KiB plaintext and 64 KiB AAD in base64 (2 x 87,384 chars),
@@ -39,11 +34,6 @@ export const KEY_BYTES = 32;
  * body is refused before it is buffered whole (501 UnsupportedOperationException).
  */
 export const MAX_BODY_BYTES = 256 * 1024;
-
-/** spec A12 / C70: requests more than 5 minutes off fail authentication. */
-export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
-/** spec A12: the SigV4 service name KMS signs with. */
-export const SIGV4_SERVICE = 'kms-xks-proxy';
 
 /** spec A4 / C16: keyUsage has at most 10 entries. */
 export const MAX_KEY_USAGE_ENTRIES = 10;

@@ -1,16 +1,16 @@
 /**
- * docs/troubleshooting.md is generated from src/kms/troubleshooting.ts (one source for the docs and any UI), and
- * the guide (with src/kms/connection-error-help.ts) covers every ConnectionErrorCode of an external key store (spec B6) and every KMS exception of spec
+ * docs/troubleshooting.md is generated from src/kms-emulator/troubleshooting/troubleshooting.ts (one source for the docs and any UI), and
+ * the guide (with src/kms-emulator/custom-key-stores/connection-error-help.ts) covers every ConnectionErrorCode of an external key store (spec B6) and every KMS exception of spec
  * B8, including every exception the emulator's outcome table can raise.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { OUTCOME_MAPPING } from '../../src/kms/proxy-outcome-mapping.js';
-import { XKS_CONNECTION_ERROR_CODES } from '../../src/kms/store/records.js';
-import { CONNECTION_ERROR_CONFIRM, KMS_EXCEPTION_GUIDE } from '../../src/kms/troubleshooting.js';
-import { GENERATED_END, GENERATED_START, renderTroubleshootingGuide, replaceGeneratedSection } from '../../src/kms/troubleshooting-markdown.js';
+import { OUTCOME_MAPPING } from '../../src/kms-emulator/custom-key-stores/proxy-outcome-mapping.js';
+import { XKS_CONNECTION_ERROR_CODES } from '../../src/kms-emulator/store/records.js';
+import { CONNECTION_ERROR_CONFIRM, KMS_EXCEPTION_GUIDE } from '../../src/kms-emulator/troubleshooting/troubleshooting.js';
+import { GENERATED_END, GENERATED_START, renderTroubleshootingGuide, replaceGeneratedSection } from '../../src/kms-emulator/troubleshooting/troubleshooting-markdown.js';
 import { anchorsOf, repoRoot } from './markdown.js';
 
 /** spec B8, transcribed: the KMS exceptions an external key store can produce. */
@@ -26,7 +26,7 @@ const SPEC_B8 = [
 const page = readFileSync(path.join(repoRoot, 'docs', 'troubleshooting.md'), 'utf8');
 
 describe('docs: troubleshooting guide', () => {
-  it('docs/troubleshooting.md holds exactly the rendering of src/kms/troubleshooting.ts (run `npm run docs:troubleshooting`)', () => {
+  it('docs/troubleshooting.md holds exactly the rendering of src/kms-emulator/troubleshooting/troubleshooting.ts (run `npm run docs:troubleshooting`)', () => {
     assert.ok(page.includes(GENERATED_START) && page.includes(GENERATED_END), 'generated section markers missing');
     assert.equal(replaceGeneratedSection(page), page, 'the generated section is stale: run `npm run docs:troubleshooting`');
   });

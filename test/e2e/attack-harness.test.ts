@@ -9,8 +9,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { runAttackClass, TARGETS, type AttackResult } from '../../bench/attack/run-attack.js';
-import { startProxyServer, type BenchServer } from '../../bench/lib/servers.js';
+import { runAttackClass, TARGETS, type AttackResult } from '../support/attack/run-attack.js';
+import { startProxyServer, type BenchServer } from '../support/load/servers.js';
 
 const servers: BenchServer[] = [];
 after(async () => {

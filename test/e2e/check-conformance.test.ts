@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CaseResult } from '../../src/check/check-case.js';
 import type { CheckReport } from '../../src/check/run-check.js';
-import { createCertDir, type CertDir } from '../helpers/certs.js';
-import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../helpers/proxy-process.js';
-import { runCli } from '../helpers/run-cli.js';
-import { DEFAULT_TEST_KEYS, TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET } from '../helpers/test-app.js';
+import { createCertDir, type CertDir } from '../support/certs.js';
+import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../support/proxy-process.js';
+import { runCli } from '../support/run-cli.js';
+import { DEFAULT_TEST_KEYS, TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET } from '../support/test-app.js';
 
 const SECOND_ACCESS_KEY_ID = 'AKIAI2SFODNN7SECOND2';
 const SECOND_SECRET = 'c2Vjb25kIHNlY3JldCBmb3IgeGtzIGNoZWNrIHJvdGF0aW9uIQ==';

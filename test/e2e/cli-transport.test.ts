@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { ACCESS_KEY_ID_PATTERN, SECRET_ACCESS_KEY_PATTERN } from '../../src/config/config-schema.js';
-import { createTempProxyDir, MAIN_TS, startProxyProcess, TSX_LOADER } from '../helpers/proxy-process.js';
-import { testKey } from '../helpers/test-app.js';
+import { ACCESS_KEY_ID_PATTERN, SECRET_ACCESS_KEY_PATTERN } from '../../src/proxy/config/config-schema.js';
+import { createTempProxyDir, MAIN_TS, startProxyProcess, TSX_LOADER } from '../support/proxy-process.js';
+import { testKey } from '../support/test-app.js';
 
 function xks(args: readonly string[], cwd?: string) {
   const r = spawnSync(process.execPath, ['--import', TSX_LOADER, MAIN_TS, ...args], { encoding: 'utf8', timeout: 30_000, cwd, env: { ...process.env, XKS_CONFIG: '' } });

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createTempProxyDir, MAIN_TS, startProxyProcess, TSX_LOADER } from '../helpers/proxy-process.js';
-import { testKey } from '../helpers/test-app.js';
+import { createTempProxyDir, MAIN_TS, startProxyProcess, TSX_LOADER } from '../support/proxy-process.js';
+import { testKey } from '../support/test-app.js';
 
 function xks(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
   const r = spawnSync(process.execPath, ['--import', TSX_LOADER, MAIN_TS, ...args], {

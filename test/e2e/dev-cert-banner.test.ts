@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { runCli } from '../helpers/run-cli.js';
-import { createTempProxyDir, startProxyProcess } from '../helpers/proxy-process.js';
-import { TEST_SECRET, testKey } from '../helpers/test-app.js';
+import { runCli } from '../support/run-cli.js';
+import { createTempProxyDir, startProxyProcess } from '../support/proxy-process.js';
+import { TEST_SECRET, testKey } from '../support/test-app.js';
 
 test('dev-cert then serve: the banner curl has --cacert and answers the signed GetHealthStatus over TLS', { timeout: 60_000 }, async () => {
   const dir = createTempProxyDir({ keys: [testKey('key-1')] });

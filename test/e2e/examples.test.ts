@@ -8,10 +8,10 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadConfigFile } from '../../src/config/load-config.js';
-import { runCli } from '../helpers/run-cli.js';
-import { createTempProxyDir, REPO_ROOT, startProxyProcess } from '../helpers/proxy-process.js';
-import { testKey } from '../helpers/test-app.js';
+import { loadConfigFile } from '../../src/proxy/config/load-config.js';
+import { runCli } from '../support/run-cli.js';
+import { createTempProxyDir, REPO_ROOT, startProxyProcess } from '../support/proxy-process.js';
+import { testKey } from '../support/test-app.js';
 
 test('examples/authz-request.json against examples/authorization-policy.json -> allow by rule allow-encrypt', async () => {
   const run = await runCli(['authz', 'test', '--policy', 'examples/authorization-policy.json', '--request', 'examples/authz-request.json'], { cwd: REPO_ROOT });

@@ -9,12 +9,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { createAdminApp } from '../../src/admin/create-admin-app.js';
+import { createAdminApp } from '../../src/proxy/admin/create-admin-app.js';
 import type { CheckReport } from '../../src/check/run-check.js';
-import type { ProxyStatus } from '../../src/admin/proxy-status.js';
-import { createTempProxyDir, MAIN_TS, startProxyProcess, TSX_LOADER, type ProxyProcess, type TempProxyDir } from '../helpers/proxy-process.js';
-import { runCli } from '../helpers/run-cli.js';
-import { DEFAULT_TEST_KEYS, TEST_ACCESS_KEY_ID, TEST_SECRET } from '../helpers/test-app.js';
+import type { ProxyStatus } from '../../src/proxy/admin/proxy-status.js';
+import { createTempProxyDir, MAIN_TS, startProxyProcess, TSX_LOADER, type ProxyProcess, type TempProxyDir } from '../support/proxy-process.js';
+import { runCli } from '../support/run-cli.js';
+import { DEFAULT_TEST_KEYS, TEST_ACCESS_KEY_ID, TEST_SECRET } from '../support/test-app.js';
 
 const ENV = { XKS_SECRET_ACCESS_KEY: TEST_SECRET };
 

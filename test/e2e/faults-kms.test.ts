@@ -15,10 +15,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { connectAndSettle, createPublicStore, startHarness, waitFor, type Harness } from '../kms/helpers/kms-harness.js';
-import { createTempProxyDir, REPO_ROOT, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../helpers/proxy-process.js';
-import { runCli } from '../helpers/run-cli.js';
-import { TEST_ACCESS_KEY_ID, TEST_SECRET, testKey } from '../helpers/test-app.js';
+import { connectAndSettle, createPublicStore, startHarness, waitFor, type Harness } from '../support/kms-harness.js';
+import { createTempProxyDir, REPO_ROOT, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../support/proxy-process.js';
+import { runCli } from '../support/run-cli.js';
+import { TEST_ACCESS_KEY_ID, TEST_SECRET, testKey } from '../support/test-app.js';
 
 const SECOND_ACCESS_KEY_ID = 'AKIAI2SFODNN7CREATE2';
 

@@ -9,9 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createTempProxyDir, REPO_ROOT, startProxyProcess, type TempProxyDir } from '../helpers/proxy-process.js';
-import { testKey } from '../helpers/test-app.js';
-import { occupyPort, runXks } from '../helpers/xks-child.js';
+import { createTempProxyDir, REPO_ROOT, startProxyProcess, type TempProxyDir } from '../support/proxy-process.js';
+import { testKey } from '../support/test-app.js';
+import { occupyPort, runXks } from '../support/xks-child.js';
 
 const VERSION = (JSON.parse(readFileSync(`${REPO_ROOT}/package.json`, 'utf8')) as { version: string }).version;
 /** Generous: a loaded 2-core machine starts tsx children slowly. What is asserted is "exits", not how fast. */

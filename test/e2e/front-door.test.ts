@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { buildSignedHead, buildSignedRequest } from '../../bench/lib/raw-request.js';
-import { startInProcessProxy, type InProcessProxy } from '../helpers/in-process-proxy.js';
-import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../helpers/test-app.js';
+import { buildSignedHead, buildSignedRequest } from '../support/load/raw-request.js';
+import { startInProcessProxy, type InProcessProxy } from '../support/in-process-proxy.js';
+import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../support/test-app.js';
 
 const HEALTH_PATH = '/kms/xks/v1/health';
 const HEALTH_BODY = JSON.stringify({ requestMetadata: { kmsRequestId: 'front-door', kmsOperation: 'KmsHealthCheck' } });

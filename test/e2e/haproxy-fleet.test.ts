@@ -4,12 +4,12 @@ import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { keyFileName, serializeKeyFile } from '../../src/keystore/key-file.js';
-import { createCertDir, type CertDir, type CertFiles } from '../helpers/certs.js';
-import { freePort, startHaproxy, type RunningHaproxy } from '../helpers/haproxy.js';
-import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../helpers/proxy-process.js';
-import { encryptBody, requestMetadata, signedPost, type SignedPostOptions } from '../helpers/signed-post.js';
-import { testKey } from '../helpers/test-app.js';
+import { keyFileName, serializeKeyFile } from '../../src/proxy/keystore/key-file.js';
+import { createCertDir, type CertDir, type CertFiles } from '../support/certs.js';
+import { freePort, startHaproxy, type RunningHaproxy } from '../support/haproxy.js';
+import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../support/proxy-process.js';
+import { encryptBody, requestMetadata, signedPost, type SignedPostOptions } from '../support/signed-post.js';
+import { testKey } from '../support/test-app.js';
 
 /**
  * docs/operations.md "A fleet behind HAProxy", built for real on loopback: two `xks serve` replicas sharing one

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startInProcessProxy } from '../helpers/in-process-proxy.js';
-import { createTempProxyDir } from '../helpers/proxy-process.js';
-import { runCli } from '../helpers/run-cli.js';
-import { testKey } from '../helpers/test-app.js';
+import { startInProcessProxy } from '../support/in-process-proxy.js';
+import { createTempProxyDir } from '../support/proxy-process.js';
+import { runCli } from '../support/run-cli.js';
+import { testKey } from '../support/test-app.js';
 
 test('healthcheck: HTTP, then HTTPS, then mTLS on the configured port -> ok; proxy stopped -> exit 1 naming the URL and the cause', { timeout: 90_000 }, async () => {
   const certs = createTempProxyDir({ keys: [] });

@@ -12,7 +12,7 @@
  * INVALID_CREDENTIALS, wrong URI path -> XKS_PROXY_INVALID_CONFIGURATION, proxy down -> XKS_PROXY_NOT_REACHABLE,
  * Connect on a FAILED store -> CustomKeyStoreInvalidStateException.
  * Not producible by a correct proxy: XKS_PROXY_ACCESS_DENIED needs a 403 to GetHealthStatus, which is exempt from
- * secondary authorization (spec A7, A14); only the fake proxy of test/kms/ can give it.
+ * secondary authorization (spec A7, A14); only the fake proxy of test/e2e/kms-emulator/ can give it.
  */
 import {
   ConnectCustomKeyStoreCommand,
@@ -31,10 +31,10 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
-import { createCertDir, type CertDir, type CertFiles } from '../helpers/certs.js';
-import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../helpers/proxy-process.js';
-import { TEST_REGION, TEST_SECRET, testKey } from '../helpers/test-app.js';
-import { healthBody, signedXksRequest } from '../helpers/tls-client.js';
+import { createCertDir, type CertDir, type CertFiles } from '../support/certs.js';
+import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../support/proxy-process.js';
+import { TEST_REGION, TEST_SECRET, testKey } from '../support/test-app.js';
+import { healthBody, signedXksRequest } from '../support/tls-client.js';
 
 /** The proxy's public name; only the emulator's --resolve maps it to 127.0.0.1 (no DNS traffic, --dns static). */
 const PROXY_HOST = 'xks-proxy.e2e.test';

@@ -23,9 +23,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../helpers/proxy-process.js';
-import { TEST_ACCESS_KEY_ID, TEST_SECRET, testKey } from '../helpers/test-app.js';
-import { createPublicStore } from '../kms/helpers/kms-harness.js';
+import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../support/proxy-process.js';
+import { TEST_ACCESS_KEY_ID, TEST_SECRET, testKey } from '../support/test-app.js';
+import { createPublicStore } from '../support/kms-harness.js';
 
 const AWS = '/usr/bin/aws';
 /** The proxy wants one access key id per key store: derive one per prefix (20 chars of A-Z2-7). */

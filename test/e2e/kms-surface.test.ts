@@ -41,10 +41,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ProxyConnectionStats } from '../../src/kms/xks-connection-pool.js';
-import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../helpers/proxy-process.js';
-import { TEST_ACCESS_KEY_ID, TEST_SECRET, testKey } from '../helpers/test-app.js';
-import { createPublicStore, waitFor } from '../kms/helpers/kms-harness.js';
+import type { ProxyConnectionStats } from '../../src/xks-client/xks-connection-pool.js';
+import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../support/proxy-process.js';
+import { TEST_ACCESS_KEY_ID, TEST_SECRET, testKey } from '../support/test-app.js';
+import { createPublicStore, waitFor } from '../support/kms-harness.js';
 
 const BURST = 200;
 const CALLER = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };

@@ -10,9 +10,9 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../helpers/proxy-process.js';
-import { TEST_SECRET, testKey } from '../helpers/test-app.js';
-import { connectAndSettle, createPublicStore } from '../kms/helpers/kms-harness.js';
+import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../support/proxy-process.js';
+import { TEST_SECRET, testKey } from '../support/test-app.js';
+import { connectAndSettle, createPublicStore } from '../support/kms-harness.js';
 
 const AWS = '/usr/bin/aws';
 const CALLER = { accessKeyId: 'AKIDCALLEREXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
-import { startInProcessProxy, type InProcessProxy } from '../helpers/in-process-proxy.js';
-import { testKey } from '../helpers/test-app.js';
+import { startInProcessProxy, type InProcessProxy } from '../support/in-process-proxy.js';
+import { testKey } from '../support/test-app.js';
 
 let proxy: InProcessProxy;
 before(async () => {

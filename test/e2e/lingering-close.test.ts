@@ -1,6 +1,6 @@
 /**
  * A refusal sent before the body was read still reaches a client that writes its whole body first (lingering
- * close, src/http/lingering-close.ts), against a real `xks serve` process with the default bounds (5 s, 8 MiB).
+ * close, src/proxy/http/lingering-close.ts), against a real `xks serve` process with the default bounds (5 s, 8 MiB).
  * Clients: Node's http client (Content-Length and chunked), a raw socket that reads only after its last byte was
  * written, and curl. The proof is a loop that fails on any attempt without the JSON error; without lingering close
  * the same loop fails on most attempts (measured figures in the issue report).
@@ -13,8 +13,8 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../helpers/proxy-process.js';
-import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../helpers/test-app.js';
+import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../support/proxy-process.js';
+import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../support/test-app.js';
 
 const MiB = 1024 * 1024;
 const ENCRYPT = '/kms/xks/v1/keys/k1/encrypt';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { createCertDir, type CertDir, type CertFiles } from '../helpers/certs.js';
-import { startInProcessProxy, type InProcessProxy } from '../helpers/in-process-proxy.js';
-import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../helpers/test-app.js';
-import { healthBody, probeTls, signedXksRequest } from '../helpers/tls-client.js';
+import { createCertDir, type CertDir, type CertFiles } from '../support/certs.js';
+import { startInProcessProxy, type InProcessProxy } from '../support/in-process-proxy.js';
+import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../support/test-app.js';
+import { healthBody, probeTls, signedXksRequest } from '../support/tls-client.js';
 
 let certs: CertDir;
 let serverCa: CertFiles;

@@ -7,12 +7,12 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ensureDevSetup } from '../../src/config/dev-setup.js';
+import { ensureDevSetup } from '../../src/proxy/config/dev-setup.js';
 import { secureRandomBytes } from '../../src/crypto/random.js';
-import { serializeKeyFile } from '../../src/keystore/key-file.js';
-import { createTempProxyDir } from '../helpers/proxy-process.js';
-import { runCli } from '../helpers/run-cli.js';
-import { testKey } from '../helpers/test-app.js';
+import { serializeKeyFile } from '../../src/proxy/keystore/key-file.js';
+import { createTempProxyDir } from '../support/proxy-process.js';
+import { runCli } from '../support/run-cli.js';
+import { testKey } from '../support/test-app.js';
 
 const SECRET_LINE = /secret access key {3}([A-Za-z0-9/+=]{43,64})/;
 

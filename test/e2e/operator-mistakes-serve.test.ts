@@ -8,10 +8,10 @@ import { chmodSync, readFileSync, renameSync, rmSync, truncateSync, unlinkSync, 
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createTempProxyDir, startProxyProcess, type ProxyProcess } from '../helpers/proxy-process.js';
-import { runCli } from '../helpers/run-cli.js';
-import { kmsMetadata, TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../helpers/test-app.js';
-import { healthBody, signedXksRequest } from '../helpers/tls-client.js';
+import { createTempProxyDir, startProxyProcess, type ProxyProcess } from '../support/proxy-process.js';
+import { runCli } from '../support/run-cli.js';
+import { kmsMetadata, TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../support/test-app.js';
+import { healthBody, signedXksRequest } from '../support/tls-client.js';
 
 const PLAINTEXT = Buffer.from('operator mistakes at 3 a.m.').toString('base64');
 

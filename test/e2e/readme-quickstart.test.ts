@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { extractFences, withoutFences } from '../docs/markdown.js';
-import { REPO_ROOT, startProxyProcess } from '../helpers/proxy-process.js';
+import { REPO_ROOT, startProxyProcess } from '../support/proxy-process.js';
 
 const AWS = '/usr/bin/aws';
 

@@ -4,10 +4,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { test } from 'node:test';
 import aws4 from 'aws4';
-import { createTempProxyDir, MAIN_TS, startProxyProcess, TSX_LOADER } from '../helpers/proxy-process.js';
-import { startInProcessProxy } from '../helpers/in-process-proxy.js';
-import { kmsMetadata, TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../helpers/test-app.js';
-import { healthBody, signedXksRequest } from '../helpers/tls-client.js';
+import { createTempProxyDir, MAIN_TS, startProxyProcess, TSX_LOADER } from '../support/proxy-process.js';
+import { startInProcessProxy } from '../support/in-process-proxy.js';
+import { kmsMetadata, TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../support/test-app.js';
+import { healthBody, signedXksRequest } from '../support/tls-client.js';
 
 const NEW_ID = 'NEWKEYIDAAAAAAAAAAAA2345';
 const NEW_SECRET = 'bmV3LXNlY3JldC1mb3Itcm90YXRpb24tdGVzdHMtMDEyMzQ1Njc4OQ==';

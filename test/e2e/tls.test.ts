@@ -3,11 +3,11 @@ import { execFile } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { TLS12_SUITES, TLS13_SUITES } from '../../src/transport/tls-policy.js';
-import { createCertDir, type CertDir, type CertFiles } from '../helpers/certs.js';
-import { startInProcessProxy, type InProcessProxy } from '../helpers/in-process-proxy.js';
-import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../helpers/test-app.js';
-import { healthBody, probeTls, signedXksRequest } from '../helpers/tls-client.js';
+import { TLS12_SUITES, TLS13_SUITES } from '../../src/proxy/transport/tls-policy.js';
+import { createCertDir, type CertDir, type CertFiles } from '../support/certs.js';
+import { startInProcessProxy, type InProcessProxy } from '../support/in-process-proxy.js';
+import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../support/test-app.js';
+import { healthBody, probeTls, signedXksRequest } from '../support/tls-client.js';
 
 let certs: CertDir;
 let ca: CertFiles;

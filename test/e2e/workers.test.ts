@@ -5,13 +5,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import aws4 from 'aws4';
-import type { ProxyStatus } from '../../src/admin/proxy-status.js';
+import type { ProxyStatus } from '../../src/proxy/admin/proxy-status.js';
 import { formatStatus } from '../../src/cli/status-command.js';
-import { keyFileName, serializeKeyFile } from '../../src/keystore/key-file.js';
-import { parseExposition, sample } from '../metrics/exposition.js';
-import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../helpers/proxy-process.js';
-import { encryptBody, requestMetadata, signedPost } from '../helpers/signed-post.js';
-import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../helpers/test-app.js';
+import { keyFileName, serializeKeyFile } from '../../src/proxy/keystore/key-file.js';
+import { parseExposition, sample } from '../support/exposition.js';
+import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../support/proxy-process.js';
+import { encryptBody, requestMetadata, signedPost } from '../support/signed-post.js';
+import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../support/test-app.js';
 
 /**
  * `xks serve --workers 2` as a real process tree: a primary and two workers sharing one port. Status, metrics,

@@ -1,11 +1,11 @@
 /**
  * GetKeyMetadata, Encrypt and Decrypt with the main key: values, not shapes (spec A4-A9, C5, C12-C37).
  * The client (shared with the KMS emulator) already refuses what KMS would: wrong lengths, metadata > 20 B,
- * a CDIV that does not recompute (src/kms/xks-client.ts, src/kms/proxy-outcome.ts).
+ * a CDIV that does not recompute (src/xks-client/xks-client.ts, src/xks-client/proxy-outcome.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { buildDecryptBody, type DecryptCall, type RequestMetadata } from '../../kms/xks-client.js';
-import type { EncryptResponse } from '../../kms/proxy-outcome.js';
+import { buildDecryptBody, type DecryptCall, type RequestMetadata } from '../../xks-client/xks-client.js';
+import type { EncryptResponse } from '../../xks-client/proxy-outcome.js';
 import { MAX_CIPHERTEXT_METADATA_BYTES, SPEC_MIN_AAD_BYTES, SPEC_MIN_ARN_CHARS, SPEC_MIN_PLAINTEXT_BYTES } from '../../xks/limits.js';
 import { expectError, expectOk, fail, type CheckCase } from '../check-case.js';
 import type { CheckContext } from '../check-context.js';

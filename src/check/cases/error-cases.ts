@@ -3,7 +3,7 @@
  * status and errorName, and an errorMessage of < 512 printable ASCII chars (C47, checked by expectError).
  */
 import { randomBytes } from 'node:crypto';
-import { buildDecryptBody, buildEncryptBody, type DecryptCall } from '../../kms/xks-client.js';
+import { buildDecryptBody, buildEncryptBody, type DecryptCall } from '../../xks-client/xks-client.js';
 import { MAX_CIPHERTEXT_METADATA_BYTES } from '../../xks/limits.js';
 import { expectError, expectOk, expectStatus, type CheckCase } from '../check-case.js';
 import type { CheckContext } from '../check-context.js';

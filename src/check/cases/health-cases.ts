@@ -1,5 +1,5 @@
 /** GetHealthStatus cases (spec A7, C42-C45, the A10 note on health validation). */
-import { parseHealthStatusResponse, type HealthStatusResponse } from '../../kms/proxy-outcome.js';
+import { parseHealthStatusResponse, type HealthStatusResponse } from '../../xks-client/proxy-outcome.js';
 import { expectAnswer, expectError, fail, type CheckCase } from '../check-case.js';
 import type { CheckContext } from '../check-context.js';
 

@@ -5,8 +5,8 @@
  * and one slow call in a short run on a busy machine is not yet a verdict).
  */
 import { randomBytes } from 'node:crypto';
-import { buildDecryptBody, buildEncryptBody } from '../../kms/xks-client.js';
-import { parseEncryptResponse } from '../../kms/proxy-outcome.js';
+import { buildDecryptBody, buildEncryptBody } from '../../xks-client/xks-client.js';
+import { parseEncryptResponse } from '../../xks-client/proxy-outcome.js';
 import { expectAnswer, fail, type CheckCase } from '../check-case.js';
 import type { CheckContext } from '../check-context.js';
 

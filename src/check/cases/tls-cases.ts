@@ -3,7 +3,7 @@
  * certificate's chain, host name and expiry, and the refusal of a client without a certificate under mTLS.
  */
 import { rootCertificates, checkServerIdentity, connect, type ConnectionOptions, type DetailedPeerCertificate } from 'node:tls';
-import { buildTrustedCas } from '../../kms/xks-transport.js';
+import { buildTrustedCas } from '../../xks-client/xks-transport.js';
 import { fail, type CheckCase } from '../check-case.js';
 import type { CheckContext } from '../check-context.js';
 

@@ -5,7 +5,7 @@ import { percentile } from '../../../src/check/cases/latency-cases.js';
 import { formatJunit, formatTable } from '../../../src/check/format-report.js';
 import type { CheckReport } from '../../../src/check/run-check.js';
 import { ALL_CASES } from '../../../src/check/run-check.js';
-import type { XksTransportResult } from '../../../src/kms/xks-transport.js';
+import type { XksTransportResult } from '../../../src/xks-client/xks-transport.js';
 
 const answer = (status: number, body: unknown): XksTransportResult => ({ kind: 'response', status, body: typeof body === 'string' ? body : JSON.stringify(body), elapsedMs: 1 });
 

@@ -3,10 +3,10 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ACCESS_KEY_ID_PATTERN, SECRET_ACCESS_KEY_PATTERN } from '../../../src/config/config-schema.js';
-import { createTempProxyDir } from '../../helpers/proxy-process.js';
-import { runCli } from '../../helpers/run-cli.js';
-import { TEST_ACCESS_KEY_ID, TEST_SECRET } from '../../helpers/test-app.js';
+import { ACCESS_KEY_ID_PATTERN, SECRET_ACCESS_KEY_PATTERN } from '../../../src/proxy/config/config-schema.js';
+import { createTempProxyDir } from '../../support/proxy-process.js';
+import { runCli } from '../../support/run-cli.js';
+import { TEST_ACCESS_KEY_ID, TEST_SECRET } from '../../support/test-app.js';
 
 test('xks config export: spec A18 JSON in a 0600 file, secret not on stdout; refuses to overwrite without --force; default next to the configuration; never into a key directory', async () => {
   const t = createTempProxyDir({ keys: [], uriPrefix: '/keystores/tenant-a' });

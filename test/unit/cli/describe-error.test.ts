@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeCliError } from '../../../src/cli/describe-error.js';
-import { ConfigError } from '../../../src/config/load-config.js';
+import { ConfigError } from '../../../src/proxy/config/load-config.js';
 
 test('describeCliError: EACCES on a key directory -> the path, the uid and how to fix it (chown, XKS_UID for compose)', () => {
   const error = Object.assign(new Error("EACCES: permission denied, mkdir '/app/keys/dev'"), { code: 'EACCES', syscall: 'mkdir', path: '/app/keys/dev' });

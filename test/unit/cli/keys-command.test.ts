@@ -3,11 +3,11 @@ import { readFileSync, statSync, writeFileSync, existsSync, readdirSync } from '
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { encodeBase64 } from '../../../src/crypto/base64.js';
-import { createKeyCodecRegistry } from '../../../src/keystore/key-codec-registry.js';
-import { loadKeyDirectory } from '../../../src/keystore/load-key-directory.js';
-import { createTempProxyDir } from '../../helpers/proxy-process.js';
-import { runCli } from '../../helpers/run-cli.js';
-import { testKey, testMaterial } from '../../helpers/test-app.js';
+import { createKeyCodecRegistry } from '../../../src/proxy/keystore/key-codec-registry.js';
+import { loadKeyDirectory } from '../../../src/proxy/keystore/load-key-directory.js';
+import { createTempProxyDir } from '../../support/proxy-process.js';
+import { runCli } from '../../support/run-cli.js';
+import { testKey, testMaterial } from '../../support/test-app.js';
 
 function materialsIn(dir: string): string[] {
   return loadKeyDirectory(dir).store.listKeys().flatMap((k) => k.versions.map((v) => encodeBase64(v.material)));

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { TSX_LOADER } from '../../helpers/proxy-process.js';
+import { TSX_LOADER } from '../../support/proxy-process.js';
 import { writeFully, type WriteSync } from '../../../src/logging/buffered-stdout.js';
 
-const CHILD = new URL('../../helpers/buffered-log-child.ts', import.meta.url).pathname;
+const CHILD = new URL('../../support/buffered-log-child.ts', import.meta.url).pathname;
 
 /** Run the child; resolve with each stdout line's arrival time (ms after start) and the message. */
 function run(mode: string, readAfterMs = 0): Promise<{ at: number; msg: string }[]> {

@@ -1,0 +1,63 @@
+import { TagMismatchError, type AesGcmEngine } from '../../crypto/aes-gcm.js';
+import { encodeBase64 } from '../../crypto/base64.js';
+import { InvalidCiphertextException } from '../../errors/xks-errors.js';
+import type { KeyVersion, XksKey } from '../keystore/key-store.js';
+import { parseCiphertextMetadata } from '../../xks/ciphertext-metadata.js';
+import { buildSha256CompatAads } from '../../xks/compat-aad.js';
+import { buildGcmAad } from '../../xks/gcm-aad.js';
+import type { DecryptRequest, DecryptResponse } from '../../xks/wire-types.js';
+
+const NOT_AUTHENTIC = 'The ciphertext, ciphertextMetadata, additionalAuthenticatedData, initializationVector or authenticationTag do not authenticate under this key';
+
+export interface DecryptOptions {
+  /** Opt-in (config `compat.sha256Aad`): for foreign metadata, also try GCM AAD = SHA-256(AAD) (src/xks/compat-aad.ts). */
+  readonly compatSha256Aad?: boolean;
+}
+
+interface Attempt {
+  readonly version: KeyVersion;
+  readonly gcmAad: Uint8Array;
+}
+
+/**
+ * The (version, GCM AAD) pairs to try, in order.
+ * - Our metadata (marker 0x01): only the version it names, with the A8 AAD. A missing version or a tag failure is
+ *   InvalidCiphertextException; in compat mode the foreign attempts follow, since another proxy's metadata could
+ *   happen to look like ours.
+ * - Foreign or absent metadata: every version newest first with the A8 AAD, then (compat mode) every version with
+ *   each compat AAD.
+ */
+function attempts(key: XksKey, request: DecryptRequest, options: DecryptOptions): Attempt[] {
+  const a8 = buildGcmAad(request.additionalAuthenticatedData, request.ciphertextMetadata);
+  const newestFirst = [...key.versions].reverse();
+  const foreign: Attempt[] = newestFirst.map((version) => ({ version, gcmAad: a8 }));
+  if (options.compatSha256Aad === true) {
+    for (const gcmAad of buildSha256CompatAads(request.additionalAuthenticatedData)) {
+      for (const version of newestFirst) foreign.push({ version, gcmAad });
+    }
+  }
+  const parsed = parseCiphertextMetadata(request.ciphertextMetadata);
+  if (parsed.kind === 'foreign') return foreign;
+  const named = key.versions.find((v) => v.version === parsed.version);
+  const ours: Attempt[] = named === undefined ? [] : [{ version: named, gcmAad: a8 }];
+  if (options.compatSha256Aad === true) return [...ours, ...foreign.filter((a) => a.gcmAad !== a8 || a.version !== named)];
+  if (named === undefined) {
+    throw new InvalidCiphertextException(NOT_AUTHENTIC, { detail: `ciphertextMetadata names key version ${parsed.version}, which ${key.externalKeyId} does not have` });
+  }
+  return ours;
+}
+
+/** spec A6, A8. The caller has checked the key (requireUsableKey with DECRYPT). A tag mismatch is InvalidCiphertextException. */
+export function decrypt(key: XksKey, request: DecryptRequest, engine: AesGcmEngine, options: DecryptOptions = {}): DecryptResponse {
+  for (const { version, gcmAad } of attempts(key, request, options)) {
+    try {
+      const plaintext = engine.decrypt(version.material, request.initializationVector, request.ciphertext, request.authenticationTag, gcmAad);
+      const response = { plaintext: encodeBase64(plaintext) };
+      plaintext.fill(0);
+      return response;
+    } catch (error) {
+      if (!(error instanceof TagMismatchError)) throw error;
+    }
+  }
+  throw new InvalidCiphertextException(NOT_AUTHENTIC, { detail: 'GCM tag mismatch' });
+}

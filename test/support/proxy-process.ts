@@ -1,0 +1,122 @@
+/**
+ * Real proxy processes for e2e tests and benchmarks: a temporary directory with a config and key files, and
+ * `xks serve` started as a child process on 127.0.0.1 with port 0 (the URL is read from its banner).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { keyFileName, serializeKeyFile } from '../../src/proxy/keystore/key-file.js';
+import type { XksKey } from '../../src/proxy/keystore/key-store.js';
+import { REPO_ROOT } from './repo-root.js';
+import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET } from './test-app.js';
+
+export { REPO_ROOT };
+export const MAIN_TS = join(REPO_ROOT, 'src', 'main.ts');
+/** tsx's loader by absolute URL, so child processes can run in any working directory. */
+export const TSX_LOADER = import.meta.resolve('tsx');
+
+export interface TempProxyDir {
+  readonly dir: string;
+  readonly configPath: string;
+  readonly keyDir: string;
+  cleanup(): void;
+}
+
+/** Write a one-store config (prefix, credential, keys) into a fresh temporary directory. */
+export function createTempProxyDir(options: {
+  keys: readonly XksKey[];
+  uriPrefix?: string;
+  engine?: 'node' | 'noble';
+  logLevel?: string;
+  extraConfig?: Record<string, unknown>;
+  /** Merged into the one key store's configuration (e.g. a quota). */
+  storeConfig?: Record<string, unknown>;
+}): TempProxyDir {
+  const dir = mkdtempSync(join(tmpdir(), 'xks-proxy-'));
+  const keyDir = join(dir, 'keys');
+  mkdirSync(keyDir, { mode: 0o700 });
+  for (const key of options.keys) writeFileSync(join(keyDir, keyFileName(key.externalKeyId)), serializeKeyFile(key), { mode: 0o600 });
+  const config = {
+    listen: { host: '127.0.0.1', port: 0 },
+    crypto: { engine: options.engine ?? 'node' },
+    logging: { level: options.logLevel ?? 'info' },
+    keyStores: [
+      {
+        name: 'e2e',
+        uriPrefix: options.uriPrefix ?? '',
+        regions: [TEST_REGION],
+        credentials: [{ accessKeyId: TEST_ACCESS_KEY_ID, secretAccessKey: TEST_SECRET }],
+        keyDirectory: 'keys',
+        ...options.storeConfig,
+      },
+    ],
+    ...options.extraConfig,
+  };
+  const configPath = join(dir, 'config.json');
+  writeFileSync(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
+  return { dir, configPath, keyDir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface ProxyProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  /** Everything the process wrote to stdout (the JSON log) so far. */
+  stdout(): string;
+  stderr(): string;
+  stop(): Promise<number | null>;
+}
+
+/** Start `xks <args>` (default: serve) with tsx and wait until it prints its listening URL. */
+export async function startProxyProcess(
+  args: readonly string[],
+  options: {
+    cwd?: string;
+    env?: Record<string, string>;
+    timeoutMs?: number;
+    stdout?: 'pipe' | 'ignore';
+    /** The stderr line that says it is up; group 1 is the URL. Default: the first `listening on <url>`. */
+    ready?: RegExp;
+  } = {},
+): Promise<ProxyProcess> {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN_TS, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    // A start that times out is killed: a child left running would keep the test file from ever exiting.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`proxy did not start in time:\n${err}`));
+    }, options.timeoutMs ?? 20_000);
+    const check = () => {
+      const m = (options.ready ?? /listening on (https?:\/\/[^\s]+)/).exec(err);
+      if (m?.[1] !== undefined) {
+        clearTimeout(timer);
+        resolveUrl(m[1]);
+      }
+    };
+    child.stderr?.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`proxy exited with ${code}:\n${err}`));
+    });
+  });
+  return {
+    child,
+    url,
+    stdout: () => out,
+    stderr: () => err,
+    stop: () =>
+      new Promise((resolveStop) => {
+        if (child.exitCode !== null) return resolveStop(child.exitCode);
+        child.once('exit', (code) => resolveStop(code));
+        child.kill('SIGTERM');
+      }),
+  };
+}
