@@ -14,6 +14,7 @@ import { buildRuntime, type ProxyRuntime } from '../../src/proxy/http/proxy-runt
 import { createMemoryKeyStore, type KeyStatus, type KeyUsage, type XksKey } from '../../src/proxy/keystore/key-store.js';
 import { createLogger } from '../../src/logging/create-logger.js';
 import { formatAmzDate } from '../../src/sigv4/index.js';
+import { createDecisionLog } from '../../src/proxy/explain/decision-log.js';
 
 /** A valid credential pair (spec A12 digest example). */
 export const TEST_ACCESS_KEY_ID = 'AKIAI2SFODNN7EXAMPLE';
@@ -113,6 +114,7 @@ export function createTestApp(options: TestAppOptions = {}): TestApp {
     clock: options.clock ?? (() => TEST_NOW),
     random: options.random ?? secureRandomBytes,
     logger,
+    decisions: createDecisionLog(),
     ...options.deps,
   });
   return { app, config, runtime, logs, rawLogs, engine };
