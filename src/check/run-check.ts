@@ -12,6 +12,14 @@ import { TLS_CASES } from './cases/tls-cases.js';
 
 export const ALL_CASES: readonly CheckCase[] = [...TLS_CASES, ...HEALTH_CASES, ...CRYPTO_CASES, ...ERROR_CASES, ...LATENCY_CASES];
 
+/** Cases a real KMS enforces though the spec words them as SHOULD: `xks check --for-kms` makes them MUSTs. */
+export const FOR_KMS_MUST_CASES: readonly string[] = ['tls.public-ca'];
+
+/** `xks check --for-kms`: the same cases, with FOR_KMS_MUST_CASES failing instead of warning. */
+export function casesForKms(cases: readonly CheckCase[]): CheckCase[] {
+  return cases.map((c) => (FOR_KMS_MUST_CASES.includes(c.id) ? { ...c, level: 'MUST' as const } : c));
+}
+
 export interface CheckReport {
   readonly endpoint: string;
   readonly uriPath: string;
