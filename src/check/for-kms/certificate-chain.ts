@@ -58,7 +58,8 @@ export function findChainAnchor(chain: readonly X509Certificate[], options: Chai
       current = inFile;
       continue;
     }
-    const selfSigned = issuedBy(current, current);
+    // Not checkIssued: a self-signed leaf's keyUsage lacks keyCertSign, so OpenSSL does not call it its own issuer.
+    const selfSigned = current.subject === current.issuer && current.verify(current.publicKey);
     if (!selfSigned) {
       for (const pem of options.publicRoots) {
         const root = new X509Certificate(pem);

@@ -7,6 +7,7 @@ import { rootCertificates } from 'node:tls';
 import type { ProxyConfig } from '../../proxy/config/load-config.js';
 import { keyDirectoryPoints, filePermissionsPoint } from './files-points.js';
 import { endpointPoint, faultsPoint, keyStorePoints, limitsPoint, listenPoints, loggingPoint } from './config-points.js';
+import type { KmsTrustedRoot } from './kms-trusted-roots.js';
 import type { PointStatus, ReadinessPoint } from './readiness-point.js';
 import { mtlsPoint, tlsCertificatePoints } from './tls-points.js';
 
@@ -19,6 +20,8 @@ export interface ForKmsOptions {
   readonly readFile?: (path: string) => string;
   /** Default: Node's bundle (tls.rootCertificates). */
   readonly publicRoots?: readonly string[];
+  /** Default: KMS's list (kms-trusted-roots.ts); tests put their own CA here. */
+  readonly kmsRoots?: readonly KmsTrustedRoot[];
 }
 
 export interface ForKmsReport {
@@ -48,6 +51,7 @@ export function checkForKms(config: ProxyConfig, options: ForKmsOptions = {}): F
           now: options.now ?? new Date(),
           readFile: options.readFile ?? ((p: string) => readFileSync(p, 'utf8')),
           publicRoots: options.publicRoots ?? rootCertificates,
+          ...(options.kmsRoots !== undefined && { kmsRoots: options.kmsRoots }),
         };
   const points: ReadinessPoint[] = [
     ...listenPoints(config),

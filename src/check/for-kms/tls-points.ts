@@ -6,7 +6,7 @@ import { createPrivateKey, type X509Certificate } from 'node:crypto';
 import type { TlsConfig } from '../../proxy/config/load-config.js';
 import { compileSubjectPatterns } from '../../proxy/transport/subject-match.js';
 import { commonName, findChainAnchor, parsePemCertificates } from './certificate-chain.js';
-import { KMS_TRUSTED_ROOTS } from './kms-trusted-roots.js';
+import { KMS_TRUSTED_ROOTS, type KmsTrustedRoot } from './kms-trusted-roots.js';
 import { DEPLOY_DOC, fail, ok, warn, type ReadinessPoint } from './readiness-point.js';
 
 export interface TlsPointInputs {
@@ -19,6 +19,8 @@ export interface TlsPointInputs {
   readonly readFile: (path: string) => string;
   /** The public roots the chain may end at (tls.rootCertificates). */
   readonly publicRoots: readonly string[];
+  /** Default: KMS's list. */
+  readonly kmsRoots?: readonly KmsTrustedRoot[];
 }
 
 const DAY_MS = 86_400_000;
@@ -50,7 +52,7 @@ function publicCaPoint(inputs: TlsPointInputs, chain: readonly X509Certificate[]
   const id = 'tls.public-ca';
   const why = `KMS trusts only the CAs on its list (spec A12, C50; ${KMS_TRUSTED_ROOTS.length} roots); any other chain: ${INVALID_TLS}`;
   const fix = `use a certificate from a public CA on KMS's list (Amazon via an NLB with ACM, Let's Encrypt, DigiCert, ...), with its intermediates in listen.tls.certFile: ${DEPLOY_DOC}#1-a-host-name-and-a-certificate-kms-trusts`;
-  const anchor = findChainAnchor(chain, { publicRoots: inputs.publicRoots });
+  const anchor = findChainAnchor(chain, { publicRoots: inputs.publicRoots, ...(inputs.kmsRoots !== undefined && { kmsRoots: inputs.kmsRoots }) });
   switch (anchor.kind) {
     case 'kms-list':
       if (anchor.root.notAfter < inputs.now.toISOString().slice(0, 10)) {
