@@ -63,7 +63,7 @@ function regionsPoint(store: KeyStoreConfig, region: string | undefined): Readin
   const fix = `list the Region of the external key store in keyStores[].regions: ${DEPLOY_DOC}#4-the-configuration`;
   const list = store.regions.join(', ');
   if (region !== undefined) {
-    return store.regions.includes(region) ? ok(id, `accepts ${region} (${list})`, why) : fail(id, `accepts ${list}, not ${region}`, why, fix);
+    return store.regions.includes(region) ? ok(id, store.regions.length === 1 ? `accepts ${region}` : `accepts ${region} (of ${list})`, why) : fail(id, `accepts ${list}, not ${region}`, why, fix);
   }
   if (store.regions.length === DEV_REGIONS.length && store.regions.every((r, i) => r === DEV_REGIONS[i])) {
     return warn(id, `accepts ${list} only, the dev default`, why, `${fix}; pass --region to check it`);
