@@ -4,7 +4,7 @@
  * The anchor is then looked up in KMS's trusted list by SHA-256 fingerprint.
  */
 import { X509Certificate } from 'node:crypto';
-import { KMS_TRUSTED_ROOTS, type KmsTrustedRoot } from './kms-trusted-roots.js';
+import { fingerprintOf, KMS_TRUSTED_ROOTS, type KmsTrustedRoot } from './kms-trusted-roots.js';
 
 export type ChainAnchor =
   /** A certificate of the chain (in the file or from Node's bundle) is on KMS's list. */
@@ -44,7 +44,7 @@ export interface ChainOptions {
 
 export function findChainAnchor(chain: readonly X509Certificate[], options: ChainOptions): ChainAnchor {
   const kmsRoots = options.kmsRoots ?? KMS_TRUSTED_ROOTS;
-  const onKmsList = (c: X509Certificate) => kmsRoots.find((r) => r.sha256 === c.fingerprint256);
+  const onKmsList = (c: X509Certificate) => kmsRoots.find((r) => r.sha256 === fingerprintOf(c));
   const leaf = chain[0];
   if (leaf === undefined) throw new Error('no certificate');
   let current = leaf;

@@ -6,7 +6,7 @@ import { createPrivateKey, type X509Certificate } from 'node:crypto';
 import type { TlsConfig } from '../../proxy/config/load-config.js';
 import { compileSubjectPatterns } from '../../proxy/transport/subject-match.js';
 import { commonName, findChainAnchor, parsePemCertificates } from './certificate-chain.js';
-import { KMS_TRUSTED_ROOTS, type KmsTrustedRoot } from './kms-trusted-roots.js';
+import { fingerprintOf, KMS_TRUSTED_ROOTS, type KmsTrustedRoot } from './kms-trusted-roots.js';
 import { DEPLOY_DOC, fail, ok, warn, type ReadinessPoint } from './readiness-point.js';
 
 export interface TlsPointInputs {
@@ -120,7 +120,7 @@ export function mtlsPoint(inputs: TlsPointInputs): ReadinessPoint {
   if (foreign.length > 0) return fail(id, `allowedSubjects also accept ${foreign.join(', ')}, which is not KMS`, why, 'keep only cks.kms.<region>.amazonaws.com patterns in allowedSubjects');
   const cas = readCertificates(inputs, clientAuth.caFile);
   if (typeof cas === 'string') return fail(id, cas, why, 'give listen.tls.clientAuth.caFile the Amazon Trust Services root CAs (PEM)');
-  const amazon = (c: X509Certificate) => KMS_TRUSTED_ROOTS.some((r) => r.alias.startsWith('amazonrootca') && r.sha256 === c.fingerprint256) || /^O=Amazon$/m.test(c.subject);
+  const amazon = (c: X509Certificate) => KMS_TRUSTED_ROOTS.some((r) => r.alias.startsWith('amazonrootca') && r.sha256 === fingerprintOf(c)) || /^O=Amazon$/m.test(c.subject);
   const others = cas.filter((c) => !amazon(c)).map((c) => commonName(c.subject));
   if (cas.length === others.length) return fail(id, `caFile holds no Amazon Trust Services CA (${others.join(', ')}): KMS's client certificate is refused`, why, 'put Amazon Root CA 1-4 (https://www.amazontrust.com/repository/) in listen.tls.clientAuth.caFile');
   if (others.length > 0) return warn(id, `caFile also trusts ${others.join(', ')}, not Amazon Trust Services`, why, 'keep only the Amazon Trust Services roots in caFile');

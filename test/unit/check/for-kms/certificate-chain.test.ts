@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { rootCertificates } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { commonName, findChainAnchor, parsePemCertificates } from '../../../../src/check/for-kms/certificate-chain.js';
-import { KMS_TRUSTED_ROOTS, type KmsTrustedRoot } from '../../../../src/check/for-kms/kms-trusted-roots.js';
+import { fingerprintOf, KMS_TRUSTED_ROOTS, type KmsTrustedRoot } from '../../../../src/check/for-kms/kms-trusted-roots.js';
 import { createCertDir, type CertDir, type CertFiles } from '../../../support/certs.js';
 
 describe('findChainAnchor', () => {
@@ -37,7 +37,7 @@ describe('findChainAnchor', () => {
   });
   after(() => certs?.cleanup());
 
-  const rootEntry = (): KmsTrustedRoot => ({ alias: 'testroot', owner: 'CN=test-root', notAfter: '2099-01-01', sha256: new X509Certificate(pem(root)).fingerprint256 });
+  const rootEntry = (): KmsTrustedRoot => ({ alias: 'testroot', owner: 'CN=test-root', notAfter: '2099-01-01', sha256: fingerprintOf(new X509Certificate(pem(root))) });
 
   it('a leaf of a private CA -> untrusted, naming the issuer; a self-signed leaf -> untrusted, self-signed', () => {
     assert.deepEqual(findChainAnchor(parsePemCertificates(pem(leafUnderRoot)), { publicRoots: rootCertificates }), { kind: 'untrusted', issuer: 'test-root', selfSigned: false });

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { rootCertificates } from 'node:tls';
 import { checkForKms, type ForKmsOptions, type ForKmsReport } from '../../../../src/check/for-kms/check-for-kms.js';
 import { formatForKmsReport } from '../../../../src/check/for-kms/format-for-kms.js';
-import type { KmsTrustedRoot } from '../../../../src/check/for-kms/kms-trusted-roots.js';
+import { fingerprintOf, type KmsTrustedRoot } from '../../../../src/check/for-kms/kms-trusted-roots.js';
 import { parseConfig } from '../../../../src/proxy/config/load-config.js';
 import { keyFileName, serializeKeyFile } from '../../../../src/proxy/keystore/key-file.js';
 import { createCertDir, type CertDir, type CertFiles } from '../../../support/certs.js';
@@ -33,7 +33,7 @@ describe('checkForKms', () => {
     caPem = readFileSync(ca.cert, 'utf8');
     server = certs.issue('server', { ca, cn: 'xks.example.com', usage: 'server', days: 90 });
     other = certs.issue('other', { ca, cn: 'other.example.com', usage: 'server', days: 90 });
-    kmsRoots = [{ alias: 'prodca', owner: 'CN=prod-ca', notAfter: '2099-01-01', sha256: new X509Certificate(caPem).fingerprint256 }];
+    kmsRoots = [{ alias: 'prodca', owner: 'CN=prod-ca', notAfter: '2099-01-01', sha256: fingerprintOf(new X509Certificate(caPem)) }];
     dir = mkdtempSync(join(tmpdir(), 'xks-for-kms-'));
     mkdirSync(join(dir, 'keys'), { mode: 0o700 });
     mkdirSync(join(dir, 'empty-keys'), { mode: 0o700 });
