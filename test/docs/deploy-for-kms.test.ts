@@ -21,6 +21,7 @@ import { anchorsOf, extractFences } from './markdown.js';
 const PAGE = readFileSync(join(REPO_ROOT, 'docs', 'deploy-for-kms.md'), 'utf8');
 const ETC = '/etc/xks';
 const CHECKOUT = '/path/to/xks-proxy';
+const AWS = '/usr/bin/aws';
 
 interface DocCommand {
   readonly command: string;
@@ -147,6 +148,18 @@ describe('docs/deploy-for-kms.md: the page\'s commands, run as written', { timeo
     assert.match(PAGE, /`\/etc\/xks\/xks-proxy-config-prod\.json`/);
     assert.deepEqual(readdirSync(join(dir, 'keys', 'prod')).filter((f) => f.endsWith('.json')), ['prod-key-1.json']);
     assert.ok(!existsSync(join(dir, 'keys', 'prod', 'xks-proxy-config-prod.json')));
+  });
+
+  it('the exported file is input the AWS CLI v2 accepts for create-custom-key-store (its own --generate-cli-skeleton)', () => {
+    const skeleton = JSON.parse(execFileSync(AWS, ['kms', 'create-custom-key-store', '--generate-cli-skeleton', 'input'], { encoding: 'utf8', timeout: 60_000 })) as Record<string, unknown>;
+    const exported = JSON.parse(readFileSync(join(dir, 'xks-proxy-config-prod.json'), 'utf8')) as Record<string, unknown>;
+    const shape = (v: unknown): unknown => (v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shape(x)])) : typeof v);
+    const pick = (from: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> => Object.fromEntries(keys.map((k) => [k, from[k]]));
+    assert.deepEqual(shape(exported), shape(pick(skeleton, Object.keys(exported))));
+    // The page's command gives the other parameters, not these two.
+    const command = /aws kms create-custom-key-store [^\n]*\n[^\n]*\n[^\n]*\n/.exec(PAGE)?.[0] ?? '';
+    assert.match(command, /--xks-proxy-uri-endpoint https:\/\/xks\.example\.com/);
+    assert.doesNotMatch(command, /--xks-proxy-uri-path|--xks-proxy-authentication-credential/);
   });
 
   it('every docs/deploy-for-kms.md#anchor the checklist prints as a fix is a heading of the page', () => {
