@@ -65,6 +65,16 @@ describe('e2e: xks check --for-kms', { timeout: 120_000 }, () => {
     assert.equal(report.passed, false);
   });
 
+  it('with --for-kms an http:// endpoint fails tls.https (KMS calls only https), where plain xks check skips it', async () => {
+    const http = ['check', '--endpoint', proxy.url.replace('https://', 'http://'), '--access-key-id', TEST_ACCESS_KEY_ID, '--key-id', 'key-1', '--only', 'tls.https'];
+    const strict = await runCli([...http, '--for-kms'], { cwd: dir.dir, env });
+    assert.equal(strict.exitCode, 1, strict.stdout);
+    assert.match(strict.stdout, /FAIL {2}MUST {3}tls\.https .*an http:\/\/ endpoint: KMS calls only https/);
+    const plain = await runCli(http, { cwd: dir.dir, env });
+    assert.equal(plain.exitCode, 0, plain.stdout);
+    assert.match(plain.stdout, /SKIP .*tls\.https/);
+  });
+
   it('--for-kms --list: tls.public-ca is listed as a MUST (a SHOULD without the flag)', async () => {
     const strict = await runCli(['check', '--list', '--for-kms'], { cwd: dir.dir });
     const plain = await runCli(['check', '--list'], { cwd: dir.dir });
