@@ -9,7 +9,10 @@ export function keyDirectoryPoints(config: ProxyConfig): ReadinessPoint[] {
     const id = `keyStores.${s.name}.keys`;
     const why = 'each KMS key of the external key store names one external key (XksKeyId); a missing or broken key file fails every call with it';
     const { store } = loadKeyDirectory(s.keyDirectory);
-    const problems = store.problems.map((p) => `${p.file}: ${p.message}`);
+    const problems = [
+      ...store.problems.map((p) => `${p.file}: ${p.message}`),
+      ...Object.keys(s.keys).filter((k) => store.getKey(k) === undefined).map((k) => `keys.${k} overrides a key that has no key file`),
+    ];
     if (problems.length > 0) return fail(id, problems.join('; '), why, 'fix or restore the key files (docs/keys.md); `xks config check` lists every problem');
     const count = store.listKeys().length;
     if (count === 0) return warn(id, `no key in ${s.keyDirectory}`, why, 'create or import the external keys: `xks keys create` (docs/keys.md)');
