@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { rootCertificates } from 'node:tls';
 import type { ForKmsReport } from '../../src/check/for-kms/check-for-kms.js';
+import { startProxyProcess } from '../support/proxy-process.js';
 import { REPO_ROOT } from '../support/repo-root.js';
 import { runCli, type CliRun } from '../support/run-cli.js';
 import { anchorsOf, extractFences } from './markdown.js';
@@ -160,6 +161,16 @@ describe('docs/deploy-for-kms.md: the page\'s commands, run as written', { timeo
     const command = /aws kms create-custom-key-store [^\n]*\n[^\n]*\n[^\n]*\n/.exec(PAGE)?.[0] ?? '';
     assert.match(command, /--xks-proxy-uri-endpoint https:\/\/xks\.example\.com/);
     assert.doesNotMatch(command, /--xks-proxy-uri-path|--xks-proxy-authentication-credential/);
+  });
+
+  it('the configuration serves: `xks serve --config config.json` (moved to 127.0.0.1 and free ports) listens on https with it', async () => {
+    assert.match(PAGE, /start\nthe proxy: `xks serve --config \/etc\/xks\/config\.json`/);
+    const proxy = await startProxyProcess(['serve', '--config', 'config.json', '--host', '127.0.0.1', '--port', '0', '--admin-port', '0', '--no-watch'], { cwd: dir, timeoutMs: 60_000 });
+    try {
+      assert.match(proxy.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('every docs/deploy-for-kms.md#anchor the checklist prints as a fix is a heading of the page', () => {
