@@ -123,6 +123,13 @@ describe('forged output: xks check and xks probe against a hostile proxy', () =>
     assert.ok(run.stdout.includes('id="ekm-2x\\\\x1b]0;PWNED\\\\x07\\\\x1b[2J"'), run.stdout);
   });
 
+  it('probe with an unusable --format holding a newline -> XKS UNKNOWN on one line', async () => {
+    const run = await runCli(['probe', '--endpoint', server.url, '--access-key-id', TEST_ACCESS_KEY_ID, '--format', 'text\nXKS OK - forged'], { cwd: process.cwd(), env: ENV });
+    assert.equal(run.exitCode, 3);
+    assert.equal(run.stdout.split('\n').length, 2, run.stdout);
+    assert.match(run.stdout, /^XKS UNKNOWN - --format must be one of text, json, prometheus, got text\\nXKS OK - forged\n$/);
+  });
+
   it('probe --json: the exact ids come back when parsed', async () => {
     const run = await runCli(['probe', '--endpoint', server.url, '--access-key-id', TEST_ACCESS_KEY_ID, '--warn-ms', '60000', '--json'], { cwd: process.cwd(), env: ENV });
     const parsed = JSON.parse(run.stdout) as { fleet: { id: string }[] };
