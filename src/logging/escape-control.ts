@@ -4,7 +4,7 @@
  * move the cursor, set the window title, clear the screen or start a new line of output (CWE-150). The JSON log and
  * the Prometheus text escape on their own; this is for what people read.
  *
- * Escaped: C0 (U+0000-U+001F, ESC included, so no escape sequence survives), DEL (U+007F), C1 (U+0080-U+009F, which
+ * Escaped: the ASCII controls (U+0000-U+001F, ESC included, so no escape sequence survives), DEL (U+007F), the 8-bit controls (U+0080-U+009F, which
  * some terminals read as CSI, OSC...), the line and paragraph separators (U+2028, U+2029) and the bidirectional
  * overrides and isolates (U+202A-U+202E, U+2066-U+2069) that reorder what a reader sees.
  */

@@ -17,7 +17,7 @@ import { TEST_ACCESS_KEY_ID, TEST_SECRET, testKey } from '../support/test-app.js
 /** The issue's input: sets the terminal's title (OSC 0), then clears the screen (CSI 2J). */
 const TITLE_AND_CLEAR = 'x\u001b]0;PWNED\u0007\u001b[2J';
 const TITLE_AND_CLEAR_SHOWN = 'x\\x1b]0;PWNED\\x07\\x1b[2J';
-/** Any control character but the newline (C0, DEL, C1, and the separators and bidi controls). */
+/** Any control character but the newline (ASCII-control, DEL, C1, and the separators and bidi controls). */
 // eslint-disable-next-line no-control-regex
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const ENV = { XKS_SECRET_ACCESS_KEY: TEST_SECRET };

@@ -27,7 +27,7 @@ for (const [condition, input, expected] of rows) {
   });
 }
 
-test('escapeControl: every C0, DEL, C1, separator and bidi control -> printable ASCII only', () => {
+test('escapeControl: every ASCII-control, DEL, C1, separator and bidi control -> printable ASCII only', () => {
   for (const c of CONTROLS) {
     const out = escapeControl(`a${c}b`);
     assert.match(out, /^a\\[\x20-\x7e]+b$/, `U+${c.charCodeAt(0).toString(16).padStart(4, '0')} -> ${JSON.stringify(out)}`);
