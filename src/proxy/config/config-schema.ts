@@ -3,7 +3,8 @@ import { faultsSchema } from '../faults/fault-rules.js';
 import { externalKeyIdSchema } from '../keystore/external-key-id.js';
 import { KEY_STATUSES, KEY_USAGES } from '../keystore/key-store.js';
 import { blockedSchema, keyOverrideChangeFields, limitsSchema, quotaSchema, throttlingSchema, tlsSchema } from './transport-schema.js';
-import { MAX_EKM_FLEET_ENTRIES, MAX_URI_PATH_LENGTH, XKS_API_BASE } from '../../xks/limits.js';
+import { decodeBase64Strict } from '../../crypto/base64.js';
+import { MAX_CIPHERTEXT_METADATA_BYTES, MAX_EKM_FLEET_ENTRIES, MAX_URI_PATH_LENGTH, XKS_API_BASE } from '../../xks/limits.js';
 
 /** spec A12 / C66: access key id is 20-30 chars of A-Z2-7. */
 export const ACCESS_KEY_ID_PATTERN = /^[A-Z2-7]{20,30}$/;
@@ -49,8 +50,17 @@ const keyEncryptionSchema = z
     message: 'give exactly one of passphraseEnv, passphraseFile or kekFile',
   });
 
-/** Opt-in decrypt compatibility with ciphertext made by other proxies (docs/keys.md, "Compatibility mode"). */
-const compatSchema = z.object({ sha256Aad: z.boolean().default(false) }).strict();
+/** Opt-in decrypt compatibility with ciphertext made by AWS's sample proxy (docs/keys.md, "Compatibility mode"). */
+const compatSchema = z
+  .object({
+    sha256Aad: z.boolean().default(false),
+    /** The static ciphertext metadata the sample proxy returned (its `ciphertext_metadata_b64`), base64, 0-20 bytes. */
+    ciphertextMetadata: z
+      .string()
+      .refine((b) => (decodeBase64Strict(b)?.length ?? Infinity) <= MAX_CIPHERTEXT_METADATA_BYTES, `must be standard base64 of 0-${MAX_CIPHERTEXT_METADATA_BYTES} bytes (spec A5)`)
+      .optional(),
+  })
+  .strict();
 
 const keyStoreSchema = z
   .object({
@@ -71,6 +81,8 @@ const keyStoreSchema = z
     blocked: blockedSchema.optional(),
     keyEncryption: keyEncryptionSchema.optional(),
     compat: compatSchema.default({ sha256Aad: false }),
+    /** Only these external key ids are served (others: KeyNotFoundException); absent = every key (docs/keys.md). */
+    allowedKeyIds: z.array(externalKeyIdSchema).max(100_000).optional(),
   })
   .strict();
 

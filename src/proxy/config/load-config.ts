@@ -80,8 +80,10 @@ export interface KeyStoreConfig {
   readonly blocked?: ChangeRecord;
   /** Encryption at rest of the key files; the secret is resolved at load and never logged. */
   readonly keyEncryption?: KeyEncryptionSecret;
-  /** Opt-in decrypt compatibility modes. */
-  readonly compat?: { readonly sha256Aad: boolean };
+  /** Opt-in decrypt compatibility modes (docs/keys.md "Compatibility mode"); ciphertextMetadata is base64. */
+  readonly compat?: { readonly sha256Aad: boolean; readonly ciphertextMetadata?: string };
+  /** When present, the only external key ids this store serves; any other is KeyNotFoundException. */
+  readonly allowedKeyIds?: readonly string[];
 }
 
 export interface HealthCheckConfig {
@@ -197,6 +199,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): ProxyCon
         keyEncryption: resolveKeyEncryption(store.keyEncryption, { abs, readFile, env: options.env ?? {}, where: `keyStores.${i}.keyEncryption`, problems }),
       }),
       compat: store.compat,
+      ...(store.allowedKeyIds !== undefined && { allowedKeyIds: [...new Set(store.allowedKeyIds)] }),
     };
   });
   const tls = result.data.listen.tls;

@@ -30,6 +30,12 @@ export interface AdmittedRequest {
   readonly log: RequestLogFields;
 }
 
+/** The store's key; a key left out of `allowedKeyIds` is not there at all (KeyNotFoundException, as in AWS's sample). */
+function keyOf(store: StoreRuntime, externalKeyId: string) {
+  const allowed = store.config.allowedKeyIds;
+  return allowed === undefined || allowed.includes(externalKeyId) ? store.keys.getKey(externalKeyId) : undefined;
+}
+
 /**
  * The checks after admission (docs/api.md "Order of checks"): body validation, secondary authorization, the key,
  * its state and usage, then the operation. Returns the response body; throws the spec error.
@@ -49,18 +55,22 @@ export function dispatchOperation(deps: DispatchDeps, request: AdmittedRequest):
     case 'GetKeyMetadata': {
       const { requestMetadata } = parseGetKeyMetadataRequest(json);
       deps.guards.authorize(store, route, requestMetadata, log);
-      return getKeyMetadata(requireUsableKey(store.keys.getKey(externalKeyId), externalKeyId));
+      return getKeyMetadata(requireUsableKey(keyOf(store, externalKeyId), externalKeyId));
     }
     case 'Encrypt': {
       const parsed = parseEncryptRequest(json);
       deps.guards.authorize(store, route, parsed.requestMetadata, log);
-      return encrypt(requireUsableKey(store.keys.getKey(externalKeyId), externalKeyId, 'ENCRYPT'), parsed, deps);
+      return encrypt(requireUsableKey(keyOf(store, externalKeyId), externalKeyId, 'ENCRYPT'), parsed, deps);
     }
     case 'Decrypt': {
       const parsed = parseDecryptRequest(json);
       deps.guards.authorize(store, route, parsed.requestMetadata, log);
-      const key = requireUsableKey(store.keys.getKey(externalKeyId), externalKeyId, 'DECRYPT');
-      return decrypt(key, parsed, deps.engine, { compatSha256Aad: store.config.compat?.sha256Aad === true });
+      const key = requireUsableKey(keyOf(store, externalKeyId), externalKeyId, 'DECRYPT');
+      const compat = store.config.compat;
+      return decrypt(key, parsed, deps.engine, {
+        compatSha256Aad: compat?.sha256Aad === true,
+        ...(compat?.ciphertextMetadata !== undefined && { compatCiphertextMetadata: compat.ciphertextMetadata }),
+      });
     }
   }
 }

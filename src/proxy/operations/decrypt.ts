@@ -3,15 +3,17 @@ import { encodeBase64 } from '../../crypto/base64.js';
 import { InvalidCiphertextException } from '../../errors/xks-errors.js';
 import type { KeyVersion, XksKey } from '../keystore/key-store.js';
 import { parseCiphertextMetadata } from '../../xks/ciphertext-metadata.js';
-import { buildSha256CompatAads } from '../../xks/compat-aad.js';
+import { buildAwsSampleGcmAad, isAwsSampleMetadata } from '../../xks/compat-aad.js';
 import { buildGcmAad } from '../../xks/gcm-aad.js';
 import type { DecryptRequest, DecryptResponse } from '../../xks/wire-types.js';
 
 const NOT_AUTHENTIC = 'The ciphertext, ciphertextMetadata, additionalAuthenticatedData, initializationVector or authenticationTag do not authenticate under this key';
 
 export interface DecryptOptions {
-  /** Opt-in (config `compat.sha256Aad`): for foreign metadata, also try GCM AAD = SHA-256(AAD) (src/xks/compat-aad.ts). */
+  /** Opt-in (config `compat.sha256Aad`): also try the GCM AAD of AWS's sample proxy (src/xks/compat-aad.ts). */
   readonly compatSha256Aad?: boolean;
+  /** Config `compat.ciphertextMetadata` (base64): the sample's static metadata; other metadata skips that attempt. */
+  readonly compatCiphertextMetadata?: string;
 }
 
 interface Attempt {
@@ -24,15 +26,17 @@ interface Attempt {
  * - Our metadata (marker 0x01): only the version it names, with the A8 AAD. A missing version or a tag failure is
  *   InvalidCiphertextException; in compat mode the foreign attempts follow, since another proxy's metadata could
  *   happen to look like ours.
- * - Foreign or absent metadata: every version newest first with the A8 AAD, then (compat mode) every version with
- *   each compat AAD.
+ * - Foreign or absent metadata: every version newest first with the A8 AAD, then (compat mode, and the metadata is
+ *   the sample's when `compatCiphertextMetadata` names it) every version with the sample proxy's AAD.
  */
 function attempts(key: XksKey, request: DecryptRequest, options: DecryptOptions): Attempt[] {
   const a8 = buildGcmAad(request.additionalAuthenticatedData, request.ciphertextMetadata);
   const newestFirst = [...key.versions].reverse();
   const foreign: Attempt[] = newestFirst.map((version) => ({ version, gcmAad: a8 }));
-  if (options.compatSha256Aad === true) {
-    for (const gcmAad of buildSha256CompatAads(request.additionalAuthenticatedData)) {
+  if (options.compatSha256Aad === true && request.additionalAuthenticatedData !== undefined) {
+    // Without an AAD field the sample's AAD is the A8 one, already tried above.
+    if (isAwsSampleMetadata(request.ciphertextMetadata, options.compatCiphertextMetadata)) {
+      const gcmAad = buildAwsSampleGcmAad(request.additionalAuthenticatedData, request.ciphertextMetadata);
       for (const version of newestFirst) foreign.push({ version, gcmAad });
     }
   }
