@@ -3,10 +3,11 @@ import { filePermissionWarnings } from '../proxy/config/file-checks.js';
 import { loadKeyDirectory } from '../proxy/keystore/load-key-directory.js';
 import type { CliContext } from './cli-context.js';
 import { registerConfigExportCommand } from './config-export-command.js';
+import { registerConfigImportCommand } from './config-import-command.js';
 import { resolveConfig } from './resolve-config.js';
 
 export function registerConfigCommand(program: Command, ctx: CliContext): void {
-  const config = program.command('config').description('check configuration; export the KMS console proxy configuration file');
+  const config = program.command('config').description('check configuration; export the KMS console proxy configuration file; import another proxy\'s configuration');
   config
     .command('check')
     .description('validate a configuration file and its key directories; print every problem at once')
@@ -32,4 +33,5 @@ export function registerConfigCommand(program: Command, ctx: CliContext): void {
       ctx.stdout.write(`ok: ${loaded.source}\n`);
     });
   registerConfigExportCommand(config, ctx);
+  registerConfigImportCommand(config, ctx);
 }
