@@ -20,6 +20,9 @@ export function registerConfigCommand(program: Command, ctx: CliContext): void {
         const { store: keys, warnings } = loadKeyDirectory(store.keyDirectory);
         for (const p of keys.problems) problems.push(`key store ${store.name}: ${p.file}: ${p.message}`);
         for (const w of warnings) ctx.stderr.write(`warning: key store ${store.name}: ${w.file}: ${w.message}\n`);
+        for (const id of store.allowedKeyIds ?? []) {
+          if (keys.getKey(id) === undefined) ctx.stderr.write(`warning: key store ${store.name}: allowedKeyIds lists ${id}, which has no key file\n`);
+        }
         for (const id of Object.keys(store.keys)) {
           if (keys.getKey(id) === undefined) problems.push(`key store ${store.name}: keys.${id} overrides a key that has no key file`);
         }

@@ -12,6 +12,8 @@ export interface SignedPostOptions {
   readonly agent?: Agent | HttpsAgent;
   readonly secret?: string;
   readonly accessKeyId?: string;
+  /** SigV4 region (default TEST_REGION). */
+  readonly region?: string;
   /** TLS: trust anchor and client certificate (PEM). */
   readonly ca?: string | Buffer;
   readonly cert?: string | Buffer;
@@ -28,7 +30,7 @@ export function signedPost(baseUrl: string, path: string, body: unknown, options
   const url = new URL(baseUrl);
   const payload = JSON.stringify(body);
   const signed = aws4.sign(
-    { host: url.host, path, method: 'POST', service: 'kms-xks-proxy', region: TEST_REGION, body: payload, headers: { 'Content-Type': 'application/json' } },
+    { host: url.host, path, method: 'POST', service: 'kms-xks-proxy', region: options.region ?? TEST_REGION, body: payload, headers: { 'Content-Type': 'application/json' } },
     { accessKeyId: options.accessKeyId ?? TEST_ACCESS_KEY_ID, secretAccessKey: options.secret ?? TEST_SECRET },
   );
   const https = url.protocol === 'https:';

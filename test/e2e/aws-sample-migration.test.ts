@@ -1,0 +1,190 @@
+/**
+ * docs/migrating-from-the-aws-sample.md, end to end with the file backend: the page's commands are read from it and
+ * run (config import of a TOML in the sample's shape, keys import of known key bytes, config check, serve, xks
+ * check), the import's output is compared with the page; ciphertexts made here with node:crypto in the sample
+ * proxy's format decrypt through the real `xks serve`; new Encrypts round-trip; the AWS CLI v2 against the KMS
+ * emulator (`xks kms`) connects an external key store to the imported store and uses an allow-listed key.
+ *
+ * What the test changes, and why: /opt/xks-axum and /etc/xks become directories of a temporary directory (the
+ * sample's files are test/vectors/aws-sample); `xks` becomes `node <repo>/bin/xks.js`; `xks serve` listens on
+ * 127.0.0.1 port 0 (not the page's 8081) and the page's http://10.0.0.7:8081 becomes its URL.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { extractFences, withoutFences } from '../docs/markdown.js';
+import { REPO_ROOT, startProxyProcess, type ProxyProcess } from '../support/proxy-process.js';
+import { signedPost } from '../support/signed-post.js';
+import { kmsMetadata } from '../support/test-app.js';
+
+const AWS = '/usr/bin/aws';
+const DOC = join(REPO_ROOT, 'docs', 'migrating-from-the-aws-sample.md');
+/** From test/vectors/aws-sample/configuration/settings_softhsmv2.toml (the bootstrap names it). */
+const STORE = { accessKeyId: 'CPGADDJVVFPJHKYTWALZ', region: 'eu-west-1', metadata: Buffer.from('c2FtcGxlLXYx', 'base64') };
+/** Known key bytes: the test computes the sample's ciphertexts with them. */
+const ORDERS_KEY = createHash('sha256').update('aws-sample migration test: orders-key').digest();
+const STRAY_KEY = createHash('sha256').update('aws-sample migration test: stray-key').digest();
+
+/** The fenced blocks of the section whose heading starts with `heading`. */
+function sectionFences(heading: string): { lang: string; body: string }[] {
+  const doc = readFileSync(DOC, 'utf8');
+  const lines = withoutFences(doc).split('\n');
+  const start = lines.findIndex((l) => l.startsWith(heading));
+  assert.ok(start >= 0, `no section "${heading}" in ${DOC}`);
+  const end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
+  return extractFences(doc.split('\n').slice(start, end < 0 ? undefined : end).join('\n'));
+}
+
+/** The sample's GCM AAD (docs/keys.md, "Compatibility mode"), and a ciphertext under it. */
+function sampleCiphertext(plaintext: string, aad: Buffer | undefined, md: Buffer): Record<string, string> {
+  const len = Buffer.alloc(2);
+  len.writeUInt16BE(aad?.length ?? 0);
+  const gcmAad = Buffer.concat([len, aad === undefined ? Buffer.alloc(0) : createHash('sha256').update(aad).digest(), Buffer.from([md.length]), md]);
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', ORDERS_KEY, iv);
+  cipher.setAAD(gcmAad);
+  const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return {
+    ciphertext: ciphertext.toString('base64'),
+    initializationVector: iv.toString('base64'),
+    authenticationTag: cipher.getAuthTag().toString('base64'),
+    ciphertextMetadata: md.toString('base64'),
+    ...(aad !== undefined && { additionalAuthenticatedData: aad.toString('base64') }),
+  };
+}
+
+describe('e2e: migrating from the AWS sample proxy (file backend)', { timeout: 300_000 }, () => {
+  const root = mkdtempSync(join(tmpdir(), 'xks-aws-sample-'));
+  const paths = { '/opt/xks-axum': join(root, 'opt', 'xks-axum'), '/etc/xks': join(root, 'etc', 'xks') };
+  const xks = `"${process.execPath}" "${join(REPO_ROOT, 'bin', 'xks.js')}"`;
+  const localize = (text: string) => text.replaceAll('/opt/xks-axum', paths['/opt/xks-axum']).replaceAll('/etc/xks', paths['/etc/xks']).replace(/^xks /gm, `${xks} `);
+  const env = { PATH: `/usr/bin:/bin:${dirname(process.execPath)}`, HOME: root };
+  let proxy: ProxyProcess | undefined;
+  let secret = '';
+
+  const call = (op: string, body: Record<string, unknown>, id = 'orders-key') =>
+    signedPost(proxy!.url, `/kms/xks/v1/keys/${id}/${op}`, { requestMetadata: kmsMetadata(op === 'encrypt' ? 'Encrypt' : 'Decrypt'), encryptionAlgorithm: 'AES_GCM', ...body }, {
+      accessKeyId: STORE.accessKeyId,
+      secret,
+      region: STORE.region,
+    });
+
+  before(() => {
+    cpSync(join(REPO_ROOT, 'test', 'vectors', 'aws-sample'), paths['/opt/xks-axum'], { recursive: true });
+    mkdirSync(dirname(paths['/etc/xks']), { recursive: true });
+    writeFileSync(join(root, 'orders-key.bin'), ORDERS_KEY, { mode: 0o600 });
+    writeFileSync(join(root, 'stray-key.bin'), STRAY_KEY, { mode: 0o600 });
+  });
+  after(async () => {
+    await proxy?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('step 1: the page\'s import commands run and print the output the page shows', () => {
+    const [commands, output] = sectionFences('## 1. Import the configuration');
+    assert.equal(commands?.lang, 'sh');
+    assert.equal(output?.lang, 'text');
+    const run = spawnSync('bash', ['-e', '-c', localize(commands!.body)], { cwd: root, encoding: 'utf8', timeout: 120_000, env });
+    assert.equal(run.status, 0, `${run.stderr}\n${run.stdout}`);
+    const shown = run.stdout.replaceAll(paths['/opt/xks-axum'], '/opt/xks-axum').replaceAll(paths['/etc/xks'], '/etc/xks');
+    assert.equal(shown.trim(), output!.body.trim());
+    assert.match(run.stderr, /warning: key store default: allowedKeyIds lists billing-key, which has no key file/);
+    secret = readFileSync(join(paths['/etc/xks'], 'secrets', 'default.secret'), 'utf8').trim();
+    assert.equal(run.stdout.includes(secret) || run.stderr.includes(secret), false, 'the secret is never printed');
+    // A key in the directory but outside the store's allow-list (for the KMS case below).
+    const stray = spawnSync('bash', ['-e', '-c', localize('xks keys import stray-key --material-file stray-key.bin --config /etc/xks/config.json --store default')], { cwd: root, encoding: 'utf8', timeout: 60_000, env });
+    assert.equal(stray.status, 0, stray.stderr);
+  });
+
+  it('step 2: xks serve on the imported configuration; the sample\'s ciphertexts (AAD, empty AAD, no AAD, its static metadata) decrypt', async () => {
+    const [serve] = sectionFences('## 2. Start a second replica');
+    const line = serve?.body.trim() ?? '';
+    assert.match(line, /^xks serve --config \/etc\/xks\/config\.json --port 8081$/);
+    const args = localize(line).replace(/^.*xks\.js" /, '').replace('--port 8081', '--port 0 --host 127.0.0.1').split(' ');
+    proxy = await startProxyProcess(args, { cwd: root, timeoutMs: 60_000 });
+    for (const [name, aad] of [
+      ['with AAD', Buffer.from('project=orders,env=prod')],
+      ['empty AAD', Buffer.alloc(0)],
+      ['no AAD', undefined],
+    ] as const) {
+      const res = await call('decrypt', sampleCiphertext(`made by the sample, ${name}`, aad, STORE.metadata));
+      assert.equal(res.status, 200, `${name}: ${res.body}`);
+      assert.equal(Buffer.from(JSON.parse(res.body).plaintext, 'base64').toString(), `made by the sample, ${name}`);
+    }
+    // The static metadata is configured: a ciphertext under another metadata is not the sample's.
+    const other = await call('decrypt', sampleCiphertext('other metadata', Buffer.from('x'), Buffer.from('v9')));
+    assert.equal(other.status, 400);
+    assert.equal(JSON.parse(other.body).errorName, 'InvalidCiphertextException');
+  });
+
+  it('step 2: new Encrypts use this project\'s metadata and round-trip; a key outside the allow-list -> KeyNotFoundException', async () => {
+    const aad = Buffer.from('tenant=orders').toString('base64');
+    const enc = await call('encrypt', { plaintext: Buffer.from('new ciphertext').toString('base64'), additionalAuthenticatedData: aad });
+    assert.equal(enc.status, 200, enc.body);
+    const e = JSON.parse(enc.body) as Record<string, string>;
+    assert.equal(Buffer.from(e['ciphertextMetadata']!, 'base64').toString('hex'), '0100000001');
+    const dec = await call('decrypt', { ciphertext: e['ciphertext'], ciphertextMetadata: e['ciphertextMetadata'], initializationVector: e['initializationVector'], authenticationTag: e['authenticationTag'], additionalAuthenticatedData: aad });
+    assert.equal(dec.status, 200, dec.body);
+    assert.equal(Buffer.from(JSON.parse(dec.body).plaintext, 'base64').toString(), 'new ciphertext');
+    const stray = await call('encrypt', { plaintext: Buffer.from('x').toString('base64') }, 'stray-key');
+    assert.equal(stray.status, 404);
+    assert.equal(JSON.parse(stray.body).errorName, 'KeyNotFoundException');
+  });
+
+  it('step 3: the page\'s xks check command passes against the new replica', () => {
+    const [check] = sectionFences('## 3. Verify with `xks check`');
+    assert.match(check?.body ?? '', /http:\/\/10\.0\.0\.7:8081/);
+    const script = localize(check!.body).replaceAll('http://10.0.0.7:8081', proxy!.url);
+    const run = spawnSync('bash', ['-e', '-c', script], { cwd: root, encoding: 'utf8', timeout: 180_000, env });
+    assert.equal(run.status, 0, `${run.stderr}\n${run.stdout}`);
+    assert.match(run.stdout, /\b0 failed\b.*: PASSED/);
+  });
+
+  it('AWS CLI v2 against the KMS emulator: an external key store on the imported store connects; an allow-listed key encrypts and decrypts; another is XksKeyNotFoundException', async () => {
+    assert.ok(existsSync(AWS), `${AWS} not installed (apt-get install awscli)`);
+    const emulator = await startProxyProcess(['kms', '--port', '0', '--region', STORE.region, '--state', join(root, 'kms.sqlite'), '--allow-http-loopback', '--connecting-ms', '100', '--disconnecting-ms', '50', '--dns', 'static'], { cwd: root, timeoutMs: 60_000 });
+    try {
+      const awsEnv = {
+        PATH: '/usr/bin:/bin',
+        HOME: root,
+        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+        AWS_DEFAULT_REGION: STORE.region,
+        AWS_CONFIG_FILE: join(root, 'none'),
+        AWS_SHARED_CREDENTIALS_FILE: join(root, 'none'),
+        AWS_PAGER: '',
+        AWS_EC2_METADATA_DISABLED: 'true',
+      };
+      const aws = (...args: string[]) => spawnSync(AWS, ['kms', ...args, '--endpoint-url', emulator.url, '--output', 'json'], { env: awsEnv, encoding: 'utf8', timeout: 60_000 });
+      const ok = (...args: string[]): Record<string, unknown> => {
+        const r = aws(...args);
+        assert.equal(r.status, 0, `aws kms ${args[0]}\n${r.stderr}`);
+        return r.stdout.trim() === '' ? {} : (JSON.parse(r.stdout) as Record<string, unknown>);
+      };
+      const created = ok('create-custom-key-store', '--custom-key-store-name', 'migrated', '--custom-key-store-type', 'EXTERNAL_KEY_STORE', '--xks-proxy-connectivity', 'PUBLIC_ENDPOINT', '--xks-proxy-uri-endpoint', proxy!.url, '--xks-proxy-uri-path', '/kms/xks/v1', '--xks-proxy-authentication-credential', `AccessKeyId=${STORE.accessKeyId},RawSecretAccessKey=${secret}`);
+      const id = String(created['CustomKeyStoreId']);
+      ok('connect-custom-key-store', '--custom-key-store-id', id);
+      let state = '';
+      for (let i = 0; i < 200 && state !== 'CONNECTED' && state !== 'FAILED'; i++) {
+        const d = ok('describe-custom-key-stores', '--custom-key-store-id', id) as { CustomKeyStores: { ConnectionState: string }[] };
+        state = d.CustomKeyStores[0]?.ConnectionState ?? '';
+      }
+      assert.equal(state, 'CONNECTED');
+      const key = ok('create-key', '--origin', 'EXTERNAL_KEY_STORE', '--custom-key-store-id', id, '--xks-key-id', 'orders-key') as { KeyMetadata: { KeyId: string } };
+      const e = ok('encrypt', '--key-id', key.KeyMetadata.KeyId, '--plaintext', Buffer.from('through KMS').toString('base64'), '--encryption-context', 'app=orders');
+      const blob = join(root, 'blob.bin');
+      writeFileSync(blob, Buffer.from(String(e['CiphertextBlob']), 'base64'));
+      const d = ok('decrypt', '--ciphertext-blob', `fileb://${blob}`, '--encryption-context', 'app=orders');
+      assert.equal(Buffer.from(String(d['Plaintext']), 'base64').toString(), 'through KMS');
+      const refused = aws('create-key', '--origin', 'EXTERNAL_KEY_STORE', '--custom-key-store-id', id, '--xks-key-id', 'stray-key');
+      assert.notEqual(refused.status, 0);
+      assert.match(refused.stderr, /XksKeyNotFoundException/);
+    } finally {
+      await emulator.stop();
+    }
+  });
+});
