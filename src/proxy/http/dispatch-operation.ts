@@ -1,5 +1,7 @@
 import type { AesGcmEngine } from '../../crypto/aes-gcm.js';
 import type { RandomBytes } from '../../crypto/random.js';
+import { createFileKeyBackend } from '../keystore/file-key-backend.js';
+import type { KeyBackend } from '../keystore/key-backend.js';
 import { decrypt } from '../operations/decrypt.js';
 import { encrypt } from '../operations/encrypt.js';
 import { getHealthStatus } from '../operations/get-health-status.js';
@@ -14,8 +16,8 @@ import type { RequestLogFields } from './request-log.js';
 import type { XksRoute } from './resolve-route.js';
 
 export interface DispatchDeps {
-  readonly engine: AesGcmEngine;
-  readonly random: RandomBytes;
+  /** The store's key backend: its own (PKCS#11) or the file backend over its loaded keys. */
+  readonly backendFor: (store: StoreRuntime) => KeyBackend;
   readonly guards: RequestGuards;
   readonly ekmHealth: (store: StoreRuntime) => EkmHealthStatus;
 }
@@ -31,10 +33,27 @@ export interface AdmittedRequest {
 }
 
 /**
+ * Each store's backend, created once per store runtime (a reload makes new runtimes; the old ones are collected).
+ * A store with its own backend (PKCS#11) brings it; a key directory's store gets the file backend over its keys.
+ */
+export function createBackendResolver(crypto: { readonly engine: AesGcmEngine; readonly random: RandomBytes }): (store: StoreRuntime) => KeyBackend {
+  const fileBackends = new WeakMap<StoreRuntime, KeyBackend>();
+  return (store) => {
+    if (store.backend !== undefined) return store.backend;
+    let backend = fileBackends.get(store);
+    if (backend === undefined) {
+      backend = createFileKeyBackend(store.keys, crypto);
+      fileBackends.set(store, backend);
+    }
+    return backend;
+  };
+}
+
+/**
  * The checks after admission (docs/api.md "Order of checks"): body validation, secondary authorization, the key,
  * its state and usage, then the operation. Returns the response body; throws the spec error.
  */
-export function dispatchOperation(deps: DispatchDeps, request: AdmittedRequest): unknown {
+export async function dispatchOperation(deps: DispatchDeps, request: AdmittedRequest): Promise<unknown> {
   const { route, store, runtime, log } = request;
   // parseJsonBody puts the request's metadata into the log line, valid or not.
   const json = parseJsonBody(request.contentType, request.body, log);
@@ -49,18 +68,20 @@ export function dispatchOperation(deps: DispatchDeps, request: AdmittedRequest):
     case 'GetKeyMetadata': {
       const { requestMetadata } = parseGetKeyMetadataRequest(json);
       deps.guards.authorize(store, route, requestMetadata, log);
-      return getKeyMetadata(requireUsableKey(store.keys.getKey(externalKeyId), externalKeyId));
+      return getKeyMetadata(requireUsableKey(await deps.backendFor(store).getKey(externalKeyId), externalKeyId));
     }
     case 'Encrypt': {
       const parsed = parseEncryptRequest(json);
       deps.guards.authorize(store, route, parsed.requestMetadata, log);
-      return encrypt(requireUsableKey(store.keys.getKey(externalKeyId), externalKeyId, 'ENCRYPT'), parsed, deps);
+      const backend = deps.backendFor(store);
+      return encrypt(requireUsableKey(await backend.getKey(externalKeyId), externalKeyId, 'ENCRYPT'), parsed, backend);
     }
     case 'Decrypt': {
       const parsed = parseDecryptRequest(json);
       deps.guards.authorize(store, route, parsed.requestMetadata, log);
-      const key = requireUsableKey(store.keys.getKey(externalKeyId), externalKeyId, 'DECRYPT');
-      return decrypt(key, parsed, deps.engine, { compatSha256Aad: store.config.compat?.sha256Aad === true });
+      const backend = deps.backendFor(store);
+      const key = requireUsableKey(await backend.getKey(externalKeyId), externalKeyId, 'DECRYPT');
+      return decrypt(key, parsed, backend, { compatSha256Aad: store.config.compat?.sha256Aad === true });
     }
   }
 }

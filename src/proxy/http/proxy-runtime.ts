@@ -1,4 +1,5 @@
 import type { KeyOverride, KeyStoreConfig, ProxyConfig } from '../config/load-config.js';
+import type { KeyBackend } from '../keystore/key-backend.js';
 import { createMemoryKeyStore, type KeyStore } from '../keystore/key-store.js';
 import { createSigningKeyCache, type SigningKeyCache } from '../../sigv4/index.js';
 import type { EkmHealthStatus } from '../../xks/wire-types.js';
@@ -14,6 +15,8 @@ export interface StoreRuntime {
   readonly secrets: ReadonlyMap<string, string>;
   readonly regions: ReadonlySet<string>;
   readonly signingKeyCache: SigningKeyCache;
+  /** The store's own key backend (PKCS#11), long-lived across reloads; absent: the file backend over `keys`. */
+  readonly backend?: KeyBackend;
 }
 
 export interface ProxyRuntime {
