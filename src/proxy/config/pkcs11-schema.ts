@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { IV_GENERATIONS, type Pkcs11Config } from '../keystore/pkcs11/pkcs11-config.js';
+
+export { IV_GENERATIONS, type IvGeneration, type Pkcs11Config } from '../keystore/pkcs11/pkcs11-config.js';
 
 /**
  * A key store's `pkcs11` block (docs/hsm.md, docs/configuration.md): the keys are in an HSM token, reached through
  * the vendor's PKCS#11 library. Stable shape: the aws-sample backend (issue 24) reads the same block.
  */
-export const IV_GENERATIONS = ['proxy', 'hsm-zero-iv', 'hsm-iv-after-tag'] as const;
-export type IvGeneration = (typeof IV_GENERATIONS)[number];
 
 /** KMS waits 250 ms for the proxy (spec A1); an HSM call's deadline must leave room for the rest of the request. */
 export const MAX_PKCS11_CALL_TIMEOUT_MS = 240;
@@ -31,20 +32,6 @@ export const pkcs11Schema = z
   .refine((p) => (p.pinFile === undefined) !== (p.pinEnv === undefined), { message: 'give exactly one of pinFile or pinEnv (never a PIN in the config)' });
 
 export type RawPkcs11Config = z.infer<typeof pkcs11Schema>;
-
-/** The validated block: paths absolute, the PIN resolved (never logged, never shown). */
-export interface Pkcs11Config {
-  /** Absolute path. */
-  readonly module: string;
-  readonly tokenLabel: string;
-  readonly pin: string;
-  /** Where the PIN came from, for messages: the file's path or `$NAME`. */
-  readonly pinSource: string;
-  readonly ivGeneration: IvGeneration;
-  readonly sessions: number;
-  readonly callTimeoutMs: number;
-  readonly keyCacheMs: number;
-}
 
 /** Resolve the block: the PIN from its file or variable. Problems name the field, never the PIN. */
 export function resolvePkcs11(

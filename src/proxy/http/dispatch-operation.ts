@@ -2,6 +2,8 @@ import type { AesGcmEngine } from '../../crypto/aes-gcm.js';
 import type { RandomBytes } from '../../crypto/random.js';
 import { createFileKeyBackend } from '../keystore/file-key-backend.js';
 import type { KeyBackend } from '../keystore/key-backend.js';
+import type { KeyInfo } from '../keystore/key-store.js';
+import type { KeyOverride } from '../config/load-config.js';
 import { decrypt } from '../operations/decrypt.js';
 import { encrypt } from '../operations/encrypt.js';
 import { getHealthStatus } from '../operations/get-health-status.js';
@@ -37,16 +39,33 @@ export interface AdmittedRequest {
  * A store with its own backend (PKCS#11) brings it; a key directory's store gets the file backend over its keys.
  */
 export function createBackendResolver(crypto: { readonly engine: AesGcmEngine; readonly random: RandomBytes }): (store: StoreRuntime) => KeyBackend {
-  const fileBackends = new WeakMap<StoreRuntime, KeyBackend>();
+  const backends = new WeakMap<StoreRuntime, KeyBackend>();
   return (store) => {
-    if (store.backend !== undefined) return store.backend;
-    let backend = fileBackends.get(store);
+    let backend = backends.get(store);
     if (backend === undefined) {
-      backend = createFileKeyBackend(store.keys, crypto);
-      fileBackends.set(store, backend);
+      backend = store.backend === undefined ? createFileKeyBackend(store.keys, crypto) : withKeyOverrides(store.backend, store.config.keys);
+      backends.set(store, backend);
     }
     return backend;
   };
+}
+
+/**
+ * The configuration's per-key overrides (keyStatus, keyUsage: the single-key kill switch, docs/hsm.md "DISABLED")
+ * over a backend that does not apply them itself. The key files' store has them applied at load (applyKeyOverrides).
+ */
+function withKeyOverrides(backend: KeyBackend, overrides: Readonly<Record<string, KeyOverride>>): KeyBackend {
+  if (Object.keys(overrides).length === 0) return backend;
+  return Object.freeze({
+    ...backend,
+    kind: backend.kind,
+    getKey: async (externalKeyId: string): Promise<KeyInfo | undefined> => {
+      const key = await backend.getKey(externalKeyId);
+      const o = key !== undefined && Object.hasOwn(overrides, externalKeyId) ? overrides[externalKeyId] : undefined;
+      if (key === undefined || o === undefined) return key;
+      return Object.freeze({ ...key, keyStatus: o.keyStatus ?? key.keyStatus, keyUsage: Object.freeze([...(o.keyUsage ?? key.keyUsage)]) });
+    },
+  });
 }
 
 /**
