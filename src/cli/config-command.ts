@@ -17,6 +17,12 @@ export function registerConfigCommand(program: Command, ctx: CliContext): void {
       const problems: string[] = [];
       for (const w of filePermissionWarnings(loaded)) ctx.stderr.write(`warning: ${w.file}: ${w.message}\n`);
       for (const store of loaded.keyStores) {
+        if (store.keyDirectory === undefined) {
+          // docs/hsm.md: the token is checked when the proxy starts (module, token label, PIN), not here.
+          const p = store.pkcs11;
+          ctx.stdout.write(`key store ${store.name}: ${store.uriPath}, ${store.credentials.length} credential(s), keys in PKCS#11 token ${JSON.stringify(p?.tokenLabel)} through ${p?.module} (pkcs11, not keyDirectory)\n`);
+          continue;
+        }
         const { store: keys, warnings } = loadKeyDirectory(store.keyDirectory);
         for (const p of keys.problems) problems.push(`key store ${store.name}: ${p.file}: ${p.message}`);
         for (const w of warnings) ctx.stderr.write(`warning: key store ${store.name}: ${w.file}: ${w.message}\n`);

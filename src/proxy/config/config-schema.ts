@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { faultsSchema } from '../faults/fault-rules.js';
 import { externalKeyIdSchema } from '../keystore/external-key-id.js';
 import { KEY_STATUSES, KEY_USAGES } from '../keystore/key-store.js';
+import { pkcs11Schema } from './pkcs11-schema.js';
 import { blockedSchema, keyOverrideChangeFields, limitsSchema, quotaSchema, throttlingSchema, tlsSchema } from './transport-schema.js';
 import { decodeBase64Strict } from '../../crypto/base64.js';
 import { MAX_CIPHERTEXT_METADATA_BYTES, MAX_EKM_FLEET_ENTRIES, MAX_URI_PATH_LENGTH, XKS_API_BASE } from '../../xks/limits.js';
@@ -71,7 +72,9 @@ const keyStoreSchema = z
       .regex(URI_PREFIX_PATTERN, 'must be empty or /segments of a-zA-Z0-9_- without a trailing slash (spec A2)'),
     regions: z.array(z.string().regex(REGION_PATTERN, 'must be a region name such as us-east-1')).min(1),
     credentials: z.array(credentialSchema).min(1),
-    keyDirectory: z.string().min(1),
+    // docs/hsm.md: exactly one of keyDirectory (key files) or pkcs11 (an HSM token).
+    keyDirectory: z.string().min(1).optional(),
+    pkcs11: pkcs11Schema.optional(),
     keys: z
       .record(externalKeyIdSchema, keyOverrideSchema)
       .default({}),
@@ -84,7 +87,17 @@ const keyStoreSchema = z
     /** Only these external key ids are served (others: KeyNotFoundException); absent = every key (docs/keys.md). */
     allowedKeyIds: z.array(externalKeyIdSchema).max(100_000).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.keyDirectory !== undefined && s.pkcs11 !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['pkcs11'], message: 'give either keyDirectory (keys in files) or pkcs11 (keys in an HSM token), not both: a store serves keys from one place' });
+    } else if (s.keyDirectory === undefined && s.pkcs11 === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['keyDirectory'], message: 'give keyDirectory (keys in files) or pkcs11 (keys in an HSM token, docs/hsm.md)' });
+    }
+    if (s.pkcs11 !== undefined && s.keyEncryption !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['keyEncryption'], message: 'keyEncryption applies to key files; an HSM store keeps its keys in the token' });
+    }
+  });
 
 /** The deep health check (spec A7): a timer runs it, GetHealthStatus answers from its cached result. */
 const healthCheckSchema = z

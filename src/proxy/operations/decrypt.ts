@@ -1,7 +1,8 @@
-import { TagMismatchError, type AesGcmEngine } from '../../crypto/aes-gcm.js';
+import { TagMismatchError } from '../../crypto/aes-gcm.js';
 import { encodeBase64 } from '../../crypto/base64.js';
 import { InvalidCiphertextException } from '../../errors/xks-errors.js';
-import type { KeyVersion, XksKey } from '../keystore/key-store.js';
+import type { KeyBackend } from '../keystore/key-backend.js';
+import type { KeyInfo, KeyVersionInfo } from '../keystore/key-store.js';
 import { parseCiphertextMetadata } from '../../xks/ciphertext-metadata.js';
 import { buildAwsSampleGcmAad, isAwsSampleMetadata } from '../../xks/compat-aad.js';
 import { buildGcmAad } from '../../xks/gcm-aad.js';
@@ -17,7 +18,7 @@ export interface DecryptOptions {
 }
 
 interface Attempt {
-  readonly version: KeyVersion;
+  readonly version: KeyVersionInfo;
   readonly gcmAad: Uint8Array;
 }
 
@@ -29,7 +30,7 @@ interface Attempt {
  * - Foreign or absent metadata: every version newest first with the A8 AAD, then (compat mode, and the metadata is
  *   the sample's when `compatCiphertextMetadata` names it) every version with the sample proxy's AAD.
  */
-function attempts(key: XksKey, request: DecryptRequest, options: DecryptOptions): Attempt[] {
+function attempts(key: KeyInfo, request: DecryptRequest, options: DecryptOptions): Attempt[] {
   const a8 = buildGcmAad(request.additionalAuthenticatedData, request.ciphertextMetadata);
   const newestFirst = [...key.versions].reverse();
   const foreign: Attempt[] = newestFirst.map((version) => ({ version, gcmAad: a8 }));
@@ -51,11 +52,15 @@ function attempts(key: XksKey, request: DecryptRequest, options: DecryptOptions)
   return ours;
 }
 
-/** spec A6, A8. The caller has checked the key (requireUsableKey with DECRYPT). A tag mismatch is InvalidCiphertextException. */
-export function decrypt(key: XksKey, request: DecryptRequest, engine: AesGcmEngine, options: DecryptOptions = {}): DecryptResponse {
+/**
+ * spec A6, A8. The caller has checked the key (requireUsableKey with DECRYPT). The key's backend runs the cipher.
+ * A tag mismatch is InvalidCiphertextException.
+ */
+export async function decrypt(key: KeyInfo, request: DecryptRequest, backend: KeyBackend, options: DecryptOptions = {}): Promise<DecryptResponse> {
+  const sealed = { iv: request.initializationVector, ciphertext: request.ciphertext, tag: request.authenticationTag };
   for (const { version, gcmAad } of attempts(key, request, options)) {
     try {
-      const plaintext = engine.decrypt(version.material, request.initializationVector, request.ciphertext, request.authenticationTag, gcmAad);
+      const plaintext = await backend.decrypt(key.externalKeyId, version.version, sealed, gcmAad);
       const response = { plaintext: encodeBase64(plaintext) };
       plaintext.fill(0);
       return response;

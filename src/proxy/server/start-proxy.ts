@@ -154,7 +154,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     logger,
     ...(config.healthCheck !== undefined && { config: config.healthCheck }),
   });
-  health.runChecks();
+  await health.runChecks();
   health.start();
   if (options.watchKeyDirectories !== false) {
     watcher = watchKeyDirectories({ holder, logger, loadKeys: (store, previous) => loadStoreKeys(store, { logger, codecs, clock }, previous) });
@@ -218,7 +218,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
       refuseFaultsUnlessAllowed(next, options.allowFaults === true);
       const directoryProblems = keyDirectoryProblems(next);
       if (directoryProblems.length > 0) {
-        health.runChecks(); // the serving configuration's directories may be broken too: report it now, not at the next tick
+        void health.runChecks(); // the serving configuration's directories may be broken too: report it now, not at the next tick
         throw new ConfigError(next.source, directoryProblems);
       }
       const nextTls = next.listen.tls === undefined ? undefined : loadTlsMaterial(next.listen.tls);
