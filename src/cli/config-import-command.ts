@@ -74,11 +74,7 @@ export function registerConfigImportCommand(config: Command, ctx: CliContext): v
       });
       const checked = configSchema.safeParse(imported.config);
       if (!checked.success) {
-        const issues = checked.error.issues.map((i) => `the imported configuration, ${i.path.join('.')}: ${i.message}`);
-        if (issues.some((i) => i.includes('"pkcs11"'))) {
-          throw new AwsSampleImportError(['this build of xks has no PKCS#11 key backend (keyStores[].pkcs11): give --key-directory to keep the keys in files']);
-        }
-        throw new AwsSampleImportError(issues);
+        throw new AwsSampleImportError(checked.error.issues.map((i) => `the imported configuration, ${i.path.join('.')}: ${i.message}`));
       }
       const force = options.force === true;
       const secretFiles = imported.secrets.map((secret) => ({ ...secret, path: join(dirname(out), secret.file) }));

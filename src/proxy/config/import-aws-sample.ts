@@ -3,6 +3,7 @@ import { decodeBase64Strict } from '../../crypto/base64.js';
 import { externalKeyIdProblem } from '../keystore/external-key-id.js';
 import { XKS_SIGV4_SERVICE as SIGV4_SERVICE } from '../../sigv4/constants.js';
 import { awsSampleSettingsSchema, unknownAwsSampleKeys, type AwsSampleSettings } from './aws-sample-settings.js';
+import type { IvGeneration } from './pkcs11-schema.js';
 import { ACCESS_KEY_ID_PATTERN, MAX_URI_PREFIX_LENGTH, REGION_PATTERN, SECRET_ACCESS_KEY_PATTERN, URI_PREFIX_PATTERN } from './config-schema.js';
 
 /**
@@ -14,8 +15,8 @@ import { ACCESS_KEY_ID_PATTERN, MAX_URI_PREFIX_LENGTH, REGION_PATTERN, SECRET_AC
 /** The sample's metadata cap (its settings.rs) and spec A5's. */
 const MAX_CIPHERTEXT_METADATA_BYTES = 20;
 
-/** `hsm_capabilities` -> the PKCS#11 backend's `ivGeneration` (docs/migrating-from-the-aws-sample.md). */
-export const IV_GENERATION = { proxy: 'proxy', hsmZeroIv: 'hsm-zero-iv', hsmAfterTag: 'hsm-after-tag' } as const;
+/** The sample's `session_pool_max_size` becomes `pkcs11.sessions`, within that field's bounds. */
+const MAX_SESSIONS = 256;
 
 export interface AwsSampleImportOptions {
   /** The sample's working directory: its relative paths (tls/*.pem) are resolved against it. */
@@ -130,7 +131,7 @@ export function importAwsSampleSettings(doc: Record<string, unknown>, options: A
   if (s.limits !== undefined) report.push('limits.max_plaintext_in_base64, limits.max_aad_in_base64: no equivalent: this proxy accepts 64 KiB of plaintext and of AAD, above the spec minimums (4300 B, 8192 B)');
 
   // key backend
-  const backend = keyBackend(s, options, report, problems, secrets, secretsDir);
+  const backend = keyBackend(s, options, { report, problems, secrets, secretsDir, abs });
 
   // [[external_key_stores]]
   const taken = new Set<string>();
@@ -175,11 +176,9 @@ export function importAwsSampleSettings(doc: Record<string, unknown>, options: A
 function keyBackend(
   s: AwsSampleSettings,
   options: AwsSampleImportOptions,
-  report: string[],
-  problems: string[],
-  secrets: ImportedSecret[],
-  secretsDir: string,
+  out: { report: string[]; problems: string[]; secrets: ImportedSecret[]; secretsDir: string; abs: (p: string) => string },
 ): Record<string, unknown> {
+  const { report, problems, secrets, secretsDir } = out;
   if (options.keyDirectory !== undefined) {
     report.push(`--key-directory -> keyStores[*].keyDirectory ${options.keyDirectory}: the keys are files (import them with xks keys import)`);
     if (s.pkcs11 !== undefined || s.pkcs11_logger !== undefined || s.hsm_capabilities !== undefined) {
@@ -205,12 +204,18 @@ function keyBackend(
   const pinFile = `${secretsDir}/pkcs11-user-pin`;
   if (p?.user_pin !== undefined) secrets.push({ file: pinFile, content: p.user_pin, what: 'pkcs11.user_pin' });
   report.push(`pkcs11.user_pin -> ${pinFile} (mode 0600), pkcs11.pinFile`);
-  for (const k of ['session_pool_max_size', 'session_pool_timeout_milli', 'session_eager_close', 'context_read_timeout_milli'] as const) {
-    if (p?.[k] !== undefined) report.push(`pkcs11.${k}: no equivalent: the PKCS#11 backend sizes its session pool and bounds every call by its own deadline`);
+  let sessions: number | undefined;
+  if (p?.session_pool_max_size !== undefined) {
+    if (p.session_pool_max_size < 1 || p.session_pool_max_size > MAX_SESSIONS) problems.push(`pkcs11.session_pool_max_size: ${p.session_pool_max_size}, expected 1-${MAX_SESSIONS}`);
+    else sessions = p.session_pool_max_size;
+    report.push('pkcs11.session_pool_max_size -> pkcs11.sessions (per process; each worker of --workers opens its own)');
+  }
+  for (const k of ['session_pool_timeout_milli', 'session_eager_close', 'context_read_timeout_milli'] as const) {
+    if (p?.[k] !== undefined) report.push(`pkcs11.${k}: no equivalent: every request's HSM work, waiting for a session included, has one deadline (pkcs11.callTimeoutMs, default 200 ms); sessions stay open`);
   }
   const caps = s.hsm_capabilities;
   if (caps === undefined) problems.push('hsm_capabilities: missing (can_generate_iv, is_zero_iv_required decide pkcs11.ivGeneration)');
-  const ivGeneration = caps === undefined || !caps.can_generate_iv ? IV_GENERATION.proxy : caps.is_zero_iv_required ? IV_GENERATION.hsmZeroIv : IV_GENERATION.hsmAfterTag;
+  const ivGeneration: IvGeneration = caps === undefined || !caps.can_generate_iv ? 'proxy' : caps.is_zero_iv_required ? 'hsm-zero-iv' : 'hsm-iv-after-tag';
   report.push(`hsm_capabilities.can_generate_iv, is_zero_iv_required -> pkcs11.ivGeneration "${ivGeneration}"`);
-  return { pkcs11: { module, tokenLabel: options.tokenLabel ?? '', pinFile, ivGeneration } };
+  return { pkcs11: { module: module === '' ? '' : out.abs(module), tokenLabel: options.tokenLabel ?? '', pinFile, ivGeneration, ...(sessions !== undefined && { sessions }) } };
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'smol-toml';
+import { configSchema } from '../../../../src/proxy/config/config-schema.js';
 import { AwsSampleImportError, importAwsSampleSettings, type AwsSampleImport } from '../../../../src/proxy/config/import-aws-sample.js';
 
 const SAMPLE_DIR = resolve(import.meta.dirname, '../../../vectors/aws-sample');
@@ -24,7 +25,7 @@ const reportHas = (imported: AwsSampleImport, pattern: RegExp) => assert.ok(impo
 
 test('import softhsm: two stores, secrets to files, allow-lists, compat with the static metadata, ivGeneration proxy; the unmapped settings are reported', () => {
   const imported = pkcs11('softhsmv2');
-  const pkcs11Section = { module: '/usr/lib/softhsm/libsofthsm2.so', tokenLabel: 'xks-token', pinFile: 'secrets/pkcs11-user-pin', ivGeneration: 'proxy' };
+  const pkcs11Section = { module: '/usr/lib/softhsm/libsofthsm2.so', tokenLabel: 'xks-token', pinFile: 'secrets/pkcs11-user-pin', ivGeneration: 'proxy', sessions: 8 };
   assert.deepEqual(imported.config, {
     listen: { host: '0.0.0.0', port: 8080 },
     logging: { level: 'info' },
@@ -38,7 +39,7 @@ test('import softhsm: two stores, secrets to files, allow-lists, compat with the
     ['secrets/default.secret', 'O4RWPhPYxD5vROTX4uAuDrvhYtWMmOVFTi+RjgPrXrg='],
     ['secrets/tenant-a-prod.secret', '04JXhc7yvBgTh2Kbj4Dd9/tt670+KywIdb8yMizt184='],
   ]);
-  for (const p of [/^server\.tcp_keepalive: no equivalent/, /^tracing\..*: no equivalent/, /^limits\..*: no equivalent/, /^pkcs11\.session_pool_max_size: no equivalent/, /^pkcs11\.session_pool_timeout_milli: no equivalent/, /^pkcs11\.session_eager_close: no equivalent/, /^pkcs11\.context_read_timeout_milli: no equivalent/]) {
+  for (const p of [/^server\.tcp_keepalive: no equivalent/, /^tracing\..*: no equivalent/, /^limits\..*: no equivalent/, /^pkcs11\.session_pool_max_size -> pkcs11\.sessions/, /^pkcs11\.session_pool_timeout_milli: no equivalent/, /^pkcs11\.session_eager_close: no equivalent/, /^pkcs11\.context_read_timeout_milli: no equivalent/]) {
     reportHas(imported, p);
   }
   assertNoSecretLeaks('softhsmv2', imported);
@@ -52,7 +53,7 @@ test('import softhsm with a key directory: the file backend, no PIN file, the pk
   reportHas(imported, /^pkcs11, pkcs11_logger, hsm_capabilities: not used/);
 });
 
-test('import luna: TLS + mTLS paths resolved against the sample directory, the logger shim replaced by the real module, ivGeneration hsm-after-tag, duplicate key ids merged', () => {
+test('import luna: TLS + mTLS paths resolved against the sample directory, the logger shim replaced by the real module, ivGeneration hsm-iv-after-tag, duplicate key ids merged', () => {
   const imported = pkcs11('luna');
   const c = imported.config as { listen: unknown; logging: unknown; keyStores: Record<string, unknown>[] };
   assert.deepEqual(c.listen, {
@@ -65,7 +66,7 @@ test('import luna: TLS + mTLS paths resolved against the sample directory, the l
     },
   });
   assert.deepEqual(c.logging, { level: 'debug' });
-  assert.deepEqual(c.keyStores[0]?.['pkcs11'], { module: '/usr/safenet/lunaclient/lib/libCryptoki2_64.so', tokenLabel: 'xks-token', pinFile: 'secrets/pkcs11-user-pin', ivGeneration: 'hsm-after-tag' });
+  assert.deepEqual(c.keyStores[0]?.['pkcs11'], { module: '/usr/safenet/lunaclient/lib/libCryptoki2_64.so', tokenLabel: 'xks-token', pinFile: 'secrets/pkcs11-user-pin', ivGeneration: 'hsm-iv-after-tag', sessions: 16 });
   assert.equal(c.keyStores[0]?.['name'], 'luna-keys');
   assert.deepEqual(c.keyStores[0]?.['allowedKeyIds'], ['luna-aes-1', 'luna-aes-2']);
   assert.deepEqual(c.keyStores[0]?.['compat'], { sha256Aad: true });
@@ -98,7 +99,7 @@ test('import cloudhsm: Oso and an unknown key reported, TLS without mTLS, two st
     ['cloudhsm-payments', '/cloudhsm/payments', ['us-east-2']],
     ['cloudhsm-ledger', '/cloudhsm/ledger', ['us-east-2']],
   ]);
-  assert.deepEqual(c.keyStores[1]?.['pkcs11'], { module: '/opt/cloudhsm/lib/libcloudhsm_pkcs11.so', tokenLabel: 'xks-token', pinFile: 'secrets/pkcs11-user-pin', ivGeneration: 'hsm-zero-iv' });
+  assert.deepEqual(c.keyStores[1]?.['pkcs11'], { module: '/opt/cloudhsm/lib/libcloudhsm_pkcs11.so', tokenLabel: 'xks-token', pinFile: 'secrets/pkcs11-user-pin', ivGeneration: 'hsm-zero-iv', sessions: 30 });
   reportHas(imported, /^security\.secondary_auth, security\.oso: no equivalent: Oso policies are not translated/);
   reportHas(imported, /^server\.debug_mode: no equivalent: the sample does not know this setting either/);
   assertNoSecretLeaks('cloudhsm', imported);
@@ -149,4 +150,16 @@ test('import: a wrong type in the sample\'s file -> its path and the expected ty
   const doc = load('softhsmv2');
   (doc['server'] as Record<string, unknown>)['port'] = '8080';
   assert.throws(() => importAwsSampleSettings(doc, { sampleDir: SAMPLE_DIR, keyDirectory: '/k' }), (e: unknown) => e instanceof AwsSampleImportError && e.problems.some((p) => /^server\.port: .*expected number/i.test(p)));
+});
+
+test('import: the result of every variant, PKCS#11 or key files, is a valid configuration of this proxy', () => {
+  for (const variant of ['softhsmv2', 'luna', 'nshield', 'cloudhsm']) {
+    for (const imported of [pkcs11(variant), importAwsSampleSettings(load(variant), { sampleDir: SAMPLE_DIR, keyDirectory: '/srv/keys' })]) {
+      const checked = configSchema.safeParse(imported.config);
+      assert.equal(checked.success, true, `${variant}: ${JSON.stringify(checked.error?.issues)}`);
+    }
+  }
+  const doc = load('softhsmv2');
+  (doc['pkcs11'] as Record<string, unknown>)['session_pool_max_size'] = 0;
+  assert.throws(() => importAwsSampleSettings(doc, { sampleDir: SAMPLE_DIR, tokenLabel: 't' }), /pkcs11\.session_pool_max_size: 0, expected 1-256/);
 });
