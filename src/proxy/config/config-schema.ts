@@ -174,6 +174,15 @@ export const configSchema = z
     };
     seen('key store name', c.keyStores.map((s) => s.name), (i) => ['keyStores', i, 'name']);
     seen('uriPrefix', c.keyStores.map((s) => s.uriPrefix), (i) => ['keyStores', i, 'uriPrefix']);
+    // docs/hsm.md: a PKCS#11 library is initialised once per process and re-initialised after a device error, which
+    // would pull the sessions from under another store's calls: one store per library.
+    const firstModule = new Map<string, number>();
+    c.keyStores.forEach((s, i) => {
+      if (s.pkcs11 === undefined) return;
+      const j = firstModule.get(s.pkcs11.module);
+      if (j === undefined) firstModule.set(s.pkcs11.module, i);
+      else ctx.addIssue({ code: 'custom', path: ['keyStores', i, 'pkcs11', 'module'], message: `one key store per PKCS#11 library (also used by keyStores.${j})` });
+    });
     // spec A12 / C67: an access key id maps to exactly one secret, across the whole proxy.
     const ids = c.keyStores.flatMap((s, i) => s.credentials.map((cr, k) => ({ id: cr.accessKeyId, i, k })));
     const firstId = new Map<string, number>();

@@ -22,11 +22,17 @@ export interface OpenToken {
 /** A token label as PKCS#11 stores it: 32 bytes padded with blanks. */
 const trimLabel = (label: string): string => label.replace(/[\s\0]+$/, '');
 
-function login(p: Pkcs11, binding: Pkcs11Binding, session: Pkcs11Handle, pin: string): void {
+/** Thrown when the token is logged in with another PIN than the one given (a changed PIN needs a restart). */
+class PinMismatchError extends Error {}
+
+function login(p: Pkcs11, binding: Pkcs11Binding, session: Pkcs11Handle, pin: string, module: LoadedModule, tokenLabel: string): void {
   try {
     p.C_Login(session, binding.CKU_USER, pin);
+    module.logins.set(tokenLabel, pin);
   } catch (error) {
     if (ckrOf(error) !== CKR.USER_ALREADY_LOGGED_IN) throw error;
+    const current = module.logins.get(tokenLabel);
+    if (current !== undefined && current !== pin) throw new PinMismatchError('the token is logged in with another PIN; a changed PIN takes effect at the next restart');
   }
 }
 
@@ -57,7 +63,7 @@ export function openToken(config: Pkcs11Config, binding: Pkcs11Binding, module: 
   const open = (flags: number): Pkcs11Handle => {
     const session = p.C_OpenSession(found, flags);
     try {
-      login(p, binding, session, config.pin);
+      login(p, binding, session, config.pin, module, config.tokenLabel);
     } catch (error) {
       p.C_CloseSession(session);
       throw error;
@@ -69,6 +75,7 @@ export function openToken(config: Pkcs11Config, binding: Pkcs11Binding, module: 
     p.C_CloseSession(open(binding.CKF_SERIAL_SESSION));
   } catch (error) {
     const code = ckrOf(error);
+    if (error instanceof PinMismatchError) fail(pinField, `the PIN from ${config.pinSource} differs from the one token ${JSON.stringify(config.tokenLabel)} is logged in with; a changed PIN takes effect at the next restart`);
     fail(isPinError(code) ? pinField : 'tokenLabel', isPinError(code)
       ? `the PIN from ${config.pinSource} is refused by token ${JSON.stringify(config.tokenLabel)}: ${ckrName(code)}`
       : `cannot log in to token ${JSON.stringify(config.tokenLabel)}: ${ckrName(code)}`);

@@ -10,6 +10,11 @@ import { Pkcs11SetupError } from './setup-error.js';
 export interface LoadedModule {
   readonly path: string;
   readonly pkcs11: Pkcs11;
+  /**
+   * Token label -> the PIN this process logged in with. Login is per token and process: while one session is logged
+   * in, C_Login answers CKR_USER_ALREADY_LOGGED_IN whatever the PIN, so a new PIN is compared with this one instead.
+   */
+  readonly logins: Map<string, string>;
   /** C_Finalize then C_Initialize: every session and handle of every user is gone afterwards. Throws on failure. */
   reinitialize(): void;
   /** This user is done; the last release finalises the library. */
@@ -23,7 +28,7 @@ export interface Pkcs11Modules {
 }
 
 export function createPkcs11Modules(binding: Pkcs11Binding): Pkcs11Modules {
-  const loaded = new Map<string, { pkcs11: Pkcs11; users: number }>();
+  const loaded = new Map<string, { pkcs11: Pkcs11; users: number; logins: Map<string, string> }>();
   const initialize = (p: Pkcs11, path: string): void => {
     try {
       p.C_Initialize({ flags: binding.CKF_OS_LOCKING_OK });
@@ -43,7 +48,7 @@ export function createPkcs11Modules(binding: Pkcs11Binding): Pkcs11Modules {
           throw new Pkcs11SetupError('module', `cannot load the PKCS#11 library ${path}: ${(error as Error).message.split('\n')[0] ?? 'error'}`);
         }
         initialize(pkcs11, path);
-        entry = { pkcs11, users: 0 };
+        entry = { pkcs11, users: 0, logins: new Map<string, string>() };
         loaded.set(path, entry);
       }
       entry.users++;
@@ -52,7 +57,9 @@ export function createPkcs11Modules(binding: Pkcs11Binding): Pkcs11Modules {
       return {
         path,
         pkcs11: current.pkcs11,
+        logins: current.logins,
         reinitialize() {
+          current.logins.clear();
           try {
             current.pkcs11.C_Finalize();
           } catch {
