@@ -41,6 +41,7 @@ interface ImportOptions {
   keyDirectory?: string;
   tokenLabel?: string;
   sampleDir?: string;
+  uriPathPrefix?: string;
   force?: boolean;
 }
 
@@ -52,6 +53,7 @@ export function registerConfigImportCommand(config: Command, ctx: CliContext): v
     .option('-o, --out <file>', 'configuration file to write; secrets go to a secrets/ directory beside it', 'config.json')
     .option('--key-directory <dir>', 'keep the keys in files in this directory (file backend) instead of the PKCS#11 token')
     .option('--token-label <label>', "the PKCS#11 token's label (the sample used the first slot)")
+    .option('--uri-path-prefix <prefix>', 'import only the [[external_key_stores]] entry with this uri_path_prefix (one PKCS#11 store per proxy process)')
     .option('--sample-dir <dir>', "the sample's working directory, for its relative paths (default: the parent of configuration/)")
     .option('--force', 'overwrite existing output files')
     .action((options: ImportOptions) => {
@@ -70,6 +72,7 @@ export function registerConfigImportCommand(config: Command, ctx: CliContext): v
         sampleDir,
         ...(options.keyDirectory !== undefined && { keyDirectory: resolve(ctx.cwd, options.keyDirectory) }),
         ...(options.tokenLabel !== undefined && { tokenLabel: options.tokenLabel }),
+        ...(options.uriPathPrefix !== undefined && { uriPathPrefix: options.uriPathPrefix }),
         env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)),
       });
       const checked = configSchema.safeParse(imported.config);

@@ -29,6 +29,8 @@ export interface AwsSampleImportOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Directory of the secret files, relative to the configuration file. */
   readonly secretsDir?: string;
+  /** Import only the `[[external_key_stores]]` entry with this uri_path_prefix. */
+  readonly uriPathPrefix?: string;
 }
 
 export interface ImportedSecret {
@@ -135,7 +137,18 @@ export function importAwsSampleSettings(doc: Record<string, unknown>, options: A
 
   // [[external_key_stores]]
   const taken = new Set<string>();
-  const keyStores = s.external_key_stores.map((xks, i) => {
+  const selected = s.external_key_stores.map((xks, i) => ({ xks, i })).filter(({ xks }) => options.uriPathPrefix === undefined || xks.uri_path_prefix === options.uriPathPrefix);
+  if (selected.length === 0) problems.push(`--uri-path-prefix ${JSON.stringify(options.uriPathPrefix)}: no [[external_key_stores]] entry has this uri_path_prefix`);
+  if (options.keyDirectory === undefined && selected.length > 1) {
+    problems.push(
+      `external_key_stores: ${selected.length} stores share the sample's one PKCS#11 token, and this proxy serves one key store per PKCS#11 library ` +
+        '(a library is re-initialised after a device error): import one store per proxy process with --uri-path-prefix, or keep the keys in files with --key-directory',
+    );
+  }
+  s.external_key_stores.forEach((xks, i) => {
+    if (!selected.some((x) => x.i === i)) report.push(`external_key_stores[${i}] (uri_path_prefix ${JSON.stringify(xks.uri_path_prefix)}): not imported (--uri-path-prefix)`);
+  });
+  const keyStores = selected.map(({ xks, i }) => {
     const where = `external_key_stores[${i}]`;
     const name = storeName(xks.uri_path_prefix, taken);
     if (!URI_PREFIX_PATTERN.test(xks.uri_path_prefix) || xks.uri_path_prefix.length > MAX_URI_PREFIX_LENGTH) {

@@ -8,7 +8,8 @@ import { AwsSampleImportError, importAwsSampleSettings, type AwsSampleImport } f
 
 const SAMPLE_DIR = resolve(import.meta.dirname, '../../../vectors/aws-sample');
 const load = (variant: string): Record<string, unknown> => parse(readFileSync(join(SAMPLE_DIR, 'configuration', `settings_${variant}.toml`), 'utf8')) as Record<string, unknown>;
-const pkcs11 = (variant: string, env: Record<string, string> = {}) => importAwsSampleSettings(load(variant), { sampleDir: SAMPLE_DIR, tokenLabel: 'xks-token', env });
+const pkcs11 = (variant: string, env: Record<string, string> = {}, uriPathPrefix?: string) =>
+  importAwsSampleSettings(load(variant), { sampleDir: SAMPLE_DIR, tokenLabel: 'xks-token', env, ...(uriPathPrefix !== undefined && { uriPathPrefix }) });
 
 /** Every secret of a vector file: the sigv4 secrets and the PIN. */
 function secretsOf(doc: Record<string, unknown>): string[] {
@@ -23,26 +24,35 @@ function assertNoSecretLeaks(variant: string, imported: AwsSampleImport): void {
 
 const reportHas = (imported: AwsSampleImport, pattern: RegExp) => assert.ok(imported.report.some((l) => pattern.test(l)), `no report line matches ${pattern}:\n${imported.report.join('\n')}`);
 
-test('import softhsm: two stores, secrets to files, allow-lists, compat with the static metadata, ivGeneration proxy; the unmapped settings are reported', () => {
-  const imported = pkcs11('softhsmv2');
+test('import softhsm, one store per PKCS#11 library: each prefix on its own; secrets to files, allow-list, compat with the static metadata, ivGeneration proxy; the unmapped settings are reported', () => {
   const pkcs11Section = { module: '/usr/lib/softhsm/libsofthsm2.so', tokenLabel: 'xks-token', pinFile: 'secrets/pkcs11-user-pin', ivGeneration: 'proxy', sessions: 8 };
-  assert.deepEqual(imported.config, {
+  const first = importAwsSampleSettings(load('softhsmv2'), { sampleDir: SAMPLE_DIR, tokenLabel: 'xks-token', uriPathPrefix: '' });
+  assert.deepEqual(first.config, {
     listen: { host: '0.0.0.0', port: 8080 },
     logging: { level: 'info' },
     keyStores: [
       { name: 'default', uriPrefix: '', regions: ['eu-west-1'], credentials: [{ accessKeyId: 'CPGADDJVVFPJHKYTWALZ', secretFile: 'secrets/default.secret' }], pkcs11: pkcs11Section, allowedKeyIds: ['billing-key', 'orders-key'], compat: { sha256Aad: true, ciphertextMetadata: 'c2FtcGxlLXYx' } },
-      { name: 'tenant-a-prod', uriPrefix: '/tenant-a/prod', regions: ['eu-west-1'], credentials: [{ accessKeyId: 'DYGTXCO7LENWVEF52ZIW', secretFile: 'secrets/tenant-a-prod.secret' }], pkcs11: pkcs11Section, allowedKeyIds: ['tenant-a-key'], compat: { sha256Aad: true, ciphertextMetadata: 'c2FtcGxlLXYx' } },
     ],
   });
-  assert.deepEqual(imported.secrets.map((s) => [s.file, s.content]), [
+  assert.deepEqual(first.secrets.map((s) => [s.file, s.content]), [
     ['secrets/pkcs11-user-pin', '7391-softhsm-pin'],
     ['secrets/default.secret', 'O4RWPhPYxD5vROTX4uAuDrvhYtWMmOVFTi+RjgPrXrg='],
-    ['secrets/tenant-a-prod.secret', '04JXhc7yvBgTh2Kbj4Dd9/tt670+KywIdb8yMizt184='],
+  ]);
+  reportHas(first, /^external_key_stores\[1\] \(uri_path_prefix "\/tenant-a\/prod"\): not imported \(--uri-path-prefix\)/);
+  const second = importAwsSampleSettings(load('softhsmv2'), { sampleDir: SAMPLE_DIR, tokenLabel: 'xks-token', uriPathPrefix: '/tenant-a/prod' });
+  assert.deepEqual((second.config as { keyStores: unknown[] }).keyStores, [
+    { name: 'tenant-a-prod', uriPrefix: '/tenant-a/prod', regions: ['eu-west-1'], credentials: [{ accessKeyId: 'DYGTXCO7LENWVEF52ZIW', secretFile: 'secrets/tenant-a-prod.secret' }], pkcs11: pkcs11Section, allowedKeyIds: ['tenant-a-key'], compat: { sha256Aad: true, ciphertextMetadata: 'c2FtcGxlLXYx' } },
   ]);
   for (const p of [/^server\.tcp_keepalive: no equivalent/, /^tracing\..*: no equivalent/, /^limits\..*: no equivalent/, /^pkcs11\.session_pool_max_size -> pkcs11\.sessions/, /^pkcs11\.session_pool_timeout_milli: no equivalent/, /^pkcs11\.session_eager_close: no equivalent/, /^pkcs11\.context_read_timeout_milli: no equivalent/]) {
-    reportHas(imported, p);
+    reportHas(first, p);
   }
-  assertNoSecretLeaks('softhsmv2', imported);
+  assertNoSecretLeaks('softhsmv2', first);
+  assertNoSecretLeaks('softhsmv2', second);
+});
+
+test('import: several stores on the sample\'s one token -> refused for the PKCS#11 backend with the way out; an unknown --uri-path-prefix -> refused', () => {
+  assert.throws(() => pkcs11('softhsmv2'), (e: unknown) => e instanceof AwsSampleImportError && e.problems.some((p) => /^external_key_stores: 2 stores share the sample's one PKCS#11 token, and this proxy serves one key store per PKCS#11 library .*--uri-path-prefix.*--key-directory/.test(p)));
+  assert.throws(() => importAwsSampleSettings(load('softhsmv2'), { sampleDir: SAMPLE_DIR, tokenLabel: 't', uriPathPrefix: '/nope' }), /--uri-path-prefix "\/nope": no \[\[external_key_stores\]\] entry has this uri_path_prefix/);
 });
 
 test('import softhsm with a key directory: the file backend, no PIN file, the pkcs11 tables reported as unused', () => {
@@ -90,19 +100,18 @@ test('import nshield: SigV4 off and an empty key set reported, empty static meta
   assertNoSecretLeaks('nshield', imported);
 });
 
-test('import cloudhsm: Oso and an unknown key reported, TLS without mTLS, two stores named after their prefixes, the real CloudHSM module', () => {
-  const imported = pkcs11('cloudhsm');
+test('import cloudhsm: Oso and an unknown key reported, TLS without mTLS, stores named after their prefixes, the real CloudHSM module', () => {
+  const imported = pkcs11('cloudhsm', {}, '/cloudhsm/ledger');
   const c = imported.config as { listen: { tls: unknown }; logging: unknown; keyStores: Record<string, unknown>[] };
   assert.deepEqual(c.listen.tls, { certFile: join(SAMPLE_DIR, 'tls/cloudhsm_cert.pem'), keyFile: join(SAMPLE_DIR, 'tls/cloudhsm_key.pem') });
   assert.deepEqual(c.logging, { level: 'trace' });
-  assert.deepEqual(c.keyStores.map((s) => [s['name'], s['uriPrefix'], s['regions']]), [
-    ['cloudhsm-payments', '/cloudhsm/payments', ['us-east-2']],
-    ['cloudhsm-ledger', '/cloudhsm/ledger', ['us-east-2']],
-  ]);
-  assert.deepEqual(c.keyStores[1]?.['pkcs11'], { module: '/opt/cloudhsm/lib/libcloudhsm_pkcs11.so', tokenLabel: 'xks-token', pinFile: 'secrets/pkcs11-user-pin', ivGeneration: 'hsm-zero-iv', sessions: 30 });
+  assert.deepEqual(c.keyStores.map((s) => [s['name'], s['uriPrefix'], s['regions'], s['allowedKeyIds']]), [['cloudhsm-ledger', '/cloudhsm/ledger', ['us-east-2'], ['ledger-a', 'ledger-b']]]);
+  assert.deepEqual(c.keyStores[0]?.['pkcs11'], { module: '/opt/cloudhsm/lib/libcloudhsm_pkcs11.so', tokenLabel: 'xks-token', pinFile: 'secrets/pkcs11-user-pin', ivGeneration: 'hsm-zero-iv', sessions: 30 });
   reportHas(imported, /^security\.secondary_auth, security\.oso: no equivalent: Oso policies are not translated/);
   reportHas(imported, /^server\.debug_mode: no equivalent: the sample does not know this setting either/);
   assertNoSecretLeaks('cloudhsm', imported);
+  const files = importAwsSampleSettings(load('cloudhsm'), { sampleDir: SAMPLE_DIR, keyDirectory: '/srv/keys' });
+  assert.deepEqual((files.config as { keyStores: Record<string, unknown>[] }).keyStores.map((s) => s['name']), ['cloudhsm-payments', 'cloudhsm-ledger']);
 });
 
 test('import: PKCS11_HSM_MODULE from the environment wins over the file, as in the sample', () => {
@@ -154,7 +163,8 @@ test('import: a wrong type in the sample\'s file -> its path and the expected ty
 
 test('import: the result of every variant, PKCS#11 or key files, is a valid configuration of this proxy', () => {
   for (const variant of ['softhsmv2', 'luna', 'nshield', 'cloudhsm']) {
-    for (const imported of [pkcs11(variant), importAwsSampleSettings(load(variant), { sampleDir: SAMPLE_DIR, keyDirectory: '/srv/keys' })]) {
+    const prefixes = (load(variant)['external_key_stores'] as { uri_path_prefix: string }[]).map((x) => x.uri_path_prefix);
+    for (const imported of [...prefixes.map((p) => pkcs11(variant, {}, p)), importAwsSampleSettings(load(variant), { sampleDir: SAMPLE_DIR, keyDirectory: '/srv/keys' })]) {
       const checked = configSchema.safeParse(imported.config);
       assert.equal(checked.success, true, `${variant}: ${JSON.stringify(checked.error?.issues)}`);
     }
