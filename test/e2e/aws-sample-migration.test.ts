@@ -11,17 +11,17 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createCipheriv, createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { extractFences, withoutFences } from '../docs/markdown.js';
 import { REPO_ROOT, startProxyProcess, type ProxyProcess } from '../support/proxy-process.js';
+import { awsCliAgainstEmulator, sampleCiphertext } from '../support/aws-sample.js';
 import { signedPost } from '../support/signed-post.js';
 import { kmsMetadata } from '../support/test-app.js';
 
-const AWS = '/usr/bin/aws';
 const DOC = join(REPO_ROOT, 'docs', 'migrating-from-the-aws-sample.md');
 /** From test/vectors/aws-sample/configuration/settings_softhsmv2.toml (the bootstrap names it). */
 const STORE = { accessKeyId: 'CPGADDJVVFPJHKYTWALZ', region: 'eu-west-1', metadata: Buffer.from('c2FtcGxlLXYx', 'base64') };
@@ -37,24 +37,6 @@ function sectionFences(heading: string): { lang: string; body: string }[] {
   assert.ok(start >= 0, `no section "${heading}" in ${DOC}`);
   const end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
   return extractFences(doc.split('\n').slice(start, end < 0 ? undefined : end).join('\n'));
-}
-
-/** The sample's GCM AAD (docs/keys.md, "Compatibility mode"), and a ciphertext under it. */
-function sampleCiphertext(plaintext: string, aad: Buffer | undefined, md: Buffer): Record<string, string> {
-  const len = Buffer.alloc(2);
-  len.writeUInt16BE(aad?.length ?? 0);
-  const gcmAad = Buffer.concat([len, aad === undefined ? Buffer.alloc(0) : createHash('sha256').update(aad).digest(), Buffer.from([md.length]), md]);
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', ORDERS_KEY, iv);
-  cipher.setAAD(gcmAad);
-  const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return {
-    ciphertext: ciphertext.toString('base64'),
-    initializationVector: iv.toString('base64'),
-    authenticationTag: cipher.getAuthTag().toString('base64'),
-    ciphertextMetadata: md.toString('base64'),
-    ...(aad !== undefined && { additionalAuthenticatedData: aad.toString('base64') }),
-  };
 }
 
 describe('e2e: migrating from the AWS sample proxy (file backend)', { timeout: 300_000 }, () => {
@@ -111,12 +93,12 @@ describe('e2e: migrating from the AWS sample proxy (file backend)', { timeout: 3
       ['empty AAD', Buffer.alloc(0)],
       ['no AAD', undefined],
     ] as const) {
-      const res = await call('decrypt', sampleCiphertext(`made by the sample, ${name}`, aad, STORE.metadata));
+      const res = await call('decrypt', sampleCiphertext(ORDERS_KEY, `made by the sample, ${name}`, aad, STORE.metadata));
       assert.equal(res.status, 200, `${name}: ${res.body}`);
       assert.equal(Buffer.from(JSON.parse(res.body).plaintext, 'base64').toString(), `made by the sample, ${name}`);
     }
     // The static metadata is configured: a ciphertext under another metadata is not the sample's.
-    const other = await call('decrypt', sampleCiphertext('other metadata', Buffer.from('x'), Buffer.from('v9')));
+    const other = await call('decrypt', sampleCiphertext(ORDERS_KEY, 'other metadata', Buffer.from('x'), Buffer.from('v9')));
     assert.equal(other.status, 400);
     assert.equal(JSON.parse(other.body).errorName, 'InvalidCiphertextException');
   });
@@ -145,46 +127,6 @@ describe('e2e: migrating from the AWS sample proxy (file backend)', { timeout: 3
   });
 
   it('AWS CLI v2 against the KMS emulator: an external key store on the imported store connects; an allow-listed key encrypts and decrypts; another is XksKeyNotFoundException', async () => {
-    assert.ok(existsSync(AWS), `${AWS} not installed (apt-get install awscli)`);
-    const emulator = await startProxyProcess(['kms', '--port', '0', '--region', STORE.region, '--state', join(root, 'kms.sqlite'), '--allow-http-loopback', '--connecting-ms', '100', '--disconnecting-ms', '50', '--dns', 'static'], { cwd: root, timeoutMs: 60_000 });
-    try {
-      const awsEnv = {
-        PATH: '/usr/bin:/bin',
-        HOME: root,
-        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-        AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
-        AWS_DEFAULT_REGION: STORE.region,
-        AWS_CONFIG_FILE: join(root, 'none'),
-        AWS_SHARED_CREDENTIALS_FILE: join(root, 'none'),
-        AWS_PAGER: '',
-        AWS_EC2_METADATA_DISABLED: 'true',
-      };
-      const aws = (...args: string[]) => spawnSync(AWS, ['kms', ...args, '--endpoint-url', emulator.url, '--output', 'json'], { env: awsEnv, encoding: 'utf8', timeout: 60_000 });
-      const ok = (...args: string[]): Record<string, unknown> => {
-        const r = aws(...args);
-        assert.equal(r.status, 0, `aws kms ${args[0]}\n${r.stderr}`);
-        return r.stdout.trim() === '' ? {} : (JSON.parse(r.stdout) as Record<string, unknown>);
-      };
-      const created = ok('create-custom-key-store', '--custom-key-store-name', 'migrated', '--custom-key-store-type', 'EXTERNAL_KEY_STORE', '--xks-proxy-connectivity', 'PUBLIC_ENDPOINT', '--xks-proxy-uri-endpoint', proxy!.url, '--xks-proxy-uri-path', '/kms/xks/v1', '--xks-proxy-authentication-credential', `AccessKeyId=${STORE.accessKeyId},RawSecretAccessKey=${secret}`);
-      const id = String(created['CustomKeyStoreId']);
-      ok('connect-custom-key-store', '--custom-key-store-id', id);
-      let state = '';
-      for (let i = 0; i < 200 && state !== 'CONNECTED' && state !== 'FAILED'; i++) {
-        const d = ok('describe-custom-key-stores', '--custom-key-store-id', id) as { CustomKeyStores: { ConnectionState: string }[] };
-        state = d.CustomKeyStores[0]?.ConnectionState ?? '';
-      }
-      assert.equal(state, 'CONNECTED');
-      const key = ok('create-key', '--origin', 'EXTERNAL_KEY_STORE', '--custom-key-store-id', id, '--xks-key-id', 'orders-key') as { KeyMetadata: { KeyId: string } };
-      const e = ok('encrypt', '--key-id', key.KeyMetadata.KeyId, '--plaintext', Buffer.from('through KMS').toString('base64'), '--encryption-context', 'app=orders');
-      const blob = join(root, 'blob.bin');
-      writeFileSync(blob, Buffer.from(String(e['CiphertextBlob']), 'base64'));
-      const d = ok('decrypt', '--ciphertext-blob', `fileb://${blob}`, '--encryption-context', 'app=orders');
-      assert.equal(Buffer.from(String(d['Plaintext']), 'base64').toString(), 'through KMS');
-      const refused = aws('create-key', '--origin', 'EXTERNAL_KEY_STORE', '--custom-key-store-id', id, '--xks-key-id', 'stray-key');
-      assert.notEqual(refused.status, 0);
-      assert.match(refused.stderr, /XksKeyNotFoundException/);
-    } finally {
-      await emulator.stop();
-    }
+    await awsCliAgainstEmulator({ workDir: root, region: STORE.region, proxyUrl: proxy!.url, uriPath: '/kms/xks/v1', accessKeyId: STORE.accessKeyId, secret, allowedKeyId: 'orders-key', refusedKeyId: 'stray-key' });
   });
 });
