@@ -35,7 +35,7 @@ function sectionFences(heading: string): { lang: string; body: string }[] {
   const lines = withoutFences(doc).split('\n');
   const start = lines.findIndex((l) => l.startsWith(heading));
   assert.ok(start >= 0, `no section "${heading}" in ${DOC}`);
-  const end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
+  const end = lines.findIndex((l, i) => i > start && /^##? /.test(l));
   return extractFences(doc.split('\n').slice(start, end < 0 ? undefined : end).join('\n'));
 }
 
@@ -67,7 +67,7 @@ describe('e2e: migrating from the AWS sample proxy (file backend)', { timeout: 3
   });
 
   it('step 1: the page\'s import commands run and print the output the page shows', () => {
-    const [commands, output] = sectionFences('## 1. Import the configuration');
+    const [commands, output] = sectionFences('### Keys in files');
     assert.equal(commands?.lang, 'sh');
     assert.equal(output?.lang, 'text');
     const run = spawnSync('bash', ['-e', '-c', localize(commands!.body)], { cwd: root, encoding: 'utf8', timeout: 120_000, env });

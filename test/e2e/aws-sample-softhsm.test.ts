@@ -68,22 +68,30 @@ is_zero_iv_required = false
 `;
 
 test('e2e: sample TOML naming a SoftHSM token -> xks config import -> xks serve: the sample\'s ciphertexts decrypt, new Encrypts round-trip, the AWS CLI connects through the KMS emulator', { skip: softHsmMissing(), timeout: 300_000 }, async () => {
-  const token = createSoftHsmToken('xks-sample');
+  const token = createSoftHsmToken('xks');
   const sample = join(token.dir, 'xks-axum', 'configuration');
   mkdirSync(sample, { recursive: true });
   writeFileSync(join(sample, 'settings.toml'), SETTINGS);
   writeFileSync(join(sample, 'bootstrap.toml'), 'XKS_PROXY_SETTINGS_TOML = "configuration/settings.toml"\n');
   token.importKey('orders-key', ORDERS_KEY);
   token.keygen('stray-key');
-  const env = { PATH: `/usr/bin:/bin`, HOME: token.dir, ...token.env };
-  const imported = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'xks.js'), 'config', 'import', '--from-aws-sample', 'xks-axum/configuration/bootstrap.toml', '--out', 'xks/config.json', '--token-label', 'xks-sample'], { cwd: token.dir, env, encoding: 'utf8', timeout: 120_000 });
-  assert.equal(imported.status, 0, imported.stderr);
-  assert.match(imported.stdout, /pkcs11\.user_pin -> secrets\/pkcs11-user-pin \(mode 0600\), pkcs11\.pinFile/);
-  assert.equal(imported.stdout.includes(STORE.secret) || imported.stdout.includes(`"${SOFTHSM_PIN}"`), false, 'no secret printed');
-  const check = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'xks.js'), 'config', 'check', '--config', 'xks/config.json'], { cwd: token.dir, env, encoding: 'utf8', timeout: 120_000 });
-  assert.equal(check.status, 0, check.stderr);
-  assert.match(check.stdout, /keys in PKCS#11 token "xks-sample"/);
-  const proxy = await startProxyProcess(['serve', '--config', join(token.dir, 'xks', 'config.json'), '--host', '127.0.0.1', '--port', '0'], { cwd: token.dir, env: token.env, timeoutMs: 60_000 });
+  // docs/migrating-from-the-aws-sample.md, "Keys staying in the HSM token": its commands, with the page's paths here.
+  const doc = readFileSync(join(REPO_ROOT, 'docs', 'migrating-from-the-aws-sample.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('### Keys staying in the HSM token'));
+  const commands = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+  assert.match(commands, /^xks config import --from-aws-sample \/opt\/xks-axum\/configuration\/bootstrap\.toml --out \/etc\/xks\/config\.json --token-label xks$/m);
+  const etc = join(token.dir, 'xks');
+  const script = commands.replaceAll('/opt/xks-axum', join(token.dir, 'xks-axum')).replaceAll('/etc/xks', etc).replace(/^xks /gm, `"${process.execPath}" "${join(REPO_ROOT, 'bin', 'xks.js')}" `);
+  const env = { PATH: '/usr/bin:/bin', HOME: token.dir, ...token.env };
+  const run = spawnSync('bash', ['-e', '-c', script], { cwd: token.dir, env, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(run.status, 0, `${run.stderr}\n${run.stdout}`);
+  const shown = run.stdout.replaceAll(etc, '/etc/xks');
+  assert.match(shown, /pkcs11\.user_pin -> secrets\/pkcs11-user-pin \(mode 0600\), pkcs11\.pinFile/);
+  assert.match(shown, /-> pkcs11\.ivGeneration "proxy"/);
+  assert.match(shown, /keys in PKCS#11 token "xks"/);
+  assert.match(shown, /^ok: \/etc\/xks\/config\.json$/m);
+  assert.equal(run.stdout.includes(STORE.secret) || run.stderr.includes(STORE.secret), false, 'no secret printed');
+  const proxy = await startProxyProcess(['serve', '--config', join(etc, 'config.json'), '--host', '127.0.0.1', '--port', '0'], { cwd: token.dir, env: token.env, timeoutMs: 60_000 });
   try {
     const call = (op: 'encrypt' | 'decrypt', body: Record<string, unknown>, id = 'orders-key') =>
       signedPost(proxy.url, `${STORE.prefix}/kms/xks/v1/keys/${id}/${op}`, { requestMetadata: kmsMetadata(op === 'encrypt' ? 'Encrypt' : 'Decrypt'), encryptionAlgorithm: 'AES_GCM', ...body }, {
@@ -115,7 +123,7 @@ test('e2e: sample TOML naming a SoftHSM token -> xks config import -> xks serve:
     await awsCliAgainstEmulator({ workDir: token.dir, region: STORE.region, proxyUrl: proxy.url, uriPath: `${STORE.prefix}/kms/xks/v1`, accessKeyId: STORE.accessKeyId, secret: STORE.secret, allowedKeyId: 'orders-key', refusedKeyId: 'stray-key' });
     const log = proxy.stdout() + proxy.stderr();
     assert.equal(log.includes(STORE.secret), false, 'no secret in the proxy log');
-    assert.equal(readFileSync(join(token.dir, 'xks', 'secrets', 'pkcs11-user-pin'), 'utf8'), SOFTHSM_PIN);
+    assert.equal(readFileSync(join(etc, 'secrets', 'pkcs11-user-pin'), 'utf8'), SOFTHSM_PIN);
   } finally {
     await proxy.stop();
     token.cleanup();
