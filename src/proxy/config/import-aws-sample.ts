@@ -87,7 +87,7 @@ export function importAwsSampleSettings(doc: Record<string, unknown>, options: A
   report.push(`server.region -> keyStores[*].regions ["${s.server.region}"]`);
   if (s.server.service !== SIGV4_SERVICE) {
     problems.push(`server.service: ${JSON.stringify(s.server.service)}: KMS signs with the service name ${SIGV4_SERVICE} (spec A12), the only one this proxy accepts`);
-  }
+  } else report.push(`server.service = "${SIGV4_SERVICE}": built in (spec A12)`);
   let metadata: string | undefined;
   if (s.server.ciphertext_metadata_b64 !== undefined) {
     const md = decodeBase64Strict(s.server.ciphertext_metadata_b64);
@@ -121,6 +121,8 @@ export function importAwsSampleSettings(doc: Record<string, unknown>, options: A
         if (ca === '' || name === '') problems.push('security.is_mtls_enabled = true needs tls.mtls_client_ca_pem and tls.mtls_client_dns_name');
         else tls['clientAuth'] = { caFile: abs(ca), allowedSubjects: [name] };
         report.push('security.is_mtls_enabled, tls.mtls_client_ca_pem, tls.mtls_client_dns_name -> listen.tls.clientAuth.caFile, .allowedSubjects');
+      } else if (s.tls.mtls_client_ca_pem !== undefined || s.tls.mtls_client_dns_name !== undefined) {
+        report.push('tls.mtls_client_ca_pem, tls.mtls_client_dns_name: not used: security.is_mtls_enabled = false');
       }
     }
   } else {
