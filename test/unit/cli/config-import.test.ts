@@ -77,3 +77,20 @@ test('xks config import: settings the sample would refuse -> every problem liste
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('xks config import --sample-dir: the sample\'s relative paths (tls/*.pem) resolve against it; --uri-path-prefix picks one store', async () => {
+  const dir = sampleCopy();
+  try {
+    const settings = join(dir, 'settings_luna.toml');
+    cpSync(join(VECTORS, 'configuration', 'settings_luna.toml'), settings);
+    const run = await runCli(['config', 'import', '--from-aws-sample', settings, '--sample-dir', '/srv/xks-axum', '--out', 'luna.json', '--key-directory', 'keys', '--uri-path-prefix', '/luna/keys'], { cwd: dir });
+    assert.equal(run.error, undefined, run.error?.message);
+    const config = JSON.parse(readFileSync(join(dir, 'luna.json'), 'utf8')) as { listen: { tls: { certFile: string; keyFile: string; clientAuth: { caFile: string } } }; keyStores: { name: string }[] };
+    assert.equal(config.listen.tls.certFile, '/srv/xks-axum/tls/luna_server_cert.pem');
+    assert.equal(config.listen.tls.keyFile, '/srv/xks-axum/tls/luna_server_key.pem');
+    assert.equal(config.listen.tls.clientAuth.caFile, '/etc/xks/client_ca.pem', 'absolute paths stay');
+    assert.deepEqual(config.keyStores.map((s) => s.name), ['luna-keys']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
