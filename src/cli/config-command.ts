@@ -4,10 +4,11 @@ import { loadKeyDirectory } from '../proxy/keystore/load-key-directory.js';
 import type { CliContext } from './cli-context.js';
 import { runConfigCheckForKms } from './config-check-for-kms.js';
 import { registerConfigExportCommand } from './config-export-command.js';
+import { registerConfigImportCommand } from './config-import-command.js';
 import { resolveConfig } from './resolve-config.js';
 
 export function registerConfigCommand(program: Command, ctx: CliContext): void {
-  const config = program.command('config').description('check configuration; export the KMS console proxy configuration file');
+  const config = program.command('config').description('check configuration; export the KMS console proxy configuration file; import another proxy\'s configuration');
   config
     .command('check')
     .description('validate a configuration file and its key directories; print every problem at once')
@@ -28,9 +29,18 @@ export function registerConfigCommand(program: Command, ctx: CliContext): void {
       const problems: string[] = [];
       for (const w of filePermissionWarnings(loaded)) ctx.stderr.write(`warning: ${w.file}: ${w.message}\n`);
       for (const store of loaded.keyStores) {
+        if (store.keyDirectory === undefined) {
+          // docs/hsm.md: the token is checked when the proxy starts (module, token label, PIN), not here.
+          const p = store.pkcs11;
+          ctx.stdout.write(`key store ${store.name}: ${store.uriPath}, ${store.credentials.length} credential(s), keys in PKCS#11 token ${JSON.stringify(p?.tokenLabel)} through ${p?.module} (pkcs11, not keyDirectory)\n`);
+          continue;
+        }
         const { store: keys, warnings } = loadKeyDirectory(store.keyDirectory);
         for (const p of keys.problems) problems.push(`key store ${store.name}: ${p.file}: ${p.message}`);
         for (const w of warnings) ctx.stderr.write(`warning: key store ${store.name}: ${w.file}: ${w.message}\n`);
+        for (const id of store.allowedKeyIds ?? []) {
+          if (keys.getKey(id) === undefined) ctx.stderr.write(`warning: key store ${store.name}: allowedKeyIds lists ${id}, which has no key file\n`);
+        }
         for (const id of Object.keys(store.keys)) {
           if (keys.getKey(id) === undefined) problems.push(`key store ${store.name}: keys.${id} overrides a key that has no key file`);
         }
@@ -44,4 +54,5 @@ export function registerConfigCommand(program: Command, ctx: CliContext): void {
       ctx.stdout.write(`ok: ${loaded.source}\n`);
     });
   registerConfigExportCommand(config, ctx);
+  registerConfigImportCommand(config, ctx);
 }

@@ -43,7 +43,7 @@ export function registerConfigExportCommand(config: Command, ctx: CliContext): v
       }
       // Next to the configuration file by default, never the working directory (a checkout's root is not ignored by git).
       const out = options.out === undefined ? join(dirname(loaded.source), `xks-proxy-config-${store.name}.json`) : resolve(ctx.cwd, options.out);
-      const keyDirectories = [...loaded.keyStores.map((s) => s.keyDirectory), ...configuredKeyDirectories(ctx, options.config)];
+      const keyDirectories = [...loaded.keyStores.flatMap((s) => (s.keyDirectory === undefined ? [] : [s.keyDirectory])), ...configuredKeyDirectories(ctx, options.config)];
       writeSecretOutput(out, text, { force: options.force === true, keyDirectories });
       ctx.stdout.write(
         `wrote ${out} (mode 600) for key store ${store.name}: XksProxyUriPath ${store.uriPath}, AccessKeyId ${JSON.parse(text).XksProxyAuthenticationCredential.AccessKeyId}\n` +

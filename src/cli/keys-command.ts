@@ -85,7 +85,12 @@ export function registerKeysCommand(program: Command, ctx: CliContext): void {
     const { config } = resolveConfig(ctx, options.config, 'read');
     const store = selectKeyStore(config, options.store);
     const codec = createKeyCodecRegistry().codecFor(store);
-    return { config, store, dir: openKeyDirectory(store.keyDirectory, { codec }) };
+    return { config, store, dir: openKeyDirectory(requireKeyDirectory(store), { codec }) };
+  }
+
+  function requireKeyDirectory(store: KeyStoreConfig): string {
+    if (store.keyDirectory !== undefined) return store.keyDirectory;
+    throw new Error(`key store ${store.name} keeps its keys in the PKCS#11 token ${JSON.stringify(store.pkcs11?.tokenLabel)}: manage them with the HSM's tools (docs/hsm.md)`);
   }
 
   function overrideNote(store: KeyStoreConfig, id: string): string | undefined {
@@ -232,7 +237,7 @@ export function registerKeysCommand(program: Command, ctx: CliContext): void {
       const plain = registry.codecFor({ name: store.name });
       // Reads both forms (with the configured secret), writes the plain one.
       const codec = { wraps: false, decode: (t: string) => reader.decode(t), encode: (k: XksKey) => plain.encode(k) };
-      const ids = openKeyDirectory(store.keyDirectory, { codec }).rewriteAll();
+      const ids = openKeyDirectory(requireKeyDirectory(store), { codec }).rewriteAll();
       ctx.stdout.write(`wrote ${ids.length} key file(s) in ${store.keyDirectory} in the plain format; now remove keyEncryption from the configuration\n`);
     });
 }

@@ -24,7 +24,12 @@ export function formatStatus(raw: ProxyStatus): string {
     }
   }
   for (const store of status.keyStores) {
-    lines.push(`key store ${store.name}  ${store.uriPath}  health ${store.health}  keys ${store.keys}`);
+    const b = store.backend;
+    lines.push(`key store ${store.name}  ${store.uriPath}  health ${store.health}  ${b?.kind === 'pkcs11' ? `HSM token ${JSON.stringify(b.token)}` : `keys ${store.keys}`}`);
+    if (b?.kind === 'pkcs11') {
+      lines.push(`  PKCS#11 sessions ${b.sessionsInUse ?? 0}/${b.sessionsOpen ?? 0} in use (max ${b.sessionsMax ?? 0}, ${b.waiting ?? 0} waiting); deadline exceeded ${b.deadlineExceeded ?? 0}, device errors ${b.deviceErrors ?? 0}, re-initialisations ${b.reinitializations ?? 0}`);
+      if (b.unavailableReason !== undefined) lines.push(`  HSM unavailable: ${b.unavailableReason}`);
+    }
     if (store.blocked !== undefined) {
       lines.push(`  BLOCKED by ${store.blocked.by} at ${store.blocked.at}${store.blocked.reason === undefined ? '' : `: ${store.blocked.reason}`}`);
     }

@@ -17,6 +17,7 @@ import { test } from 'node:test';
 import { createAesGcmEngine } from '../../src/crypto/aes-gcm.js';
 import { decodeBase64Strict } from '../../src/crypto/base64.js';
 import { secureRandomBytes } from '../../src/crypto/random.js';
+import { createFileKeyBackend } from '../../src/proxy/keystore/file-key-backend.js';
 import { loadKeyDirectory } from '../../src/proxy/keystore/load-key-directory.js';
 import { decrypt } from '../../src/proxy/operations/decrypt.js';
 import { encrypt } from '../../src/proxy/operations/encrypt.js';
@@ -78,11 +79,12 @@ async function killLane(args: readonly string[], dir: string, kills: number, lan
     else if (run.ops > 4) windowMs = Math.max(windowMs / 1.5, 5);
 
     const { store } = loadKeyDirectory(dir);
+    const backend = createFileKeyBackend(store, deps);
     assert.deepEqual(store.problems, [], `lane ${lane} after kill ${i}: every key file loads`);
     for (const s of samples) {
       const key = store.getKey(s.keyId);
       assert.ok(key !== undefined, `lane ${lane} after kill ${i}: key ${s.keyId} still exists`);
-      const back = decodeBase64Strict(decrypt(key, s.request, engine).plaintext);
+      const back = decodeBase64Strict((await decrypt(key, s.request, backend)).plaintext);
       assert.deepEqual(back, s.plaintext, `lane ${lane} after kill ${i}: ${s.keyId} decrypts its earlier ciphertext`);
     }
     // Encrypt a fresh sample under each key's newest version not sampled yet.
@@ -93,7 +95,7 @@ async function killLane(args: readonly string[], dir: string, kills: number, lan
       const plaintext = secureRandomBytes(48);
       const aad = secureRandomBytes(8);
       const requestMetadata = { kmsOperation: 'Encrypt', kmsRequestId: 'kill-loop' };
-      const enc = encrypt(key, { requestMetadata, plaintext, additionalAuthenticatedData: aad, encryptionAlgorithm: 'AES_GCM' }, deps);
+      const enc = await encrypt(key, { requestMetadata, plaintext, additionalAuthenticatedData: aad, encryptionAlgorithm: 'AES_GCM' }, backend);
       samples.push({
         keyId: key.externalKeyId,
         plaintext,

@@ -12,6 +12,8 @@ export interface SignedPostOptions {
   readonly agent?: Agent | HttpsAgent;
   readonly secret?: string;
   readonly accessKeyId?: string;
+  /** SigV4 region (default TEST_REGION). */
+  readonly region?: string;
   /** TLS: trust anchor and client certificate (PEM). */
   readonly ca?: string | Buffer;
   readonly cert?: string | Buffer;
@@ -27,7 +29,7 @@ export interface SignedPostResult {
 export function signedPost(baseUrl: string, path: string, body: unknown, options: SignedPostOptions = {}): Promise<SignedPostResult> {
   const url = new URL(baseUrl);
   const payload = JSON.stringify(body);
-  const headers = signXksHeaders({ host: url.host, path, body: payload, region: TEST_REGION, accessKeyId: options.accessKeyId ?? TEST_ACCESS_KEY_ID, secret: options.secret ?? TEST_SECRET });
+  const headers = signXksHeaders({ host: url.host, path, body: payload, region: options.region ?? TEST_REGION, accessKeyId: options.accessKeyId ?? TEST_ACCESS_KEY_ID, secret: options.secret ?? TEST_SECRET });
   const https = url.protocol === 'https:';
   const send = https ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {

@@ -10,6 +10,7 @@ import { createAesGcmEngine, type AesGcmEngine, type AesGcmEngineName } from '..
 import { secureRandomBytes, type RandomBytes } from '../../src/crypto/random.js';
 import { createApp, type AppDeps } from '../../src/proxy/http/create-app.js';
 import { buildRuntime, type ProxyRuntime } from '../../src/proxy/http/proxy-runtime.js';
+import type { KeyBackend } from '../../src/proxy/keystore/key-backend.js';
 import { createMemoryKeyStore, type KeyStatus, type KeyUsage, type XksKey } from '../../src/proxy/keystore/key-store.js';
 import { createLogger } from '../../src/logging/create-logger.js';
 import { createDecisionLog } from '../../src/proxy/explain/decision-log.js';
@@ -61,6 +62,8 @@ export interface TestAppOptions {
   /** Raw config fragments merged over the defaults (e.g. more keyStores). */
   readonly rawConfig?: Record<string, unknown>;
   readonly deps?: Partial<AppDeps>;
+  /** The store's own key backend (a PKCS#11 token); `keys` are then only the file view (empty by default). */
+  readonly backend?: KeyBackend;
 }
 
 export interface TestApp {
@@ -96,8 +99,8 @@ export function testConfig(options: Pick<TestAppOptions, 'uriPrefix' | 'regions'
 
 export function createTestApp(options: TestAppOptions = {}): TestApp {
   const config = testConfig(options);
-  const keys = options.keys ?? DEFAULT_TEST_KEYS;
-  const runtime = buildRuntime(config, () => createMemoryKeyStore(keys));
+  const keys = options.keys ?? (options.backend === undefined ? DEFAULT_TEST_KEYS : []);
+  const runtime = buildRuntime(config, () => createMemoryKeyStore(keys), () => options.backend);
   const rawLogs: string[] = [];
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger(config.logging, {

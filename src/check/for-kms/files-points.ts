@@ -8,6 +8,11 @@ export function keyDirectoryPoints(config: ProxyConfig): ReadinessPoint[] {
   return config.keyStores.map((s) => {
     const id = `keyStores.${s.name}.keys`;
     const why = 'each KMS key of the external key store names one external key (XksKeyId); a missing or broken key file fails every call with it';
+    if (s.keyDirectory === undefined) {
+      // An HSM store: its keys are the token's, found by label on each call; the deep health check uses the token.
+      const token = s.pkcs11 === undefined ? 'the configured backend' : `token ${s.pkcs11.tokenLabel} through ${s.pkcs11.module}`;
+      return ok(id, `keys in ${token}`, why);
+    }
     const { store } = loadKeyDirectory(s.keyDirectory);
     const problems = [
       ...store.problems.map((p) => `${p.file}: ${p.message}`),

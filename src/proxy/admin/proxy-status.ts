@@ -3,6 +3,7 @@ import type { ProxyRuntime, StoreRuntime } from '../http/proxy-runtime.js';
 import { keyStoreHealth } from '../http/proxy-runtime.js';
 import type { CredentialUsage } from '../usage/credential-usage.js';
 import type { RefusalReason } from '../http/refusal-counters.js';
+import type { KeyBackendKind, KeyBackendStats } from '../keystore/key-backend.js';
 
 /**
  * What `xks status` shows about a running proxy, served by the admin listener (GET /status, loopback only).
@@ -22,6 +23,8 @@ export interface KeyStoreStatus {
   readonly blocked?: { readonly by: string; readonly at: string; readonly reason?: string };
   /** Keys served from memory (last good version) because their file or directory went bad after loading. */
   readonly servedFromMemory: readonly { readonly externalKeyId: string; readonly file: string; readonly message: string; readonly since: string }[];
+  /** Where the keys are: the key files, or an HSM token through PKCS#11 with its pool and error counters (docs/hsm.md). */
+  readonly backend?: { readonly kind: KeyBackendKind } & KeyBackendStats;
   /** Keys disabled by a configuration override, with who/when/why when given. */
   readonly disabledKeys?: readonly { readonly externalKeyId: string; readonly by?: string; readonly at?: string; readonly reason?: string }[];
 }
@@ -83,6 +86,7 @@ export function buildProxyStatus(
           };
         }),
         ...(blocked !== undefined && { blocked }),
+        backend: store.backend === undefined ? { kind: 'keyDirectory' as const } : { kind: store.backend.kind, ...store.backend.stats() },
         disabledKeys: Object.entries(store.config.keys)
           .filter(([, o]) => o.keyStatus === 'DISABLED')
           .map(([externalKeyId, o]) => ({ externalKeyId, by: o.by, at: o.at, reason: o.reason })),

@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { faultsSchema } from '../faults/fault-rules.js';
 import { externalKeyIdSchema } from '../keystore/external-key-id.js';
 import { KEY_STATUSES, KEY_USAGES } from '../keystore/key-store.js';
+import { pkcs11Schema } from './pkcs11-schema.js';
 import { blockedSchema, keyOverrideChangeFields, limitsSchema, quotaSchema, throttlingSchema, tlsSchema } from './transport-schema.js';
-import { MAX_EKM_FLEET_ENTRIES, MAX_URI_PATH_LENGTH, XKS_API_BASE } from '../../xks/limits.js';
+import { decodeBase64Strict } from '../../crypto/base64.js';
+import { MAX_CIPHERTEXT_METADATA_BYTES, MAX_EKM_FLEET_ENTRIES, MAX_URI_PATH_LENGTH, XKS_API_BASE } from '../../xks/limits.js';
 
 /** spec A12 / C66: access key id is 20-30 chars of A-Z2-7. */
 export const ACCESS_KEY_ID_PATTERN = /^[A-Z2-7]{20,30}$/;
@@ -49,8 +51,17 @@ const keyEncryptionSchema = z
     message: 'give exactly one of passphraseEnv, passphraseFile or kekFile',
   });
 
-/** Opt-in decrypt compatibility with ciphertext made by other proxies (docs/keys.md, "Compatibility mode"). */
-const compatSchema = z.object({ sha256Aad: z.boolean().default(false) }).strict();
+/** Opt-in decrypt compatibility with ciphertext made by AWS's sample proxy (docs/keys.md, "Compatibility mode"). */
+const compatSchema = z
+  .object({
+    sha256Aad: z.boolean().default(false),
+    /** The static ciphertext metadata the sample proxy returned (its `ciphertext_metadata_b64`), base64, 0-20 bytes. */
+    ciphertextMetadata: z
+      .string()
+      .refine((b) => (decodeBase64Strict(b)?.length ?? Infinity) <= MAX_CIPHERTEXT_METADATA_BYTES, `must be standard base64 of 0-${MAX_CIPHERTEXT_METADATA_BYTES} bytes (spec A5)`)
+      .optional(),
+  })
+  .strict();
 
 const keyStoreSchema = z
   .object({
@@ -61,7 +72,9 @@ const keyStoreSchema = z
       .regex(URI_PREFIX_PATTERN, 'must be empty or /segments of a-zA-Z0-9_- without a trailing slash (spec A2)'),
     regions: z.array(z.string().regex(REGION_PATTERN, 'must be a region name such as us-east-1')).min(1),
     credentials: z.array(credentialSchema).min(1),
-    keyDirectory: z.string().min(1),
+    // docs/hsm.md: exactly one of keyDirectory (key files) or pkcs11 (an HSM token).
+    keyDirectory: z.string().min(1).optional(),
+    pkcs11: pkcs11Schema.optional(),
     keys: z
       .record(externalKeyIdSchema, keyOverrideSchema)
       .default({}),
@@ -71,8 +84,20 @@ const keyStoreSchema = z
     blocked: blockedSchema.optional(),
     keyEncryption: keyEncryptionSchema.optional(),
     compat: compatSchema.default({ sha256Aad: false }),
+    /** Only these external key ids are served (others: KeyNotFoundException); absent = every key (docs/keys.md). */
+    allowedKeyIds: z.array(externalKeyIdSchema).max(100_000).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.keyDirectory !== undefined && s.pkcs11 !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['pkcs11'], message: 'give either keyDirectory (keys in files) or pkcs11 (keys in an HSM token), not both: a store serves keys from one place' });
+    } else if (s.keyDirectory === undefined && s.pkcs11 === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['keyDirectory'], message: 'give keyDirectory (keys in files) or pkcs11 (keys in an HSM token, docs/hsm.md)' });
+    }
+    if (s.pkcs11 !== undefined && s.keyEncryption !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['keyEncryption'], message: 'keyEncryption applies to key files; an HSM store keeps its keys in the token' });
+    }
+  });
 
 /** The deep health check (spec A7): a timer runs it, GetHealthStatus answers from its cached result. */
 const healthCheckSchema = z
@@ -149,6 +174,15 @@ export const configSchema = z
     };
     seen('key store name', c.keyStores.map((s) => s.name), (i) => ['keyStores', i, 'name']);
     seen('uriPrefix', c.keyStores.map((s) => s.uriPrefix), (i) => ['keyStores', i, 'uriPrefix']);
+    // docs/hsm.md: a PKCS#11 library is initialised once per process and re-initialised after a device error, which
+    // would pull the sessions from under another store's calls: one store per library.
+    const firstModule = new Map<string, number>();
+    c.keyStores.forEach((s, i) => {
+      if (s.pkcs11 === undefined) return;
+      const j = firstModule.get(s.pkcs11.module);
+      if (j === undefined) firstModule.set(s.pkcs11.module, i);
+      else ctx.addIssue({ code: 'custom', path: ['keyStores', i, 'pkcs11', 'module'], message: `one key store per PKCS#11 library (also used by keyStores.${j})` });
+    });
     // spec A12 / C67: an access key id maps to exactly one secret, across the whole proxy.
     const ids = c.keyStores.flatMap((s, i) => s.credentials.map((cr, k) => ({ id: cr.accessKeyId, i, k })));
     const firstId = new Map<string, number>();

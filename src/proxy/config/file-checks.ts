@@ -10,15 +10,17 @@ export function keyDirectoryProblems(config: ProxyConfig): string[] {
   const problems: string[] = [];
   config.keyStores.forEach((store, i) => {
     const where = `keyStores.${i}.keyDirectory`;
+    const dir = store.keyDirectory;
+    if (dir === undefined) return; // an HSM store (pkcs11): its token is opened, and checked, by the key backend
     try {
-      if (!statSync(store.keyDirectory).isDirectory()) {
-        problems.push(`${where}: ${store.keyDirectory} is not a directory`);
+      if (!statSync(dir).isDirectory()) {
+        problems.push(`${where}: ${dir} is not a directory`);
         return;
       }
-      readdirSync(store.keyDirectory);
+      readdirSync(dir);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
-      problems.push(`${where}: ${store.keyDirectory} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`);
+      problems.push(`${where}: ${dir} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`);
     }
   });
   return problems;
@@ -45,13 +47,15 @@ export function filePermissionWarnings(config: ProxyConfig): FileWarning[] {
   };
   const secretFiles = new Set<string>();
   for (const store of config.keyStores) {
-    const mode = modeOf(store.keyDirectory);
-    if (mode !== undefined && (mode & 0o022) !== 0) {
+    const mode = store.keyDirectory === undefined ? undefined : modeOf(store.keyDirectory);
+    if (store.keyDirectory !== undefined && mode !== undefined && (mode & 0o022) !== 0) {
       warnings.push({ file: store.keyDirectory, message: `key directory is writable by group or others (mode ${mode.toString(8)}): they could replace or delete keys; chmod 700` });
     }
     for (const c of store.credentials) if (c.secretFile !== undefined) secretFiles.add(c.secretFile);
     const enc = store.keyEncryption;
     if (enc !== undefined && !enc.source.startsWith('$')) secretFiles.add(enc.source);
+    const pin = store.pkcs11?.pinSource;
+    if (pin !== undefined && !pin.startsWith('$')) secretFiles.add(pin);
   }
   for (const file of secretFiles) {
     const mode = modeOf(file);

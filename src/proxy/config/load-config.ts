@@ -4,6 +4,7 @@ import type { AesGcmEngineName } from '../../crypto/aes-gcm.js';
 import type { KeyEncryptionSecret } from '../keystore/key-encryption.js';
 import type { KeyStatus, KeyUsage } from '../keystore/key-store.js';
 import { resolveKeyEncryption } from './resolve-key-encryption.js';
+import { resolvePkcs11, type Pkcs11Config } from './pkcs11-schema.js';
 import { XKS_API_BASE } from '../../xks/limits.js';
 import { loadPolicyFile } from '../authz/load-policy.js';
 import { PolicyError, type AuthorizationPolicy } from '../authz/policy.js';
@@ -68,8 +69,10 @@ export interface KeyStoreConfig {
   readonly uriPath: string;
   readonly regions: readonly string[];
   readonly credentials: readonly Credential[];
-  /** Absolute path. */
-  readonly keyDirectory: string;
+  /** Absolute path. Exactly one of keyDirectory (keys in files) or pkcs11 (keys in an HSM token) is set. */
+  readonly keyDirectory?: string;
+  /** The HSM token that holds this store's keys (docs/hsm.md). */
+  readonly pkcs11?: Pkcs11Config;
   /** Config-level overrides of a key file's status/usage (the kill switch for a single key). */
   readonly keys: Readonly<Record<string, KeyOverride>>;
   /** Per-store request quota (token bucket); burst resolved (default: one second's worth). */
@@ -80,8 +83,10 @@ export interface KeyStoreConfig {
   readonly blocked?: ChangeRecord;
   /** Encryption at rest of the key files; the secret is resolved at load and never logged. */
   readonly keyEncryption?: KeyEncryptionSecret;
-  /** Opt-in decrypt compatibility modes. */
-  readonly compat?: { readonly sha256Aad: boolean };
+  /** Opt-in decrypt compatibility modes (docs/keys.md "Compatibility mode"); ciphertextMetadata is base64. */
+  readonly compat?: { readonly sha256Aad: boolean; readonly ciphertextMetadata?: string };
+  /** When present, the only external key ids this store serves; any other is KeyNotFoundException. */
+  readonly allowedKeyIds?: readonly string[];
 }
 
 export interface HealthCheckConfig {
@@ -188,7 +193,10 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): ProxyCon
       uriPath: `${store.uriPrefix}${XKS_API_BASE}`,
       regions: store.regions,
       credentials,
-      keyDirectory: abs(store.keyDirectory),
+      ...(store.keyDirectory !== undefined && { keyDirectory: abs(store.keyDirectory) }),
+      ...(store.pkcs11 !== undefined && {
+        pkcs11: resolvePkcs11(store.pkcs11, { abs, readFile, env: options.env ?? {}, where: `keyStores.${i}.pkcs11`, problems }),
+      }),
       keys: store.keys,
       quota: { requestsPerSecond: store.quota.requestsPerSecond, burst: store.quota.burst ?? Math.max(1, Math.ceil(store.quota.requestsPerSecond)) },
       ...(authorization !== undefined && { authorization }),
@@ -197,6 +205,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): ProxyCon
         keyEncryption: resolveKeyEncryption(store.keyEncryption, { abs, readFile, env: options.env ?? {}, where: `keyStores.${i}.keyEncryption`, problems }),
       }),
       compat: store.compat,
+      ...(store.allowedKeyIds !== undefined && { allowedKeyIds: [...new Set(store.allowedKeyIds)] }),
     };
   });
   const tls = result.data.listen.tls;

@@ -8,7 +8,9 @@ import { keyStoreHealth, type StoreRuntime } from '../http/proxy-runtime.js';
 import { writeFileAtomic } from '../keystore/atomic-write.js';
 import type { KeyCodecRegistry } from '../keystore/key-codec-registry.js';
 import { HEALTH_DIRECTORY, HEALTH_KEY_FILE } from '../keystore/key-directory.js';
-import type { XksKey } from '../keystore/key-store.js';
+import { createFileKeyBackend } from '../keystore/file-key-backend.js';
+import type { KeyBackend } from '../keystore/key-backend.js';
+import { createMemoryKeyStore, type XksKey } from '../keystore/key-store.js';
 import type { Logger } from '../../logging/create-logger.js';
 import { KEY_BYTES } from '../../xks/limits.js';
 import { decrypt } from '../operations/decrypt.js';
@@ -70,11 +72,13 @@ export interface HealthMonitorDeps {
   readonly now?: () => number;
   readonly config?: HealthCheckConfig;
   readonly logger?: Logger;
+  /** A store's own backend (PKCS#11): its check is the backend's probe instead of a key file round trip. */
+  readonly backendOf?: (store: KeyStoreConfig) => KeyBackend | undefined;
 }
 
 export interface HealthMonitor {
-  /** Run every store's check now (synchronous; a few ms). */
-  runChecks(): void;
+  /** Run every store's check now (a few ms per store; an HSM's within its call deadline). */
+  runChecks(): Promise<void>;
   /** Start the timer (unref'd: it never keeps the process alive). */
   start(): void;
   stop(): void;
@@ -109,7 +113,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
 
   function readOrCreateHealthKey(store: KeyStoreConfig): XksKey {
     const codec = deps.codecs.codecFor(store);
-    const dir = join(store.keyDirectory, HEALTH_DIRECTORY);
+    const dir = join(store.keyDirectory ?? '', HEALTH_DIRECTORY);
     const file = join(dir, HEALTH_KEY_FILE);
     let text: string;
     try {
@@ -127,23 +131,26 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     return codec.decode(text).key;
   }
 
-  function checkStore(store: KeyStoreConfig): HealthCheckResult {
+  async function checkStore(store: KeyStoreConfig): Promise<HealthCheckResult> {
     const started = now();
     const checkedAt = deps.clock();
+    const own = deps.backendOf?.(store);
+    if (own !== undefined) return probeBackend(own, started, checkedAt);
     let key: XksKey;
     try {
-      readdirSync(store.keyDirectory); // the directory KMS keys are served from must be readable
+      readdirSync(store.keyDirectory ?? ''); // the directory KMS keys are served from must be readable
       key = readOrCreateHealthKey(store);
     } catch (error) {
       return { status: 'UNAVAILABLE', checkedAt, durationMs: Math.max(0, now() - started), error: messageOf(error), storage: true };
     }
+    const backend = createFileKeyBackend(createMemoryKeyStore([key]), deps);
     try {
       const plaintext = deps.random(HEALTH_PLAINTEXT_BYTES);
       const aad = deps.random(16);
       const requestMetadata = { kmsOperation: 'HealthCheck', kmsRequestId: 'health-check' };
-      const enc = encrypt(key, { requestMetadata, plaintext, additionalAuthenticatedData: aad, encryptionAlgorithm: 'AES_GCM', ciphertextDataIntegrityValueAlgorithm: 'SHA_256' }, deps);
+      const enc = await encrypt(key, { requestMetadata, plaintext, additionalAuthenticatedData: aad, encryptionAlgorithm: 'AES_GCM', ciphertextDataIntegrityValueAlgorithm: 'SHA_256' }, backend);
       const bytes = (s: string | undefined) => decodeBase64Strict(s ?? '') ?? new Uint8Array();
-      const dec = decrypt(
+      const dec = await decrypt(
         key,
         {
           requestMetadata,
@@ -154,7 +161,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
           authenticationTag: bytes(enc.authenticationTag),
           additionalAuthenticatedData: aad,
         },
-        deps.engine,
+        backend,
       );
       const back = bytes(dec.plaintext);
       const same = Buffer.from(back).equals(plaintext);
@@ -169,6 +176,20 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     } catch (error) {
       return { status: 'UNAVAILABLE', checkedAt, durationMs: Math.max(0, now() - started), error: messageOf(error) };
     }
+  }
+
+  /** An HSM store: the backend's own probe (a real call to the HSM), timed like the round trip. */
+  async function probeBackend(backend: KeyBackend, started: number, checkedAt: number): Promise<HealthCheckResult> {
+    try {
+      await backend.probe();
+    } catch (error) {
+      return { status: 'UNAVAILABLE', checkedAt, durationMs: Math.max(0, now() - started), error: messageOf(error) };
+    }
+    const durationMs = Math.max(0, now() - started);
+    if (durationMs > config.slowMs) {
+      return { status: 'DEGRADED', checkedAt, durationMs, error: `HSM probe took ${Math.round(durationMs)} ms (slow threshold ${config.slowMs} ms)` };
+    }
+    return { status: 'ACTIVE', checkedAt, durationMs };
   }
 
   function cached(store: StoreRuntime): { status: EkmHealthStatus; reasons: string[]; result?: HealthCheckResult } {
@@ -192,9 +213,9 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     return { status: worst(status, served), reasons, ...(result !== undefined && { result }) };
   }
 
-  function runChecks(): void {
+  async function runChecks(): Promise<void> {
     for (const store of deps.stores()) {
-      const result = checkStore(store);
+      const result = await checkStore(store);
       const previous = results.get(store.name);
       results.set(store.name, result);
       if (result.error !== undefined) lastErrors.set(store.name, { message: result.error, at: result.checkedAt });
@@ -209,7 +230,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     runChecks,
     start() {
       if (timer !== undefined) return;
-      timer = setInterval(runChecks, config.intervalMs);
+      timer = setInterval(() => void runChecks(), config.intervalMs);
       timer.unref();
     },
     stop() {

@@ -19,7 +19,7 @@ import { bodyDeadlineMs, readBody } from './read-body.js';
 import { sendJson } from './send-json.js';
 import { translateAuthError } from './auth-failure.js';
 import { parseJsonOrUndefined, recordMetadataOfBufferedBody } from './request-json.js';
-import { dispatchOperation } from './dispatch-operation.js';
+import { createBackendResolver, dispatchOperation } from './dispatch-operation.js';
 import { createRequestGuards } from './request-guards.js';
 import { createRequestThrottle, type RequestThrottle } from '../throttle/request-throttle.js';
 import { createCredentialUsage, type CredentialUsage } from '../usage/credential-usage.js';
@@ -102,7 +102,7 @@ export function createApp(deps: AppDeps): express.Express {
     credentialUsage: deps.credentialUsage ?? createCredentialUsage(deps.clock),
     refusals,
   });
-  const dispatchDeps = { engine: deps.engine, random: deps.random, guards, ekmHealth };
+  const dispatchDeps = { backendFor: createBackendResolver({ engine: deps.engine, random: deps.random }), guards, ekmHealth };
   const bodyBudget = createBodyBudget(() => deps.runtime().config.limits.maxBodyBytesInFlight);
   const observers: readonly RequestObserver[] = [
     createRequestLogObserver(requestLineLogger(deps.logger)),
@@ -239,7 +239,7 @@ export function createApp(deps: AppDeps): express.Express {
       guards.admit(store, route, pending.accessKeyId, log, trace);
       const handle = () => dispatchOperation(dispatchDeps, { route, store, runtime, contentType: req.headers['content-type'], body, log, trace });
       // docs/faults.md: the one place fault injection touches the request path (after admission, around the handler).
-      if (deps.faults === undefined) sendJson(res, 200, handle());
+      if (deps.faults === undefined) sendJson(res, 200, await handle());
       else await deps.faults.respond(req, res, { keyStore: store.config.name, operation: route.operation, ...(route.externalKeyId !== undefined && { externalKeyId: route.externalKeyId }) }, handle, log);
     } finally {
       release();

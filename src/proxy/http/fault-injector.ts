@@ -35,7 +35,7 @@ export function createFaultState(initial: readonly FaultRule[], logger: Logger, 
 
 export interface FaultInjector {
   /** Answer the request: `handle()` computes the normal answer; the faults that fire change or replace it. */
-  respond(req: IncomingMessage, res: ServerResponse, target: FaultTarget, handle: () => unknown, log: { fault?: string }): Promise<void>;
+  respond(req: IncomingMessage, res: ServerResponse, target: FaultTarget, handle: () => Promise<unknown>, log: { fault?: string }): Promise<void>;
 }
 
 function flipFirstBit(b64: unknown): unknown {
@@ -67,7 +67,7 @@ export function createFaultInjector(deps: { rules: () => readonly FaultRule[]; r
     async respond(req, res, target, handle, log) {
       const decision = chooseFaults(deps.rules(), target, deps.random);
       if (decision === undefined) {
-        sendJson(res, 200, handle());
+        sendJson(res, 200, await handle());
         return;
       }
       const outcome = decision.outcome;
@@ -79,7 +79,7 @@ export function createFaultInjector(deps: { rules: () => readonly FaultRule[]; r
         if (req.socket.destroyed) return;
       }
       if (outcome === undefined) {
-        sendJson(res, 200, handle());
+        sendJson(res, 200, await handle());
         return;
       }
       switch (outcome.type) {
@@ -89,20 +89,20 @@ export function createFaultInjector(deps: { rules: () => readonly FaultRule[]; r
           req.socket.destroy();
           return;
         case 'malformed-body': {
-          handle();
+          await handle();
           const body = 'injected fault: this body is not JSON';
           res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
           res.end(body);
           return;
         }
         case 'truncated-body': {
-          const json = JSON.stringify(handle());
+          const json = JSON.stringify(await handle());
           res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });
           res.write(json.slice(0, Math.floor(json.length / 2)), () => req.socket.destroy());
           return;
         }
         default:
-          sendJson(res, 200, alterAnswer(handle(), outcome));
+          sendJson(res, 200, alterAnswer(await handle(), outcome));
       }
     },
   };

@@ -1,4 +1,5 @@
 import type { KeyOverride, KeyStoreConfig, ProxyConfig } from '../config/load-config.js';
+import type { KeyBackend } from '../keystore/key-backend.js';
 import { createMemoryKeyStore, type KeyStore } from '../keystore/key-store.js';
 import { createSigningKeyCache, type SigningKeyCache } from '../../sigv4/index.js';
 import type { EkmHealthStatus } from '../../xks/wire-types.js';
@@ -14,6 +15,8 @@ export interface StoreRuntime {
   readonly secrets: ReadonlyMap<string, string>;
   readonly regions: ReadonlySet<string>;
   readonly signingKeyCache: SigningKeyCache;
+  /** The store's own key backend (PKCS#11), long-lived across reloads; absent: the file backend over `keys`. */
+  readonly backend?: KeyBackend;
 }
 
 export interface ProxyRuntime {
@@ -33,11 +36,14 @@ export function applyKeyOverrides(store: KeyStore, overrides: Readonly<Record<st
   return createMemoryKeyStore(keys, { problems: store.problems, available: store.available, retained: store.retained });
 }
 
-export function buildRuntime(config: ProxyConfig, loadKeys: (store: KeyStoreConfig) => KeyStore): ProxyRuntime {
+/** `backendOf`: a store's own key backend (PKCS#11 stores, docs/hsm.md); absent: the file backend over its keys. */
+export function buildRuntime(config: ProxyConfig, loadKeys: (store: KeyStoreConfig) => KeyStore, backendOf?: (store: KeyStoreConfig) => KeyBackend | undefined): ProxyRuntime {
   const storesByPrefix = new Map<string, StoreRuntime>();
   for (const store of config.keyStores) {
     const fileKeys = loadKeys(store);
+    const backend = backendOf?.(store);
     storesByPrefix.set(store.uriPrefix, {
+      ...(backend !== undefined && { backend }),
       config: store,
       keys: applyKeyOverrides(fileKeys, store.keys),
       fileKeys,

@@ -6,24 +6,35 @@ export type KeyUsage = (typeof KEY_USAGES)[number];
 export const KEY_STATUSES = ['ENABLED', 'DISABLED'] as const;
 export type KeyStatus = (typeof KEY_STATUSES)[number];
 
-export interface KeyVersion {
+/** A key version as the operations see it: a number, never material (an HSM's material never enters the process). */
+export interface KeyVersionInfo {
   /** 1, 2, 3... ascending; the last one encrypts, every one decrypts. */
   readonly version: number;
-  /** 32 bytes of AES-256 material. Never logged, never serialized outside a key file. */
-  readonly material: Uint8Array;
   /** ISO-8601 time the version was added (kept by the key file; informational). */
   readonly createdAt?: string;
 }
 
-export interface XksKey {
+export interface KeyVersion extends KeyVersionInfo {
+  /** 32 bytes of AES-256 material. Never logged, never serialized outside a key file. */
+  readonly material: Uint8Array;
+}
+
+/** A key as the operations see it (spec A4), whichever backend holds it (src/proxy/keystore/key-backend.ts). */
+export interface KeyInfo {
   readonly externalKeyId: string;
   /** Any subset of ENCRYPT/DECRYPT, the empty set included (the key exists but can do neither). */
   readonly keyUsage: readonly KeyUsage[];
   readonly keyStatus: KeyStatus;
   /** Non-empty, ascending by version. */
-  readonly versions: readonly KeyVersion[];
-  /** ISO-8601 time the key was created (kept by the key file; informational). */
+  readonly versions: readonly KeyVersionInfo[];
+  /** ISO-8601 time the key was created (informational). */
   readonly createdAt?: string;
+}
+
+/** A key held in the proxy's own files: its info plus the material of every version. */
+export interface XksKey extends KeyInfo {
+  /** Non-empty, ascending by version. */
+  readonly versions: readonly KeyVersion[];
 }
 
 /** Problems met while loading keys: the proxy keeps serving the keys that did load (and health says DEGRADED). */
@@ -56,7 +67,7 @@ export interface KeyStore {
   readonly retained: readonly RetainedKey[];
 }
 
-export function currentVersion(key: XksKey): KeyVersion {
+export function currentVersion<V extends KeyVersionInfo>(key: { readonly externalKeyId: string; readonly versions: readonly V[] }): V {
   const latest = key.versions[key.versions.length - 1];
   if (latest === undefined) throw new Error(`key ${key.externalKeyId} has no versions`);
   return latest;

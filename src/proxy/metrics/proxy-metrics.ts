@@ -34,6 +34,8 @@ export interface ProxyMetrics {
   readonly registry: Registry;
   /** Give to createApp's observers: counts each finished request. */
   readonly observer: RequestObserver;
+  /** Give to the PKCS#11 backends: one observation per HSM call (docs/hsm.md "Metrics"). */
+  readonly hsmCall: (operation: string, seconds: number, outcome: string) => void;
 }
 
 const HEALTH_STATUSES = ['ACTIVE', 'DEGRADED', 'UNAVAILABLE', 'BLOCKED'] as const;
@@ -156,8 +158,57 @@ export function createProxyMetrics(sources: MetricSources): ProxyMetrics {
     },
   });
 
+  const hsmCalls = new Histogram({
+    name: 'xks_hsm_call_duration_seconds',
+    help: 'PKCS#11 work of one request (session wait included) by operation (encrypt, decrypt, lookup, probe) and outcome (ok, error, deadline)',
+    labelNames: ['operation', 'outcome'] as const,
+    buckets: [...DURATION_BUCKETS_SECONDS],
+    registers,
+  });
+  const hsmStores = () => sources.status().keyStores.flatMap((s) => (s.backend?.kind === 'pkcs11' ? [{ name: s.name, b: s.backend }] : []));
+  new Gauge({
+    name: 'xks_hsm_sessions',
+    help: 'PKCS#11 sessions of an HSM key store: open, in_use, max (the pool bound) and waiting requests',
+    labelNames: ['key_store', 'state'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const { name, b } of hsmStores()) {
+        this.set({ key_store: name, state: 'open' }, b.sessionsOpen ?? 0);
+        this.set({ key_store: name, state: 'in_use' }, b.sessionsInUse ?? 0);
+        this.set({ key_store: name, state: 'max' }, b.sessionsMax ?? 0);
+        this.set({ key_store: name, state: 'waiting' }, b.waiting ?? 0);
+      }
+    },
+  });
+  new Counter({
+    name: 'xks_hsm_events_total',
+    help: 'PKCS#11 events of an HSM key store since start: deadline_exceeded (DependencyTimeoutException), device_error, reinitialization',
+    labelNames: ['key_store', 'event'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const { name, b } of hsmStores()) {
+        this.inc({ key_store: name, event: 'deadline_exceeded' }, b.deadlineExceeded ?? 0);
+        this.inc({ key_store: name, event: 'device_error' }, b.deviceErrors ?? 0);
+        this.inc({ key_store: name, event: 'reinitialization' }, b.reinitializations ?? 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'xks_hsm_available',
+    help: '1 when the HSM key store can serve, 0 while its token is unavailable (re-initialising with backoff)',
+    labelNames: ['key_store', 'token'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const { name, b } of hsmStores()) this.set({ key_store: name, token: b.token ?? '' }, b.unavailableReason === undefined ? 1 : 0);
+    },
+  });
+
   return {
     registry,
+    hsmCall: (operation, seconds, outcome) => hsmCalls.observe({ operation, outcome }, seconds),
     observer({ fields, outcome, durationMs }) {
       const keyStore = fields.keyStore ?? '';
       const operation = fields.operation ?? '';

@@ -1,6 +1,6 @@
 import type { KeyStoreConfig } from '../config/load-config.js';
 import type { KeyCodecRegistry } from '../keystore/key-codec-registry.js';
-import type { KeyLoadProblem, KeyStore } from '../keystore/key-store.js';
+import { createMemoryKeyStore, type KeyLoadProblem, type KeyStore } from '../keystore/key-store.js';
 import { loadKeyDirectory } from '../keystore/load-key-directory.js';
 import { retainLastGood } from '../keystore/retain-last-good.js';
 import type { Logger } from '../../logging/create-logger.js';
@@ -19,6 +19,8 @@ export function loadStoreKeys(
   previous?: KeyStore,
 ): KeyStore {
   const { logger } = deps;
+  // An HSM store (pkcs11): no key files; its keys are looked up in the token by its key backend (docs/hsm.md).
+  if (store.keyDirectory === undefined) return createMemoryKeyStore([]);
   const { store: fresh, warnings } = loadKeyDirectory(store.keyDirectory, { codec: deps.codecs.codecFor(store) });
   const keys = retainLastGood(fresh, previous, store.keyDirectory, new Date(deps.clock()).toISOString());
   for (const w of warnings) logger.warn({ keyStore: store.name, file: w.file }, w.message);

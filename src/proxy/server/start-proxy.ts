@@ -14,6 +14,8 @@ import { buildRuntime, type ProxyRuntime } from '../http/proxy-runtime.js';
 import { createHealthMonitor } from '../health/health-monitor.js';
 import { createKeyCodecRegistry, type KeyCodecRegistry } from '../keystore/key-codec-registry.js';
 import type { KeyStore } from '../keystore/key-store.js';
+import type { KeyBackend } from '../keystore/key-backend.js';
+import { createStoreBackends } from './store-backends.js';
 import type { Logger } from '../../logging/create-logger.js';
 import { createRuntimeHolder, type RuntimeHolder } from './runtime-holder.js';
 import { createListener, loadTlsMaterial, type TlsMaterial } from '../transport/create-listener.js';
@@ -40,10 +42,11 @@ export function loadRuntime(
   codecs: KeyCodecRegistry = createKeyCodecRegistry(),
   previous?: ProxyRuntime,
   clock: () => number = Date.now,
+  backendOf?: (store: KeyStoreConfig) => KeyBackend | undefined,
 ): ProxyRuntime {
   const before = (store: KeyStoreConfig) =>
     [...(previous?.storesByPrefix.values() ?? [])].find((s) => s.config.name === store.name && s.config.keyDirectory === store.keyDirectory)?.fileKeys;
-  return buildRuntime(config, (store: KeyStoreConfig): KeyStore => loadStoreKeys(store, { logger, codecs, clock }, before(store)));
+  return buildRuntime(config, (store: KeyStoreConfig): KeyStore => loadStoreKeys(store, { logger, codecs, clock }, before(store)), backendOf);
 }
 
 function logFilePermissionWarnings(config: ProxyConfig, logger: Logger): void {
@@ -140,7 +143,12 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   const engine = createAesGcmEngine(config.crypto.engine);
   const codecs = createKeyCodecRegistry();
   let watcher: KeyDirectoryWatcher | undefined;
-  const holder = createRuntimeHolder(loadRuntime(config, logger, codecs, undefined, clock), clock, (_next, reason) => {
+  // docs/hsm.md: a pkcs11 store's token is opened now; a missing module, token or wrong PIN is a ConfigError (exit 1).
+  let observeHsmCall: ((operation: string, seconds: number, outcome: string) => void) | undefined;
+  const backends = createStoreBackends({ logger, observeCall: (operation, seconds, outcome) => observeHsmCall?.(operation, seconds, outcome) });
+  const firstBackends = backends.prepare(config);
+  firstBackends.commit();
+  const holder = createRuntimeHolder(loadRuntime(config, logger, codecs, undefined, clock, firstBackends.backendOf), clock, (_next, reason) => {
     logger.info({ reason }, 'runtime reloaded');
     watcher?.resync();
   });
@@ -152,9 +160,10 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     random,
     clock,
     logger,
+    backendOf: (store) => backends.current(store.name),
     ...(config.healthCheck !== undefined && { config: config.healthCheck }),
   });
-  health.runChecks();
+  await health.runChecks();
   health.start();
   if (options.watchKeyDirectories !== false) {
     watcher = watchKeyDirectories({ holder, logger, loadKeys: (store, previous) => loadStoreKeys(store, { logger, codecs, clock }, previous) });
@@ -169,6 +178,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     refusals: () => refusals.snapshot(),
     version: PROXY_VERSION,
   });
+  observeHsmCall = metrics.hsmCall;
   const app = createApp({
     runtime: holder.current,
     engine,
@@ -200,6 +210,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     health.stop();
     watcher?.close();
     if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await backends.close();
     throw error;
   }
   const { port } = server.address() as AddressInfo;
@@ -218,7 +229,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
       refuseFaultsUnlessAllowed(next, options.allowFaults === true);
       const directoryProblems = keyDirectoryProblems(next);
       if (directoryProblems.length > 0) {
-        health.runChecks(); // the serving configuration's directories may be broken too: report it now, not at the next tick
+        void health.runChecks(); // the serving configuration's directories may be broken too: report it now, not at the next tick
         throw new ConfigError(next.source, directoryProblems);
       }
       const nextTls = next.listen.tls === undefined ? undefined : loadTlsMaterial(next.listen.tls);
@@ -229,7 +240,15 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
       if (JSON.stringify(next.admin) !== JSON.stringify(previous.admin)) logger.warn('admin listener changed: takes effect at the next restart');
       logKillSwitches(next, logger);
       logFilePermissionWarnings(next, logger);
-      const runtime = loadRuntime(next, logger, codecs, holder.current(), clock);
+      const prepared = backends.prepare(next);
+      let runtime: ProxyRuntime;
+      try {
+        runtime = loadRuntime(next, logger, codecs, holder.current(), clock, prepared.backendOf);
+      } catch (error) {
+        prepared.abort();
+        throw error;
+      }
+      prepared.commit();
       listener.apply(next, nextTls);
       holder.swap(runtime, reason);
       holder.recordRejectedReload(undefined);
@@ -240,6 +259,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
       health.stop();
       watcher?.close();
       await Promise.all([closeServer(server, graceMs), adminServer === undefined ? undefined : closeServer(adminServer, graceMs)]);
+      await backends.close();
     },
   };
 }

@@ -70,9 +70,10 @@ export function watchKeyDirectories(deps: {
       if (store === undefined || store.keyDirectory !== watched.get(name)?.dir) unwatch(name);
     }
     for (const store of stores) {
-      if (watched.has(store.name)) continue;
+      const dir = store.keyDirectory;
+      if (watched.has(store.name) || dir === undefined) continue;
       try {
-        const watcher = watch(store.keyDirectory, { persistent: false }, (_event, filename) => {
+        const watcher = watch(dir, { persistent: false }, (_event, filename) => {
           if (filename !== null && filename.startsWith('.')) return;
           schedule(store.name);
         });
@@ -80,7 +81,7 @@ export function watchKeyDirectories(deps: {
           deps.logger.warn({ keyStore: store.name, err: error }, 'key directory watch failed; changes need a reload');
           unwatch(store.name);
         });
-        watched.set(store.name, { dir: store.keyDirectory, watcher });
+        watched.set(store.name, { dir, watcher });
       } catch (error) {
         deps.logger.warn({ keyStore: store.name, dir: store.keyDirectory, code: (error as NodeJS.ErrnoException).code }, 'cannot watch key directory; changes need a reload');
       }

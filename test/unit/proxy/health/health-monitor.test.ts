@@ -57,17 +57,17 @@ function setup(options: { keyDirectory?: string; engine?: AesGcmEngine; now?: ()
   };
 }
 
-test('health monitor: round trip works -> ACTIVE; the health-check key is created 0600 under .health/ and never served', () => {
+test('health monitor: round trip works -> ACTIVE; the health-check key is created 0600 under .health/ and never served', async () => {
   const s = setup();
   try {
     assert.equal(s.monitor.health(s.storeRuntime), 'UNAVAILABLE', 'no check yet');
-    s.monitor.runChecks();
+    await s.monitor.runChecks();
     assert.equal(s.monitor.health(s.storeRuntime), 'ACTIVE');
     const file = join(s.dir, HEALTH_DIRECTORY, HEALTH_KEY_FILE);
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.deepEqual(loadKeyDirectory(s.dir).store.listKeys().map((k) => k.externalKeyId), ['kms-key']);
     const before = readFileSync(file, 'utf8');
-    s.monitor.runChecks();
+    await s.monitor.runChecks();
     assert.equal(readFileSync(file, 'utf8'), before, 'the health-check key is reused');
     const snap = s.monitor.snapshot(s.storeRuntime);
     assert.equal(snap.healthStatus, 'ACTIVE');
@@ -79,15 +79,15 @@ test('health monitor: round trip works -> ACTIVE; the health-check key is create
   }
 });
 
-test('health monitor: slow round trip -> DEGRADED; key files that failed to load -> DEGRADED', () => {
+test('health monitor: slow round trip -> DEGRADED; key files that failed to load -> DEGRADED', async () => {
   let t = 0;
   const slow = setup({ now: () => (t += 300) });
   const broken = setup({ problems: true });
   try {
-    slow.monitor.runChecks();
+    await slow.monitor.runChecks();
     assert.equal(slow.monitor.health(slow.storeRuntime), 'DEGRADED');
     assert.match(slow.monitor.snapshot(slow.storeRuntime).reasons.join(), /round trip took 300 ms \(slow threshold 100 ms\)/);
-    broken.monitor.runChecks();
+    await broken.monitor.runChecks();
     assert.equal(broken.monitor.health(broken.storeRuntime), 'DEGRADED');
     assert.match(broken.monitor.snapshot(broken.storeRuntime).reasons.join(), /1 key file\(s\) failed to load/);
   } finally {
@@ -96,26 +96,26 @@ test('health monitor: slow round trip -> DEGRADED; key files that failed to load
   }
 });
 
-test('health monitor: unreadable key directory, failing crypto or a stale cache -> UNAVAILABLE, with the last error', () => {
+test('health monitor: unreadable key directory, failing crypto or a stale cache -> UNAVAILABLE, with the last error', async () => {
   const missing = setup({ keyDirectory: '/nonexistent/xks-keys' });
   const failing = setup({
     engine: { ...createAesGcmEngine('node'), decrypt: () => { throw new TagMismatchError(); } },
   });
   const stale = setup();
   try {
-    missing.monitor.runChecks();
+    await missing.monitor.runChecks();
     assert.equal(missing.monitor.health(missing.storeRuntime), 'UNAVAILABLE');
     assert.match(missing.monitor.snapshot(missing.storeRuntime).lastError ?? '', /ENOENT/);
-    failing.monitor.runChecks();
+    await failing.monitor.runChecks();
     assert.equal(failing.monitor.health(failing.storeRuntime), 'UNAVAILABLE');
     assert.match(failing.monitor.snapshot(failing.storeRuntime).lastError ?? '', /does not decrypt/);
-    stale.monitor.runChecks();
+    await stale.monitor.runChecks();
     stale.advance(60_000);
     assert.equal(stale.monitor.health(stale.storeRuntime), 'ACTIVE', 'exactly 60 s old is still fresh');
     stale.advance(1);
     assert.equal(stale.monitor.health(stale.storeRuntime), 'UNAVAILABLE');
     assert.match(stale.monitor.snapshot(stale.storeRuntime).reasons.join(), /older than 60000 ms/);
-    stale.monitor.runChecks();
+    await stale.monitor.runChecks();
     assert.equal(stale.monitor.health(stale.storeRuntime), 'ACTIVE', 'the next run refreshes it');
   } finally {
     missing.cleanup();
@@ -124,16 +124,16 @@ test('health monitor: unreadable key directory, failing crypto or a stale cache 
   }
 });
 
-test('health monitor: recovers to ACTIVE once the directory is back; the last error stays visible', () => {
+test('health monitor: recovers to ACTIVE once the directory is back; the last error stays visible', async () => {
   const root = mkdtempSync(join(tmpdir(), 'xks-health-late-'));
   const late = join(root, 'keys');
   const s = setup({ keyDirectory: late });
   try {
-    s.monitor.runChecks();
+    await s.monitor.runChecks();
     assert.equal(s.monitor.health(s.storeRuntime), 'UNAVAILABLE');
     mkdirSync(late, { mode: 0o700 });
     s.advance(15_000);
-    s.monitor.runChecks();
+    await s.monitor.runChecks();
     assert.equal(s.monitor.health(s.storeRuntime), 'ACTIVE');
     const snap = s.monitor.snapshot(s.storeRuntime);
     assert.match(snap.lastError ?? '', /ENOENT/);
@@ -144,15 +144,15 @@ test('health monitor: recovers to ACTIVE once the directory is back; the last er
   }
 });
 
-test('health monitor: a store encrypted at rest gets a wrapped health-check key; a wrong KEK -> UNAVAILABLE', () => {
+test('health monitor: a store encrypted at rest gets a wrapped health-check key; a wrong KEK -> UNAVAILABLE', async () => {
   const kek = { kind: 'kek' as const, kek: encodeBase64(testMaterial('kek')), source: 'test' };
   const s = setup({ keyEncryption: kek });
   try {
-    s.monitor.runChecks();
+    await s.monitor.runChecks();
     assert.equal(s.monitor.health(s.storeRuntime), 'ACTIVE');
     assert.match(readFileSync(join(s.dir, HEALTH_DIRECTORY, HEALTH_KEY_FILE), 'utf8'), /xks-key-wrapped\/1/);
     const other = setup({ keyDirectory: s.dir, keyEncryption: { ...kek, kek: encodeBase64(testMaterial('other')) } });
-    other.monitor.runChecks();
+    await other.monitor.runChecks();
     assert.equal(other.monitor.health(other.storeRuntime), 'UNAVAILABLE');
     assert.match(other.monitor.snapshot(other.storeRuntime).lastError ?? '', /configured KEK/);
     other.cleanup();
@@ -164,7 +164,7 @@ test('health monitor: a store encrypted at rest gets a wrapped health-check key;
 test('GetHealthStatus answers from the cache: no crypto in the handler, every fleet entry carries the status', async () => {
   const s = setup();
   try {
-    s.monitor.runChecks();
+    await s.monitor.runChecks();
     const callsAfterCheck = s.engineCalls();
     assert.ok(callsAfterCheck >= 3, 'the check itself encrypts, check-decrypts and decrypts');
     const t = createTestApp({ deps: { ekmHealth: s.monitor.health } });
@@ -182,7 +182,7 @@ test('GetHealthStatus answers from the cache: no crypto in the handler, every fl
   }
 });
 
-test('health monitor: nothing secret in its log lines', () => {
+test('health monitor: nothing secret in its log lines', async () => {
   const lines: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'xks-health-log-'));
   try {
@@ -199,7 +199,7 @@ test('health monitor: nothing secret in its log lines', () => {
       clock: () => TEST_NOW,
       logger: logger as never,
     });
-    monitor.runChecks();
+    await monitor.runChecks();
     const healthKey = readFileSync(join(dir, HEALTH_DIRECTORY, HEALTH_KEY_FILE), 'utf8');
     assert.ok(lines.length > 0);
     for (const line of lines) {
@@ -211,12 +211,12 @@ test('health monitor: nothing secret in its log lines', () => {
   }
 });
 
-test('health monitor: encrypt-at-rest / decrypt-at-rest rewrite the health-check key too, so the check survives turning encryption at rest off', () => {
+test('health monitor: encrypt-at-rest / decrypt-at-rest rewrite the health-check key too, so the check survives turning encryption at rest off', async () => {
   const kek = { kind: 'kek' as const, kek: encodeBase64(testMaterial('health-kek')), source: 'test' };
   const plainStore = setup();
   try {
     // On: a plain health-check key is wrapped by encrypt-at-rest like every key file.
-    plainStore.monitor.runChecks();
+    await plainStore.monitor.runChecks();
     const file = join(plainStore.dir, HEALTH_DIRECTORY, HEALTH_KEY_FILE);
     assert.match(readFileSync(file, 'utf8'), /"format": "xks-key\/1"/);
     const wrapping = createKeyCodecRegistry().codecFor({ name: 'x', keyEncryption: kek });
@@ -229,7 +229,7 @@ test('health monitor: encrypt-at-rest / decrypt-at-rest rewrite the health-check
     assert.match(readFileSync(file, 'utf8'), /"format": "xks-key\/1"/);
     const after = setup({ keyDirectory: plainStore.dir });
     try {
-      after.monitor.runChecks();
+      await after.monitor.runChecks();
       assert.equal(after.monitor.health(after.storeRuntime), 'ACTIVE', after.monitor.snapshot(after.storeRuntime).reasons.join('; '));
     } finally {
       after.cleanup();
