@@ -101,4 +101,12 @@ describe('child processes run on the test runner\'s Node.js', () => {
       rmSync(decoyDir, { recursive: true, force: true });
     }
   });
+
+  // scripts/test-on-node.sh N sets XKS_TEST_NODE_VERSION to the version it installed (a plain `npm test` does not).
+  const asked = process.env['XKS_TEST_NODE_VERSION'];
+  test('scripts/test-on-node.sh: the runner and a child found through PATH run the version it installed', { skip: asked === undefined && 'not run by scripts/test-on-node.sh' }, () => {
+    assert.equal(process.version, asked);
+    const child = spawnSync('sh', ['-c', 'node --version'], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(child.stdout.trim(), asked, 'the script puts its node first on PATH');
+  });
 });
