@@ -1,7 +1,11 @@
 # xks-proxy container image. Build: docker build -t xks-proxy .  Run: see docker-compose.yml and the README.
-FROM node:20-bookworm-slim AS build
+# Base: the newest Node.js LTS line (docs/development.md#supported-nodejs-versions). Another supported line:
+#   docker build --build-arg NODE_VERSION=24 -t xks-proxy .      (20, 22, 24 or 26; compose: NODE_VERSION=24 docker compose build)
+ARG NODE_VERSION=26
+FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
-# better-sqlite3 (KMS emulator state) compiles from source when no prebuilt binary is reachable.
+# Native addons (better-sqlite3: KMS emulator state) compile from source, for this image's Node.js ABI, when no
+# prebuilt binary is reachable.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 # bin/ before npm ci: its "prepare" script links bin/xks.js (the `npx xks` of a checkout).
@@ -11,7 +15,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:${NODE_VERSION}-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/package.json ./package.json

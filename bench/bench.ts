@@ -10,13 +10,17 @@
  *
  *   npm run bench -- [--ops health,metadata,encrypt-6k,decrypt-6k,encrypt-17k,decrypt-17k] [--servers proxy,floor]
  *                    [--duration 2] [--repeat 5] [--rate 1800] [--rate-duration 5] [--connections 16] [--log-level info] [--json]
- *                    [--workers 1,2]
+ *                    [--workers 1,2] [--node 26[,22,/path/to/node]]
  *   npm run bench -- --soak [--soak-minutes 10]     (encrypt-6k at --rate on the proxy; RSS every 30 s)
  *
  * --workers 1,2 adds one proxy per count (`xks serve --workers N`, rows `proxy-Nw`), loaded on N times --connections
  * so every worker sees the load one process sees. Its workers run one per CPU (the second shares CPU 1 with this
  * generator), so the CPU-us per request of 1 and N workers differ by what N workers add (the primary, IPC, a shared
  * socket), not by N processes taking turns on one core. CPU and RSS are the whole process tree's.
+ *
+ * --node 26 runs every server a second time on that Node.js (a line installed by scripts/test-on-node.sh, or a path
+ * to a node binary), in the same rounds: rows `proxy@v20.20.2`, `floor@v20.20.2`, `proxy@v26.12.1`, ... side by side,
+ * each proxy's efficiency against the floor on its own runtime. The generator stays on this process's runtime.
  *
  * `npm run bench` bundles this file with esbuild (bench/.build/bench.mjs) and runs it as plain JavaScript: under tsx,
  * the TypeScript loader's thread (its own heap, its own garbage collections) shared the generator's CPU and its pauses
@@ -29,7 +33,7 @@ import { parseArgs } from 'node:util';
 import { closedLoop, openLoop, quantile } from '../test/support/load/load.js';
 import { MiB } from '../test/support/load/process-stats.js';
 import { processTreeCpu, processTreeRss } from '../test/support/load/process-cpu.js';
-import { BENCH_KEY_ID, BENCH_QUOTA, startFloorServer, startProxyServer, taskset, type BenchServer } from '../test/support/load/servers.js';
+import { BENCH_KEY_ID, BENCH_QUOTA, resolveBenchRuntime, startFloorServer, startProxyServer, taskset, type BenchRuntime, type BenchServer } from '../test/support/load/servers.js';
 import { createWorkload, OPERATIONS, type Operation, type Workload } from '../test/support/load/workloads.js';
 import { formatTable, runSoak, type Row } from '../test/support/load/bench-report.js';
 
@@ -47,6 +51,7 @@ const { values } = parseArgs({
     soak: { type: 'boolean', default: false },
     'soak-minutes': { type: 'string', default: '10' },
     workers: { type: 'string', default: '1' },
+    node: { type: 'string', default: '' },
   },
 });
 
@@ -59,6 +64,9 @@ const connections = Number(values.connections);
 const repeat = Math.max(1, Number(values.repeat));
 const logLevel = values['log-level'] ?? 'info';
 const workerCounts = (values.workers ?? '1').split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 1);
+const otherRuntimes = (values.node ?? '').split(',').filter((n) => n !== '').map((n) => resolveBenchRuntime(n));
+/** Without --node: this runtime, unsuffixed rows. With it: this runtime first, then each other, rows `<server>@<version>`. */
+const runtimes: (BenchRuntime | undefined)[] = otherRuntimes.length === 0 ? [undefined] : [{ node: process.execPath, version: process.version }, ...otherRuntimes];
 /** CPU time of a server and its workers (a `--workers N` proxy is a primary and N processes), microseconds. */
 const treeCpuMicros = (pid: number): number => processTreeCpu(pid).cpuMs * 1000;
 const progress = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -116,13 +124,15 @@ const servers: BenchServer[] = [];
 // Ctrl-C or a kill: stop the servers this run started before exiting.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void Promise.all(servers.map((s) => s.stop())).finally(() => process.exit(130)));
 try {
-  if (serverNames.includes('proxy') || values.soak === true) {
-    for (const workers of values.soak === true ? [1] : workerCounts) {
-      servers.push(await startProxyServer({ logLevel, workers, storeConfig: { quota: BENCH_QUOTA }, ...(serverCpu !== undefined && { cpu: serverCpu }) }));
+  for (const runtime of values.soak === true ? [undefined] : runtimes) {
+    const on = { ...(serverCpu !== undefined && { cpu: serverCpu }), ...(runtime !== undefined && { runtime }) };
+    if (serverNames.includes('proxy') || values.soak === true) {
+      for (const workers of values.soak === true ? [1] : workerCounts) servers.push(await startProxyServer({ logLevel, workers, storeConfig: { quota: BENCH_QUOTA }, ...on }));
     }
+    if (serverNames.includes('floor') && values.soak !== true) servers.push(await startFloorServer(on));
   }
-  if (serverNames.includes('floor') && values.soak !== true) servers.push(await startFloorServer({ ...(serverCpu !== undefined && { cpu: serverCpu }) }));
-  progress(`bench: node ${process.version}, servers ${pinned ? 'on CPU 0, load on CPU 1' : 'not pinned (taskset or a second CPU missing)'}, proxy logging ${logLevel}`);
+  const nodes = runtimes.map((r) => r?.version ?? process.version).join(' and ');
+  progress(`bench: node ${nodes}, servers ${pinned ? 'on CPU 0, load on CPU 1' : 'not pinned (taskset or a second CPU missing)'}, proxy logging ${logLevel}`);
   if (values.soak === true) {
     const proxy = servers[0] as BenchServer;
     const report = await runSoak(proxy, { rate, minutes: Number(values['soak-minutes']), progress });
@@ -133,7 +143,7 @@ try {
       progress(`  ${op}: ${repeat} x ${durationMs / 1000} s closed loop (${connections} connections) per server, then ${rateDurationMs / 1000} s at ${rate} req/s ...`);
       rows.push(...(await measure(servers, op)));
     }
-    const meta = { node: process.version, pinned, logLevel, durationS: durationMs / 1000, repeat, rate, rateDurationS: rateDurationMs / 1000, connections };
+    const meta = { node: nodes, pinned, logLevel, durationS: durationMs / 1000, repeat, rate, rateDurationS: rateDurationMs / 1000, connections };
     process.stdout.write(values.json === true ? `${JSON.stringify({ ...meta, rows }, null, 2)}\n` : `${formatTable(rows, meta)}\n`);
   }
 } finally {

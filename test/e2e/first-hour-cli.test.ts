@@ -6,10 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createTempProxyDir, REPO_ROOT, startProxyProcess, type TempProxyDir } from '../support/proxy-process.js';
+import { runtimeEnv } from '../support/runtime-env.js';
 import { testKey } from '../support/test-app.js';
 import { occupyPort, runXks } from '../support/xks-child.js';
 
@@ -41,9 +42,14 @@ describe('e2e: the xks command for a newcomer', { timeout: 300_000 }, () => {
     assert.equal(manifest.scripts['prepare'], 'node bin/link-local-bin.js');
     const link = spawnSync(process.execPath, ['bin/link-local-bin.js'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
     assert.equal(link.status, 0, link.stderr);
-    const npx = spawnSync('npx', ['--no-install', 'xks', '--version'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+    // npx, and the `#!/usr/bin/env node` of bin/xks.js it runs, find node on PATH: runtimeEnv() puts the test
+    // runner's first, so on another Node.js line (scripts/test-on-node.sh) this proves `npx xks` on that line.
+    const npx = spawnSync('npx', ['--no-install', 'xks', '--version'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000, env: runtimeEnv() });
     assert.equal(npx.status, 0, `npx xks --version: ${npx.stderr}`);
     assert.equal(npx.stdout.trim(), `xks-proxy ${VERSION}`);
+    const npxNode = spawnSync('npx', ['--no-install', '--', 'node', '-p', 'process.execPath'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000, env: runtimeEnv() });
+    assert.equal(npxNode.status, 0, npxNode.stderr);
+    assert.equal(realpathSync(npxNode.stdout.trim()), realpathSync(process.execPath), 'the node npx runs bins with is the runner\'s');
   });
 
   it('port in use -> exit 1 with the port and the option that moves it, for serve, kms and kms --with-proxy', async () => {

@@ -13,10 +13,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { extractFences, withoutFences } from '../docs/markdown.js';
 import { REPO_ROOT, startProxyProcess } from '../support/proxy-process.js';
+import { runtimeEnv } from '../support/runtime-env.js';
 
 const AWS = '/usr/bin/aws';
 
@@ -57,7 +58,7 @@ test('README quickstart: clone -> CONNECTED custom key store -> encrypt/decrypt 
       cwd: dir,
       encoding: 'utf8',
       timeout: 90_000,
-      env: { PATH: `/usr/bin:/bin:${dirname(process.execPath)}`, HOME: dir, AWS_CONFIG_FILE: join(dir, 'aws-config'), AWS_PAGER: '' },
+      env: runtimeEnv({ PATH: '/usr/bin:/bin', HOME: dir, AWS_CONFIG_FILE: join(dir, 'aws-config'), AWS_PAGER: '' }),
     });
     assert.equal(run.status, 0, `quickstart failed (${run.status}):\n${run.stderr}\n${run.stdout}\nemulator+proxy:\n${sandbox.stderr()}`);
     assert.deepEqual(run.stdout.trim().split('\n'), ['"CONNECTED"', 'hello'], run.stdout);

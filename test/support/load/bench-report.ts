@@ -23,7 +23,11 @@ const f0 = (n: number): string => (Number.isFinite(n) ? n.toFixed(0) : '-');
 const f1 = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '-');
 
 export function formatTable(rows: readonly Row[], meta: { node: string; pinned: boolean; logLevel: string; durationS: number; repeat: number; rate: number; rateDurationS: number; connections: number }): string {
-  const floorCost = new Map(rows.filter((r) => r.server === 'floor').map((r) => [r.operation, r.cpuMicrosPerRequest]));
+  // A server's runtime is the name's `@<version>` suffix (`npm run bench -- --node`): efficiency compares a proxy
+  // with the floor on the same runtime.
+  const runtimeOf = (server: string): string => server.split('@')[1] ?? '';
+  const isFloor = (server: string): boolean => server.split('@')[0] === 'floor';
+  const floorCost = new Map(rows.filter((r) => isFloor(r.server)).map((r) => [`${r.operation}@${runtimeOf(r.server)}`, r.cpuMicrosPerRequest]));
   const lines = [
     `node ${meta.node}; servers ${meta.pinned ? 'pinned to CPU 0, load from CPU 1' : 'not pinned'}; proxy logging ${meta.logLevel}; ` +
       `throughput: best of ${meta.repeat} rounds of ${meta.connections} connections for ${meta.durationS} s; latency: ${meta.rate} req/s for ${meta.rateDurationS} s (open loop)`,
@@ -32,8 +36,8 @@ export function formatTable(rows: readonly Row[], meta: { node: string; pinned: 
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    const floor = floorCost.get(r.operation);
-    const efficiency = r.server === 'floor' ? '1.00' : floor === undefined ? '-' : (floor / r.cpuMicrosPerRequest).toFixed(2);
+    const floor = floorCost.get(`${r.operation}@${runtimeOf(r.server)}`);
+    const efficiency = isFloor(r.server) ? '1.00' : floor === undefined ? '-' : (floor / r.cpuMicrosPerRequest).toFixed(2);
     lines.push(
       `| ${r.operation} | ${r.server} | ${r.bodyBytes} B | ${f0(r.requestsPerSecond)} | ${f0(r.cpuMicrosPerRequest)} | ${f1(r.p50Ms)} | ${f1(r.p99Ms)} | ${f1(r.maxMs)} | ${r.errors} | ${f0(r.rssMiB)} | ${efficiency} |`,
     );

@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { processChildren } from './process-cpu.js';
@@ -28,12 +28,34 @@ export interface BenchServer {
 
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
 
-/** `node <args>`, under `taskset -c <cpu>` when a CPU is given and taskset exists (same pid: taskset execs). */
-function spawnNode(args: readonly string[], cpu: number | undefined, stdio: 'ignore' | 'pipe'): ChildProcess {
+/**
+ * `<node> <args>` (default: this process's runtime), under `taskset -c <cpu>` when a CPU is given and taskset exists
+ * (same pid: taskset execs).
+ */
+function spawnNode(args: readonly string[], cpu: number | undefined, stdio: 'ignore' | 'pipe', node = process.execPath): ChildProcess {
   const pin = cpu !== undefined && hasTaskset;
-  const command = pin ? 'taskset' : process.execPath;
-  const argv = pin ? ['-c', String(cpu), process.execPath, ...args] : [...args];
+  const command = pin ? 'taskset' : node;
+  const argv = pin ? ['-c', String(cpu), node, ...args] : [...args];
   return spawn(command, argv, { cwd: REPO_ROOT, stdio: ['ignore', stdio, 'pipe'] });
+}
+
+/** Another Node.js to run a bench server with: the binary and its version (`v26.12.1`), the suffix of its rows. */
+export interface BenchRuntime {
+  readonly node: string;
+  readonly version: string;
+}
+
+/**
+ * `--node` of `npm run bench`: a path to a node binary, or a line (`26`, `22.12.0`) as scripts/test-on-node.sh
+ * installs it (${XKS_NODE_CACHE:-~/.cache/xks-proxy/node}/<line>/node_modules/node-<os>-<arch>/bin/node).
+ */
+export function resolveBenchRuntime(spec: string, env: NodeJS.ProcessEnv = process.env): BenchRuntime {
+  const arch = process.arch === 'x64' || process.arch === 'arm64' ? process.arch : 'x64';
+  const cacheRoot = env['XKS_NODE_CACHE'] ?? join(env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'xks-proxy', 'node');
+  const node = /^\d+(\.\d+\.\d+)?$/.test(spec) ? join(cacheRoot, spec, 'node_modules', `node-${process.platform}-${arch}`, 'bin', 'node') : spec;
+  const run = spawnSync(node, ['--version'], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`--node ${spec}: ${node} does not run${/^\d/.test(spec) ? ` (install it with: scripts/test-on-node.sh ${spec} true)` : ''}`);
+  return { node, version: run.stdout.trim() };
 }
 
 function stopper(child: ChildProcess, cleanup: () => void): () => Promise<void> {
@@ -80,6 +102,8 @@ export async function startProxyServer(options: {
   fromSource?: boolean;
   /** `xks serve --workers N` (N > 1: a primary and N workers, all on `cpu` when given); named `proxy-<N>w`. */
   workers?: number;
+  /** Run it on another Node.js (named `proxy@<version>`); default: this process's runtime, unsuffixed. */
+  runtime?: BenchRuntime;
 }): Promise<BenchServer> {
   const dir = createTempProxyDir({
     keys: [testKey(BENCH_KEY_ID)],
@@ -90,13 +114,14 @@ export async function startProxyServer(options: {
   const dist = join(REPO_ROOT, 'dist', 'main.js');
   const entry = existsSync(dist) && options.fromSource !== true ? [dist] : ['--import', TSX_LOADER, MAIN_TS];
   const workers = options.workers ?? 1;
-  const child = spawnNode([...entry, 'serve', '--no-watch', '--config', dir.configPath, ...(workers > 1 ? ['--workers', String(workers)] : [])], options.cpu, 'ignore');
+  const child = spawnNode([...entry, 'serve', '--no-watch', '--config', dir.configPath, ...(workers > 1 ? ['--workers', String(workers)] : [])], options.cpu, 'ignore', options.runtime?.node);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = await waitFor(child, () => /listening on (http:\/\/\S+)/.exec(stderr)?.[1], 'xks serve');
   const adminUrl = /admin listener \(xks status\) on (http:\/\/\S+)/.exec(stderr)?.[1];
   if (workers > 1 && options.cpu !== undefined && hasTaskset) await spreadWorkers(child.pid ?? 0, workers);
-  return { name: workers > 1 ? `proxy-${workers}w` : 'proxy', workers, pid: child.pid ?? 0, port: Number(new URL(url).port), ...(adminUrl !== undefined && { adminUrl }), stop: stopper(child, dir.cleanup) };
+  const name = `${workers > 1 ? `proxy-${workers}w` : 'proxy'}${options.runtime === undefined ? '' : `@${options.runtime.version}`}`;
+  return { name, workers, pid: child.pid ?? 0, port: Number(new URL(url).port), ...(adminUrl !== undefined && { adminUrl }), stop: stopper(child, dir.cleanup) };
 }
 
 /**
@@ -118,15 +143,15 @@ async function spreadWorkers(primaryPid: number, workers: number): Promise<void>
 }
 
 /** The node:http floor server, with the same credential and key material as the proxy's bench key. */
-export async function startFloorServer(options: { cpu?: number }): Promise<BenchServer> {
+export async function startFloorServer(options: { cpu?: number; runtime?: BenchRuntime }): Promise<BenchServer> {
   const dir = mkdtempSync(join(tmpdir(), 'xks-floor-'));
   const script = join(dir, 'floor-server.mjs');
   buildSync({ entryPoints: [join(REPO_ROOT, 'bench', 'floor-server.ts')], outfile: script, platform: 'node', format: 'esm', logLevel: 'error' });
   const portFile = join(dir, 'port');
   const keyHex = Buffer.from(testMaterial(`${BENCH_KEY_ID}/v1`)).toString('hex');
-  const child = spawnNode([script, portFile, TEST_ACCESS_KEY_ID, TEST_SECRET, keyHex], options.cpu, 'ignore');
+  const child = spawnNode([script, portFile, TEST_ACCESS_KEY_ID, TEST_SECRET, keyHex], options.cpu, 'ignore', options.runtime?.node);
   const port = await waitFor(child, () => (existsSync(portFile) ? Number(readFileSync(portFile, 'utf8')) || undefined : undefined), 'floor server');
-  return { name: 'floor', workers: 1, pid: child.pid ?? 0, port, stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })) };
+  return { name: options.runtime === undefined ? 'floor' : `floor@${options.runtime.version}`, workers: 1, pid: child.pid ?? 0, port, stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })) };
 }
 
 export const taskset = hasTaskset;
