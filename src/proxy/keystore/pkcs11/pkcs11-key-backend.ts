@@ -6,7 +6,7 @@ import type { Pkcs11Config } from './pkcs11-config.js';
 import type { GcmSealed, KeyBackend, KeyBackendStats } from '../key-backend.js';
 import type { KeyInfo } from '../key-store.js';
 import { ckrName, ckrOf, isDeviceError, isKeyGone, isSessionError, isTagFailure } from './ckr.js';
-import { findKeyByLabel, type FoundKey } from './find-key.js';
+import { findKeyByLabel, listSecretKeyLabels, type FoundKey } from './find-key.js';
 import { gcmEncryptLayout, splitGcmOutput } from './gcm-mechanism.js';
 import { loadPkcs11Binding, type Pkcs11Handle } from './load-binding.js';
 import { openToken, type OpenToken } from './open-token.js';
@@ -28,6 +28,8 @@ export interface Pkcs11KeyBackend extends KeyBackend {
   readonly config: Pkcs11Config;
   /** Generate an AES-256 token key under a label (xks keys create): CKA_TOKEN, CKA_SENSITIVE, not extractable. */
   createKey(externalKeyId: string, usage: { encrypt: boolean; decrypt: boolean }): Promise<KeyInfo>;
+  /** Every secret key of the token, as GetKeyMetadata would report it (xks keys list). */
+  listKeys(): Promise<readonly KeyInfo[]>;
 }
 
 /** Thrown inside a call when the device failed: the backend fails over to re-initialisation. */
@@ -250,6 +252,14 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
       } finally {
         token.closeSession(s);
       }
+    },
+    listKeys() {
+      return run('lookup', async (session) =>
+        listSecretKeyLabels(token.pkcs11, binding, session).flatMap((label) => {
+          const found = findKeyByLabel(token.pkcs11, binding, session, label);
+          return found === undefined ? [] : [found.info];
+        }),
+      );
     },
     async probe() {
       tryRecover();
