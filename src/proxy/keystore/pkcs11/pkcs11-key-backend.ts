@@ -285,7 +285,10 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
       if (closed) return;
       closed = true;
       pool.discardAll();
-      // A call still in flight keeps the library: its session comes back and is closed; the library stays loaded.
+      // A call still in flight (past its deadline) keeps the library loaded until its session comes back: C_Finalize
+      // under it could crash the process. Waits up to 5 s; a call hung longer leaves the library loaded.
+      const until = now() + 5_000;
+      while (pool.stats().inUse > 0 && now() < until) await new Promise((r) => setTimeout(r, 20));
       if (pool.stats().inUse === 0) module.release();
     },
   };
