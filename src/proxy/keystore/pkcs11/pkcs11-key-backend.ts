@@ -5,7 +5,7 @@ import type { Logger } from '../../../logging/create-logger.js';
 import type { Pkcs11Config } from './pkcs11-config.js';
 import type { GcmSealed, KeyBackend, KeyBackendStats } from '../key-backend.js';
 import type { KeyInfo } from '../key-store.js';
-import { ckrName, ckrOf, isDeviceError, isKeyGone, isSessionError, isTagFailure } from './ckr.js';
+import { CKR, ckrName, ckrOf, isDeviceError, isKeyGone, isSessionError, isTagFailure } from './ckr.js';
 import { findKeyByLabel, listSecretKeyLabels, type FoundKey } from './find-key.js';
 import { gcmEncryptLayout, splitGcmOutput } from './gcm-mechanism.js';
 import { loadPkcs11Binding, type Pkcs11Handle } from './load-binding.js';
@@ -220,7 +220,7 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
             const code = ckrOf(error);
             if (isTagFailure(code)) throw new TagMismatchError();
             // SoftHSM answers a tag mismatch with CKR_GENERAL_ERROR: a mismatch only if the token still answers.
-            if (code === 0x05) {
+            if (code === CKR.GENERAL_ERROR) {
               requirePresent();
               throw new TagMismatchError();
             }
