@@ -76,6 +76,10 @@ test('xks serve on a SoftHSM token: pkcs11-tool keys served, new key within seco
     assert.equal(dec.status, 200, JSON.stringify(dec.body));
     assert.equal(dec.body['plaintext'], PLAINTEXT);
 
+    // GetHealthStatus names the token as the key manager (ekmFleetDetails), with the deep check's status.
+    const health = await signedXksRequest(proxy.url, '/kms/xks/v1/health', { requestMetadata: { kmsRequestId: 'hsm-1', kmsOperation: 'KmsHealthCheck' } });
+    assert.deepEqual(health.body['ekmFleetDetails'], [{ id: token.tokenLabel, model: 'SoftHSM project SoftHSM v2', healthStatus: 'ACTIVE' }]);
+
     // A key another tool adds to the token is served without a restart.
     assert.equal((await signedXksRequest(proxy.url, '/kms/xks/v1/keys/hsm-key-2/encrypt', encryptBody)).status, 404);
     token.keygen('hsm-key-2');

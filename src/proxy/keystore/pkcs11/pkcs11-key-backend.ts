@@ -273,6 +273,7 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
       const s = pool.stats();
       return {
         token: config.tokenLabel,
+        tokenModel: token.model,
         sessionsOpen: s.open,
         sessionsInUse: s.inUse,
         sessionsMax: s.max,
