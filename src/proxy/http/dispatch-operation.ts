@@ -1,17 +1,18 @@
 import type { AesGcmEngine } from '../../crypto/aes-gcm.js';
 import type { RandomBytes } from '../../crypto/random.js';
+import type { KeyOverride } from '../config/load-config.js';
 import { createFileKeyBackend } from '../keystore/file-key-backend.js';
 import type { KeyBackend } from '../keystore/key-backend.js';
-import type { KeyInfo } from '../keystore/key-store.js';
-import type { KeyOverride } from '../config/load-config.js';
 import { decrypt } from '../operations/decrypt.js';
 import { encrypt } from '../operations/encrypt.js';
 import { getHealthStatus } from '../operations/get-health-status.js';
 import { getKeyMetadata } from '../operations/get-key-metadata.js';
-import { requireUsableKey } from '../operations/require-usable-key.js';
+import { requireEnabled, requireKey, requireUsage } from '../operations/require-usable-key.js';
+import type { KeyInfo, KeyUsage } from '../keystore/key-store.js';
 import { parseDecryptRequest, parseEncryptRequest, parseGetHealthStatusRequest, parseGetKeyMetadataRequest } from '../../xks/parse-requests.js';
 import type { EkmHealthStatus } from '../../xks/wire-types.js';
 import type { ProxyRuntime, StoreRuntime } from './proxy-runtime.js';
+import type { CheckStage } from './decision-trace.js';
 import type { RequestGuards } from './request-guards.js';
 import { parseJsonBody } from './request-json.js';
 import type { RequestLogFields } from './request-log.js';
@@ -32,6 +33,8 @@ export interface AdmittedRequest {
   readonly contentType: string | undefined;
   readonly body: Buffer;
   readonly log: RequestLogFields;
+  /** Each check below names itself here before it runs (the decision log's deciding check). */
+  readonly trace: CheckStage;
 }
 
 /**
@@ -73,7 +76,8 @@ function withKeyOverrides(backend: KeyBackend, overrides: Readonly<Record<string
  * its state and usage, then the operation. Returns the response body; throws the spec error.
  */
 export async function dispatchOperation(deps: DispatchDeps, request: AdmittedRequest): Promise<unknown> {
-  const { route, store, runtime, log } = request;
+  const { route, store, runtime, log, trace } = request;
+  trace.stage = 'body';
   // parseJsonBody puts the request's metadata into the log line, valid or not.
   const json = parseJsonBody(request.contentType, request.body, log);
   const externalKeyId = route.externalKeyId ?? '';
@@ -89,21 +93,39 @@ export async function dispatchOperation(deps: DispatchDeps, request: AdmittedReq
     }
     case 'GetKeyMetadata': {
       const { requestMetadata } = parseGetKeyMetadataRequest(json);
+      trace.stage = 'authorization';
       deps.guards.authorize(store, route, requestMetadata, log);
-      return getKeyMetadata(requireUsableKey(await deps.backendFor(store).getKey(externalKeyId), externalKeyId));
+      trace.stage = 'key';
+      return getKeyMetadata(requireKey(await deps.backendFor(store).getKey(externalKeyId), externalKeyId));
     }
     case 'Encrypt': {
       const parsed = parseEncryptRequest(json);
+      trace.stage = 'authorization';
       deps.guards.authorize(store, route, parsed.requestMetadata, log);
       const backend = deps.backendFor(store);
-      return encrypt(requireUsableKey(await backend.getKey(externalKeyId), externalKeyId, 'ENCRYPT'), parsed, backend);
+      const key = await usableKey(backend, externalKeyId, 'ENCRYPT', trace);
+      trace.stage = 'crypto';
+      return encrypt(key, parsed, backend);
     }
     case 'Decrypt': {
       const parsed = parseDecryptRequest(json);
+      trace.stage = 'authorization';
       deps.guards.authorize(store, route, parsed.requestMetadata, log);
       const backend = deps.backendFor(store);
-      const key = requireUsableKey(await backend.getKey(externalKeyId), externalKeyId, 'DECRYPT');
+      const key = await usableKey(backend, externalKeyId, 'DECRYPT', trace);
+      trace.stage = 'crypto';
       return decrypt(key, parsed, backend, { compatSha256Aad: store.config.compat?.sha256Aad === true });
     }
   }
+}
+
+/** The key checks in their documented order, each naming itself: exists, enabled, usage allowed. */
+async function usableKey(backend: KeyBackend, externalKeyId: string, usage: KeyUsage, trace: CheckStage): Promise<KeyInfo> {
+  trace.stage = 'key';
+  const key = requireKey(await backend.getKey(externalKeyId), externalKeyId);
+  trace.stage = 'key-state';
+  requireEnabled(key);
+  trace.stage = 'key-usage';
+  requireUsage(key, usage);
+  return key;
 }
