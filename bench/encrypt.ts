@@ -3,7 +3,10 @@
  * (4300-byte plaintext, 8192-byte AAD, CDIV requested) and print throughput and latency percentiles.
  *
  *   npm run bench:encrypt -- [--operation encrypt|decrypt|health] [--engine node|noble] [--duration 10] [--connections 16]
- *                    [--workers N] [--warmup 3]
+ *                    [--workers N] [--warmup 3] [--backend files|softhsm]
+ *
+ * --backend softhsm keeps the key in a fresh SoftHSM2 token (docs/hsm.md; needs softhsm2 and opensc): the same
+ * requests through the PKCS#11 backend, for the side-by-side rows in docs/performance.md.
  *
  * --workers N runs `xks serve --workers N` (docs/operations.md); the CPU time of the whole process tree (primary and
  * workers) per request is printed, so 1 and 2 workers can be compared: the cost per request should not grow.
@@ -17,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { signRequest } from '../src/sigv4/index.js';
 import { processTreeCpu } from '../test/support/load/process-cpu.js';
 import { createTempProxyDir, startProxyProcess } from '../test/support/proxy-process.js';
+import { createSoftHsmToken } from '../test/support/softhsm.js';
 import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../test/support/test-app.js';
 
 const { values } = parseArgs({
@@ -27,6 +31,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '16' },
     workers: { type: 'string', default: '1' },
     warmup: { type: 'string', default: '3' },
+    backend: { type: 'string', default: 'files' },
   },
 });
 const operation = values.operation ?? 'encrypt';
@@ -50,8 +55,15 @@ const encryptBody = {
   ciphertextDataIntegrityValueAlgorithm: 'SHA_256',
 };
 
-const dir = createTempProxyDir({ keys: [testKey('bench-key')], engine, logLevel: process.env.BENCH_LOG_LEVEL ?? 'info' });
-const proxy = await startProxyProcess(['serve', '--config', dir.configPath, '--workers', String(workers)], { stdout: 'ignore', timeoutMs: 60_000 });
+const hsm = values.backend === 'softhsm' ? createSoftHsmToken('bench') : undefined;
+hsm?.keygen('bench-key');
+const dir = createTempProxyDir({
+  keys: hsm === undefined ? [testKey('bench-key')] : [],
+  engine,
+  logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
+  ...(hsm !== undefined && { storeConfig: { keyDirectory: undefined, pkcs11: hsm.configBlock() } }),
+});
+const proxy = await startProxyProcess(['serve', '--config', dir.configPath, '--workers', String(workers)], { stdout: 'ignore', timeoutMs: 60_000, ...(hsm !== undefined && { env: hsm.env }) });
 const url = new URL(proxy.url);
 
 async function signedPost(path: string, bodyObject: unknown): Promise<{ path: string; body: string; headers: Record<string, string> }> {
@@ -117,7 +129,7 @@ try {
   const netUsPerRequest = ((cpuAfter.cpuMs - cpuBefore.cpuMs - idleMs) * 1000) / Math.max(1, result.requests.total);
   process.stdout.write(
     [
-      `xks-proxy bench: ${operation} (${operation === 'health' ? 'GetHealthStatus' : '4300 B plaintext, 8192 B AAD, CDIV'}), engine ${engine}`,
+      `xks-proxy bench: ${operation} (${operation === 'health' ? 'GetHealthStatus' : '4300 B plaintext, 8192 B AAD, CDIV'}), ${hsm === undefined ? `key files, engine ${engine}` : 'SoftHSM2 token (PKCS#11)'}`,
       `  node ${process.version}, ${connections} connections, ${duration} s, proxy: ${workers === 1 ? 'one process' : `${workers} workers + primary`} (${cpuAfter.processes} processes)`,
       `  requests/s  mean ${result.requests.average.toFixed(0)}  (total ${result.requests.total})`,
       `  CPU per request  ${cpuUsPerRequest.toFixed(0)} µs (all proxy processes); ${netUsPerRequest.toFixed(0)} µs without the idle use (${idleMsPerS.toFixed(1)} ms/s)`,
@@ -130,4 +142,5 @@ try {
 } finally {
   await proxy.stop();
   dir.cleanup();
+  hsm?.cleanup();
 }

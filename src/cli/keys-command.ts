@@ -10,6 +10,7 @@ import { KEY_BYTES } from '../xks/limits.js';
 import type { CliContext } from './cli-context.js';
 import { resolveConfig, selectKeyStore } from './resolve-config.js';
 import { describeServedFromMemory } from './served-from-memory.js';
+import { formatHsmKeyList, HSM_ROTATE_REFUSAL, hsmStatusInstruction, usageFlags, withHsm, withOverride } from './hsm-keys.js';
 
 interface StoreOptions {
   config?: string;
@@ -88,9 +89,16 @@ export function registerKeysCommand(program: Command, ctx: CliContext): void {
     return { config, store, dir: openKeyDirectory(requireKeyDirectory(store), { codec }) };
   }
 
+  /** The selected store when its keys are in a PKCS#11 token (docs/hsm.md), else undefined. */
+  function hsmStore(options: StoreOptions): KeyStoreConfig | undefined {
+    const { config } = resolveConfig(ctx, options.config, 'read');
+    const store = selectKeyStore(config, options.store);
+    return store.pkcs11 === undefined ? undefined : store;
+  }
+
   function requireKeyDirectory(store: KeyStoreConfig): string {
     if (store.keyDirectory !== undefined) return store.keyDirectory;
-    throw new Error(`key store ${store.name} keeps its keys in the PKCS#11 token ${JSON.stringify(store.pkcs11?.tokenLabel)}: manage them with the HSM's tools (docs/hsm.md)`);
+    throw new Error(`key store ${store.name} keeps its keys in the PKCS#11 token ${JSON.stringify(store.pkcs11?.tokenLabel)}: xks keys create and list work on it, disable and enable say what to put in the configuration; import, show and set-usage do not (docs/hsm.md#keys). Rotation: ${HSM_ROTATE_REFUSAL}`);
   }
 
   function overrideNote(store: KeyStoreConfig, id: string): string | undefined {
@@ -119,7 +127,15 @@ export function registerKeysCommand(program: Command, ctx: CliContext): void {
     .option('--usage <list>', 'ENCRYPT,DECRYPT (default), ENCRYPT, DECRYPT or none', 'ENCRYPT,DECRYPT')
     .option('--status <status>', 'ENABLED (default) or DISABLED', 'ENABLED')
     .option('--json', 'print the key metadata as JSON')
-    .action((id: string, options: StoreOptions & { usage: string; status: string }) => {
+    .action(async (id: string, options: StoreOptions & { usage: string; status: string }) => {
+      const hsm = hsmStore(options);
+      if (hsm !== undefined) {
+        if (parseStatus(options.status) === 'DISABLED') throw new Error(hsmStatusInstruction(hsm, id, 'DISABLED'));
+        const key = await withHsm(hsm, (b) => b.createKey(id, usageFlags(parseUsageList(options.usage))));
+        ctx.stdout.write(options.json === true ? `${JSON.stringify(key, null, 2)}\n` : `created ${id} in PKCS#11 token ${JSON.stringify(hsm.pkcs11?.tokenLabel)} of key store ${hsm.name}: AES-256, ${key.keyUsage.join(',') || 'no usage'}, sensitive, not extractable\n`);
+        ctx.stderr.write(`a running proxy serves it within keyCacheMs (${hsm.pkcs11?.keyCacheMs ?? 0} ms), no restart\n`);
+        return;
+      }
       const { store, dir } = open(options);
       const key = dir.create({ externalKeyId: id, keyUsage: parseUsageList(options.usage), keyStatus: parseStatus(options.status) });
       report(options, store, key, 'created');
@@ -151,6 +167,12 @@ export function registerKeysCommand(program: Command, ctx: CliContext): void {
     .description('list the keys (metadata only, never material); problems with key files go to stderr')
     .option('--json', 'print JSON')
     .action(async (options: StoreOptions) => {
+      const hsm = hsmStore(options);
+      if (hsm !== undefined) {
+        const listed = (await withHsm(hsm, (b) => b.listKeys())).map((k) => withOverride(hsm, k));
+        ctx.stdout.write(options.json === true ? `${JSON.stringify(listed, null, 2)}\n` : formatHsmKeyList(listed));
+        return;
+      }
       const { config, store, dir } = open(options);
       const listed = dir.list();
       const summaries = listed.keys.map((k) => summarizeKey(k, `${store.keyDirectory}/${k.externalKeyId}.json`));
@@ -181,6 +203,8 @@ export function registerKeysCommand(program: Command, ctx: CliContext): void {
       .description(`set keyStatus ${status} (a DISABLED key answers GetKeyMetadata and refuses Encrypt/Decrypt with InvalidStateException)`)
       .option('--json', 'print the key metadata as JSON')
       .action((id: string, options: StoreOptions) => {
+        const hsm = hsmStore(options);
+        if (hsm !== undefined) throw new Error(hsmStatusInstruction(hsm, id, status));
         const { store, dir } = open(options);
         report(options, store, dir.setStatus(id, status), name === 'enable' ? 'enabled' : 'disabled');
       });

@@ -9,6 +9,8 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { formatStatus } from '../../src/cli/status-command.js';
+import type { ProxyStatus } from '../../src/proxy/admin/proxy-status.js';
 import { createTempProxyDir, MAIN_TS, REPO_ROOT, startProxyProcess, TSX_LOADER } from '../support/proxy-process.js';
 import { createSoftHsmToken, softHsmMissing, type SoftHsmToken } from '../support/softhsm.js';
 import { kmsMetadata } from '../support/test-app.js';
@@ -74,6 +76,10 @@ test('xks serve on a SoftHSM token: pkcs11-tool keys served, new key within seco
     assert.equal(dec.status, 200, JSON.stringify(dec.body));
     assert.equal(dec.body['plaintext'], PLAINTEXT);
 
+    // GetHealthStatus names the token as the key manager (ekmFleetDetails), with the deep check's status.
+    const health = await signedXksRequest(proxy.url, '/kms/xks/v1/health', { requestMetadata: { kmsRequestId: 'hsm-1', kmsOperation: 'KmsHealthCheck' } });
+    assert.deepEqual(health.body['ekmFleetDetails'], [{ id: token.tokenLabel, model: 'SoftHSM project SoftHSM v2', healthStatus: 'ACTIVE' }]);
+
     // A key another tool adds to the token is served without a restart.
     assert.equal((await signedXksRequest(proxy.url, '/kms/xks/v1/keys/hsm-key-2/encrypt', encryptBody)).status, 404);
     token.keygen('hsm-key-2');
@@ -85,6 +91,8 @@ test('xks serve on a SoftHSM token: pkcs11-tool keys served, new key within seco
     assert.equal(backend?.['token'], token.tokenLabel);
     assert.ok(Number(backend?.['sessionsOpen']) >= 1);
     assert.equal(status.keyStores[0]?.health, 'ACTIVE');
+    const printed = formatStatus(status as unknown as ProxyStatus);
+    assert.match(printed, /key store e2e  \/kms\/xks\/v1  health ACTIVE  HSM token "xks-test"\n  PKCS#11 sessions \d+\/\d+ in use \(max 4, 0 waiting\); deadline exceeded 0, device errors 0, re-initialisations 0/);
     const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
     assert.match(metrics, /xks_hsm_sessions\{key_store="e2e",state="max"\} 4/);
     assert.match(metrics, /xks_hsm_call_duration_seconds_count\{operation="encrypt",outcome="ok"\} [1-9]/);

@@ -9,9 +9,8 @@ export function keyDirectoryPoints(config: ProxyConfig): ReadinessPoint[] {
     const id = `keyStores.${s.name}.keys`;
     const why = 'each KMS key of the external key store names one external key (XksKeyId); a missing or broken key file fails every call with it';
     if (s.keyDirectory === undefined) {
-      // An HSM store: its keys are the token's, found by label on each call; the deep health check uses the token.
-      const token = s.pkcs11 === undefined ? 'the configured backend' : `token ${s.pkcs11.tokenLabel} through ${s.pkcs11.module}`;
-      return ok(id, `keys in ${token}`, why);
+      // docs/hsm.md: an HSM store's token (library, label, PIN) is opened and checked by `xks serve` at start.
+      return ok(id, `keys in PKCS#11 token ${JSON.stringify(s.pkcs11?.tokenLabel)} (${s.pkcs11?.module ?? '?'}); the token is checked when the proxy starts`, why);
     }
     const { store } = loadKeyDirectory(s.keyDirectory);
     const problems = [

@@ -1,9 +1,9 @@
 import type { AesGcmEngine } from '../../crypto/aes-gcm.js';
 import type { RandomBytes } from '../../crypto/random.js';
+import type { KeyOverride } from '../config/load-config.js';
 import { createFileKeyBackend } from '../keystore/file-key-backend.js';
 import type { KeyBackend } from '../keystore/key-backend.js';
 import type { KeyInfo, KeyUsage } from '../keystore/key-store.js';
-import type { KeyOverride } from '../config/load-config.js';
 import { decrypt } from '../operations/decrypt.js';
 import { encrypt } from '../operations/encrypt.js';
 import { getHealthStatus } from '../operations/get-health-status.js';
@@ -92,7 +92,10 @@ export async function dispatchOperation(deps: DispatchDeps, request: AdmittedReq
       // spec A7 / A10 note: a body without kmsRequestId and kmsOperation is a ValidationException (as AWS's
       // tooling and reference proxy expect); health is exempt from secondary authorization (spec A14).
       parseGetHealthStatusRequest(json);
-      return getHealthStatus(runtime.config.health, deps.ekmHealth(store));
+      // docs/hsm.md: an HSM store's key manager is its token, reported as the one ekmFleetDetails entry.
+      const hsm = store.backend?.stats();
+      const identity = hsm?.token === undefined ? runtime.config.health : { ...runtime.config.health, ekmFleetDetails: [{ id: hsm.token, model: hsm.tokenModel ?? 'PKCS#11 token' }] };
+      return getHealthStatus(identity, deps.ekmHealth(store));
     }
     case 'GetKeyMetadata': {
       const { requestMetadata } = parseGetKeyMetadataRequest(json);

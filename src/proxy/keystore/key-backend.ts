@@ -22,6 +22,8 @@ export interface GcmSealed {
 export interface KeyBackendStats {
   /** The HSM token's label (PKCS#11). */
   readonly token?: string;
+  /** The token's manufacturer and model as it reports them (C_GetTokenInfo), for GetHealthStatus's ekmFleetDetails. */
+  readonly tokenModel?: string;
   readonly sessionsOpen?: number;
   readonly sessionsInUse?: number;
   readonly sessionsMax?: number;

@@ -12,6 +12,19 @@ export interface FoundKey {
   readonly problem?: string;
 }
 
+/** The labels of every secret key in the token (for `xks keys list`), sorted, each once. */
+export function listSecretKeyLabels(p: Pkcs11, binding: Pkcs11Binding, session: Pkcs11Handle): string[] {
+  p.C_FindObjectsInit(session, [{ type: binding.CKA_CLASS, value: binding.CKO_SECRET_KEY }]);
+  const handles: Pkcs11Handle[] = [];
+  try {
+    for (let batch = p.C_FindObjects(session, 64); batch.length > 0; batch = p.C_FindObjects(session, 64)) handles.push(...batch);
+  } finally {
+    p.C_FindObjectsFinal(session);
+  }
+  const labels = handles.map((h) => p.C_GetAttributeValue(session, h, [{ type: binding.CKA_LABEL }])[0]?.value).map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : ''));
+  return [...new Set(labels.filter((l) => l !== ''))].sort();
+}
+
 /** A CK_ULONG attribute value as the binding returns it (native-endian bytes). */
 function ulong(value: unknown): number | undefined {
   if (!Buffer.isBuffer(value) || value.length === 0) return undefined;

@@ -10,6 +10,8 @@ export { Pkcs11SetupError };
 export interface OpenToken {
   readonly pkcs11: Pkcs11;
   readonly slot: Pkcs11Handle;
+  /** "SoftHSM project SoftHSM v2": manufacturer and model from C_GetTokenInfo. */
+  readonly model: string;
   /** A new serving session (read-only), logged in (CKR_USER_ALREADY_LOGGED_IN is success: login is per token). */
   openSession(): Pkcs11Handle;
   /** A read-write session for `xks keys create` (C_GenerateKey of a token object). */
@@ -46,12 +48,17 @@ export function openToken(config: Pkcs11Config, binding: Pkcs11Binding, module: 
     throw new Pkcs11SetupError(field, message);
   };
   let slot: Pkcs11Handle | undefined;
+  let model = '';
   const labels: string[] = [];
   try {
     for (const s of p.C_GetSlotList(true)) {
-      const label = trimLabel(p.C_GetTokenInfo(s).label);
+      const info = p.C_GetTokenInfo(s);
+      const label = trimLabel(info.label);
       labels.push(label);
-      if (label === config.tokenLabel && slot === undefined) slot = s;
+      if (label === config.tokenLabel && slot === undefined) {
+        slot = s;
+        model = `${trimLabel(info.manufacturerID)} ${trimLabel(info.model)}`.trim();
+      }
     }
   } catch (error) {
     fail('tokenLabel', `cannot list the tokens of ${config.module}: ${ckrName(ckrOf(error))}`);
@@ -83,6 +90,7 @@ export function openToken(config: Pkcs11Config, binding: Pkcs11Binding, module: 
   return {
     pkcs11: p,
     slot: found,
+    model: model === '' ? 'PKCS#11 token' : model,
     openSession: () => open(binding.CKF_SERIAL_SESSION),
     openWriteSession: () => open(binding.CKF_SERIAL_SESSION | binding.CKF_RW_SESSION),
     closeSession: (session) => p.C_CloseSession(session),

@@ -5,8 +5,8 @@ import type { Logger } from '../../../logging/create-logger.js';
 import type { Pkcs11Config } from './pkcs11-config.js';
 import type { GcmSealed, KeyBackend, KeyBackendStats } from '../key-backend.js';
 import type { KeyInfo } from '../key-store.js';
-import { ckrName, ckrOf, isDeviceError, isKeyGone, isSessionError, isTagFailure } from './ckr.js';
-import { findKeyByLabel, type FoundKey } from './find-key.js';
+import { CKR, ckrName, ckrOf, isDeviceError, isKeyGone, isSessionError, isTagFailure } from './ckr.js';
+import { findKeyByLabel, listSecretKeyLabels, type FoundKey } from './find-key.js';
 import { gcmEncryptLayout, splitGcmOutput } from './gcm-mechanism.js';
 import { loadPkcs11Binding, type Pkcs11Handle } from './load-binding.js';
 import { openToken, type OpenToken } from './open-token.js';
@@ -28,6 +28,8 @@ export interface Pkcs11KeyBackend extends KeyBackend {
   readonly config: Pkcs11Config;
   /** Generate an AES-256 token key under a label (xks keys create): CKA_TOKEN, CKA_SENSITIVE, not extractable. */
   createKey(externalKeyId: string, usage: { encrypt: boolean; decrypt: boolean }): Promise<KeyInfo>;
+  /** Every secret key of the token, as GetKeyMetadata would report it (xks keys list). */
+  listKeys(): Promise<readonly KeyInfo[]>;
 }
 
 /** Thrown inside a call when the device failed: the backend fails over to re-initialisation. */
@@ -218,7 +220,7 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
             const code = ckrOf(error);
             if (isTagFailure(code)) throw new TagMismatchError();
             // SoftHSM answers a tag mismatch with CKR_GENERAL_ERROR: a mismatch only if the token still answers.
-            if (code === 0x05) {
+            if (code === CKR.GENERAL_ERROR) {
               requirePresent();
               throw new TagMismatchError();
             }
@@ -251,6 +253,14 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
         token.closeSession(s);
       }
     },
+    listKeys() {
+      return run('lookup', async (session) =>
+        listSecretKeyLabels(token.pkcs11, binding, session).flatMap((label) => {
+          const found = findKeyByLabel(token.pkcs11, binding, session, label);
+          return found === undefined ? [] : [found.info];
+        }),
+      );
+    },
     async probe() {
       tryRecover();
       if (failure !== undefined) throw new Error(`PKCS#11 token ${config.tokenLabel} unavailable: ${failure.reason}`);
@@ -263,6 +273,7 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
       const s = pool.stats();
       return {
         token: config.tokenLabel,
+        tokenModel: token.model,
         sessionsOpen: s.open,
         sessionsInUse: s.inUse,
         sessionsMax: s.max,
@@ -275,7 +286,10 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
       if (closed) return;
       closed = true;
       pool.discardAll();
-      // A call still in flight keeps the library: its session comes back and is closed; the library stays loaded.
+      // A call still in flight (past its deadline) keeps the library loaded until its session comes back: C_Finalize
+      // under it could crash the process. Waits up to 5 s; a call hung longer leaves the library loaded.
+      const until = now() + 5_000;
+      while (pool.stats().inUse > 0 && now() < until) await new Promise((r) => setTimeout(r, 20));
       if (pool.stats().inUse === 0) module.release();
     },
   };
