@@ -51,6 +51,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
           .map((store) =>
             buildServeBanner({
               url: proxy.url,
+              pid: cluster.isWorker ? process.ppid : process.pid, // a fleet is signalled through its primary
               configSource: rel(config.source),
               store,
               keys: proxy.runtime.current().storesByPrefix.get(store.uriPrefix)?.keys.listKeys() ?? [],

@@ -159,8 +159,10 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   if (options.watchKeyDirectories !== false) {
     watcher = watchKeyDirectories({ holder, logger, loadKeys: (store, previous) => loadStoreKeys(store, { logger, codecs, clock }, previous) });
   }
-  const status = (): ProxyStatus =>
-    buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason, rejected: holder.rejectedReload }, { usage: credentialUsage, health: health.snapshot, refusals: refusals.snapshot });
+  const status = (): ProxyStatus => ({
+    pid: process.pid,
+    ...buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason, rejected: holder.rejectedReload }, { usage: credentialUsage, health: health.snapshot, refusals: refusals.snapshot }),
+  });
   // Read at scrape time, except the per-request counters (metrics.observer): docs/operations.md "Metrics".
   const metrics = createProxyMetrics({
     status,

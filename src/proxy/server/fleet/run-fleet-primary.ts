@@ -138,7 +138,7 @@ export async function runFleetPrimary(o: FleetPrimaryOptions): Promise<void> {
         }
       }),
     );
-    return mergeFleetStatus(workers);
+    return { pid: process.pid, ...mergeFleetStatus(workers) };
   }
 
   /** `xks explain` over the fleet: every worker's records, newest first (each worker keeps its own ring). */
