@@ -17,6 +17,7 @@ import { resolveConfig } from './resolve-config.js';
 import { buildServeBanner } from './serve-banner.js';
 import { withListenHint } from './listen-hint.js';
 import { applyListenOverrides } from './listen-overrides.js';
+import { FAULT_INJECTION_WARNING } from './faults-command.js';
 
 /** The CA `xks dev-cert` wrote next to the server certificate, if that is how listen.tls was made. */
 function devCaFile(config: ProxyConfig): string | undefined {
@@ -93,7 +94,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         throw withListenHint(error, { proxy: '--port P (or listen.port in the configuration)', admin: '--admin-port P (or admin.port in the configuration)' });
       });
       if (proxy.adminUrl !== undefined) ctx.stderr.write(`admin listener (xks status) on ${proxy.adminUrl}\n`);
-      if (options.allowFaults === true) ctx.stderr.write('WARNING: fault injection enabled (--allow-faults): this proxy may misbehave on purpose; see `xks faults list`\n');
+      if (options.allowFaults === true) ctx.stderr.write(FAULT_INJECTION_WARNING);
       ctx.stderr.write(`${banner(proxy)}\n`);
       logger.info({ url: proxy.url, adminUrl: proxy.adminUrl, keyStores: config.keyStores.map((s) => s.name) }, 'xks-proxy listening');
       const reloader = createConfigReloader({

@@ -201,8 +201,11 @@ export async function runDocPage(page: string, options: DocRunOptions = {}): Pro
 
   const runStep = async (step: DocStep): Promise<void> => {
     if (step.kind === 'background') {
-      for (const c of step.commands) await startBackground(c);
+      const started: Background[] = [];
+      for (const c of step.commands) started.push(await startBackground(c));
       transcript += `\n[line ${step.line}] started in the background: ${step.commands.join('; ')}\n`;
+      const missing = missingOutput(step.expect, started.map((b) => b.output).join('\n'));
+      if (missing.length > 0) throw new DocFailure(`expected output not printed:\n  ${missing.join('\n  ')}`);
       return;
     }
     if (step.kind === 'action') {

@@ -8,14 +8,15 @@
  *   ```sh run exit=N       a block that shows a refusal on purpose: its first failing command exits N
  *   ```sh run background   one long-running command per line ("terminal 1, leave it running")
  *   ```text output         right after a run block (blank lines between at most): the lines it must print, in
- *                          order, each a whole line of the output; `...` stands for any text
+ *                          order, each a whole line of the output; `...` stands for any text. After a
+ *                          background block: what its commands print by the time they listen
  *   <!-- doc-run: ACTION TARGET -->  what the reader does by hand, e.g. `interrupt serve` for Ctrl-C in the
  *                          terminal of `npx xks serve`, `restart serve` to start it again
  */
 
 export type DocStep =
   | { readonly kind: 'run'; readonly line: number; readonly script: string; readonly exit: number; readonly expect: readonly string[] }
-  | { readonly kind: 'background'; readonly line: number; readonly commands: readonly string[] }
+  | { readonly kind: 'background'; readonly line: number; readonly commands: readonly string[]; readonly expect: readonly string[] }
   | { readonly kind: 'action'; readonly line: number; readonly action: string; readonly target: string };
 
 export const DOC_ACTIONS = ['interrupt', 'restart', 'stop'] as const;
@@ -27,7 +28,7 @@ interface OpenFence {
   readonly body: string[];
 }
 
-type MutableRun = { kind: 'run'; line: number; script: string; exit: number; expect: string[] };
+type MutableRun = { kind: 'run'; line: number; script: string; exit: number; expect: string[] } | { kind: 'background'; line: number; commands: string[]; expect: string[] };
 
 function runStep(info: string, line: number, body: string): DocStep | undefined {
   const words = info.trim().split(/\s+/);
@@ -35,7 +36,8 @@ function runStep(info: string, line: number, body: string): DocStep | undefined 
   const rest = words.slice(2);
   if (rest[0] === 'background' && rest.length === 1) {
     const commands = body.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
-    return { kind: 'background', line, commands };
+    const background: MutableRun = { kind: 'background', line, commands, expect: [] };
+    return background;
   }
   const exit = rest.length === 0 ? 0 : /^exit=(\d{1,3})$/.exec(rest[0] ?? '')?.[1];
   if (exit === undefined || rest.length > 1) throw new Error(`line ${line}: unknown marker \`${info}\` (sh run, sh run exit=N, sh run background)`);
@@ -81,7 +83,7 @@ export function parseDocSteps(markdown: string): DocStep[] {
     const step = runStep(done.info, done.line, body);
     if (step === undefined) return;
     steps.push(step);
-    lastRun = step.kind === 'run' ? { step: step as MutableRun, closedAt: i + 1 } : undefined;
+    lastRun = step.kind === 'action' ? undefined : { step: step as MutableRun, closedAt: i + 1 };
   });
   if (open !== undefined) throw new Error(`line ${(open as OpenFence).line}: fence never closed`);
   return steps;
