@@ -204,7 +204,7 @@ export async function runDocPage(page: string, options: DocRunOptions = {}): Pro
       const started: Background[] = [];
       for (const c of step.commands) started.push(await startBackground(c));
       transcript += `\n[line ${step.line}] started in the background: ${step.commands.join('; ')}\n`;
-      const missing = missingOutput(step.expect, started.map((b) => b.output).join('\n'));
+      const missing = missingOutput(step.expect.map(withPorts), started.map((b) => b.output).join('\n'));
       if (missing.length > 0) throw new DocFailure(`expected output not printed:\n  ${missing.join('\n  ')}`);
       return;
     }
@@ -225,7 +225,7 @@ export async function runDocPage(page: string, options: DocRunOptions = {}): Pro
     transcript += `\n[line ${step.line}, ${Date.now() - began} ms] $ ${script}\n${output}`;
     if (step.exit === 0 && failure !== 'ok') throw new DocFailure(`a command failed (${failure})`);
     if (step.exit !== 0 && !failure.startsWith(`exit ${step.exit}:`)) throw new DocFailure(`expected a command to exit ${step.exit}, got: ${failure}`);
-    const missing = missingOutput(step.expect, output);
+    const missing = missingOutput(step.expect.map(withPorts), output);
     if (missing.length > 0) throw new DocFailure(`expected output not printed:\n  ${missing.join('\n  ')}`);
   };
 
