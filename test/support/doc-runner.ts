@@ -235,7 +235,9 @@ export async function runDocPage(page: string, options: DocRunOptions = {}): Pro
         await runStep(step);
       } catch (error) {
         const why = error instanceof Error ? error.message : String(error);
-        const logs = backgrounds.map((b) => `--- npx xks ${b.name} (${b.command}):\n${b.output.slice(-4000)}`).join('\n');
+        // The dev default shows its secret once, on the banner: not into a test report.
+        const redact = (text: string): string => text.replace(/(secret access key\s+)\S+/g, '$1<redacted>').replace(/("RawSecretAccessKey":")[^"]*/g, '$1<redacted>');
+        const logs = redact(backgrounds.map((b) => `--- npx xks ${b.name} (${b.command}):\n${b.output.slice(-4000)}`).join('\n'));
         throw new Error(`${page}:${step.line}: ${why}\n--- transcript:${transcript.slice(-6000)}\n${logs}`);
       }
     }
