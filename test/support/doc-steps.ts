@@ -58,7 +58,7 @@ export function parseDocSteps(markdown: string): DocStep[] {
         open = { info: (fence[2] ?? '').trim(), line: i + 1, indent: fence[1] ?? '', body: [] };
         return;
       }
-      const comment = /<!--\s*doc-run:\s*(\S+)\s*(.*?)\s*-->/.exec(text);
+      const comment = /^\s*<!--\s*doc-run:\s*(\S+)\s*(.*?)\s*-->/.exec(text);
       if (comment) {
         const action = comment[1] ?? '';
         if (!(DOC_ACTIONS as readonly string[]).includes(action)) throw new Error(`line ${i + 1}: unknown doc-run action ${action} (${DOC_ACTIONS.join(', ')})`);
