@@ -22,7 +22,7 @@ import { missingOutput, parseDocSteps, type DocStep } from './doc-steps.js';
 export const DOCS_REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 const XKS_BIN = join(DOCS_REPO_ROOT, 'bin', 'xks.js');
 const FIXED_PORTS = { proxy: '127.0.0.1:7700', admin: '127.0.0.1:7701', kms: '127.0.0.1:7800' } as const;
-type PortName = keyof typeof FIXED_PORTS;
+export type PortName = keyof typeof FIXED_PORTS;
 
 const NPX_SHIM = `#!/bin/sh
 # doc-runner: \`npx xks\` is this checkout's xks; nothing else is fetched.
@@ -45,7 +45,19 @@ interface Background {
   exitCode: number | null | undefined;
 }
 
+/** What a `browser` step may use: the addresses that run, a command in the page's session, a process's output. */
+export interface DocSession {
+  /** e.g. http://127.0.0.1:41185 for 'kms' (the page's 127.0.0.1:7800). */
+  url(name: PortName): string;
+  /** Run a script in the page's shell session (its variables and directory); its output. */
+  run(script: string): Promise<string>;
+  /** What a background command printed so far, by its xks subcommand. */
+  output(name: string): string;
+}
+
 export interface DocRunOptions {
+  /** The page's `<!-- doc-run: browser STEP -->` steps. */
+  readonly browser?: (step: string, session: DocSession) => Promise<void>;
   /** Called with the scratch directory before the first step (files the page assumes exist). */
   readonly prepare?: (dir: string) => void;
   /** Hang guard per step, not a timing assertion. */
@@ -103,11 +115,11 @@ export async function runDocPage(page: string, options: DocRunOptions = {}): Pro
   const backgrounds: Background[] = [];
   const exits: { name: string; code: number | null }[] = [];
   let transcript = '';
-  const session = spawn('bash', ['--noprofile', '--norc'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-  let sessionOut = '';
-  session.stdout?.on('data', (d: Buffer) => (sessionOut += d.toString()));
-  session.stderr?.on('data', (d: Buffer) => (sessionOut += d.toString()));
-  session.stdin?.write(`exec 2>&1; set -o pipefail -E; trap '__rc=$?; [ -n "$__doc_fail" ] || __doc_fail="exit $__rc: $BASH_COMMAND"' ERR\n`);
+  const shell = spawn('bash', ['--noprofile', '--norc'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  let shellOut = '';
+  shell.stdout?.on('data', (d: Buffer) => (shellOut += d.toString()));
+  shell.stderr?.on('data', (d: Buffer) => (shellOut += d.toString()));
+  shell.stdin?.write(`exec 2>&1; set -o pipefail -E; trap '__rc=$?; [ -n "$__doc_fail" ] || __doc_fail="exit $__rc: $BASH_COMMAND"' ERR\n`);
   const timeout = options.stepTimeoutMs ?? 90_000;
 
   const withPorts = (text: string): string => {
@@ -122,20 +134,20 @@ export async function runDocPage(page: string, options: DocRunOptions = {}): Pro
   const runScript = (script: string): Promise<{ output: string; failure: string }> =>
     new Promise((resolveRun, reject) => {
       const nonce = randomUUID();
-      const start = sessionOut.length;
+      const start = shellOut.length;
       const marker = new RegExp(`@@${nonce} (.*)\\n`);
       const timer = setTimeout(() => {
         clearInterval(poll);
-        reject(new DocFailure(`no end after ${timeout} ms (hang guard); output so far:\n${sessionOut.slice(start)}`));
+        reject(new DocFailure(`no end after ${timeout} ms (hang guard); output so far:\n${shellOut.slice(start)}`));
       }, timeout);
       const poll = setInterval(() => {
-        const m = marker.exec(sessionOut.slice(start));
+        const m = marker.exec(shellOut.slice(start));
         if (m === null) return;
         clearTimeout(timer);
         clearInterval(poll);
-        resolveRun({ output: sessionOut.slice(start, start + m.index), failure: m[1] ?? '' });
+        resolveRun({ output: shellOut.slice(start, start + m.index), failure: m[1] ?? '' });
       }, 20);
-      session.stdin?.write(`__doc_fail=''\n${script}\nprintf '\\n@@%s %s\\n' ${nonce} "\${__doc_fail:-ok}"\n`);
+      shell.stdin?.write(`__doc_fail=''\n${script}\nprintf '\\n@@%s %s\\n' ${nonce} "\${__doc_fail:-ok}"\n`);
     });
 
   const startBackground = async (command: string, previous?: ReadonlyMap<PortName, string>): Promise<Background> => {
@@ -199,6 +211,20 @@ export async function runDocPage(page: string, options: DocRunOptions = {}): Pro
     return bg;
   };
 
+  const session: DocSession = {
+    url: (name) => {
+      const hostPort = ports.get(name);
+      if (hostPort === undefined) throw new DocFailure(`nothing printed the ${name} address yet`);
+      return `http://${hostPort}`;
+    },
+    run: async (script) => {
+      const { output, failure } = await runScript(withPorts(script));
+      if (failure !== 'ok') throw new DocFailure(`${script}: ${failure}\n${output}`);
+      return output;
+    },
+    output: (name) => backgrounds.filter((b) => b.name === name).map((b) => b.output).join('\n'),
+  };
+
   const runStep = async (step: DocStep): Promise<void> => {
     if (step.kind === 'background') {
       const started: Background[] = [];
@@ -206,6 +232,12 @@ export async function runDocPage(page: string, options: DocRunOptions = {}): Pro
       transcript += `\n[line ${step.line}] started in the background: ${step.commands.join('; ')}\n`;
       const missing = missingOutput(step.expect.map(withPorts), started.map((b) => b.output).join('\n'));
       if (missing.length > 0) throw new DocFailure(`expected output not printed:\n  ${missing.join('\n  ')}`);
+      return;
+    }
+    if (step.kind === 'action' && step.action === 'browser') {
+      if (options.browser === undefined) throw new DocFailure(`the page has a browser step (${step.target}) and its test drives no browser`);
+      await options.browser(step.target, session);
+      transcript += `\n[line ${step.line}] browser: ${step.target}\n`;
       return;
     }
     if (step.kind === 'action') {
@@ -244,9 +276,9 @@ export async function runDocPage(page: string, options: DocRunOptions = {}): Pro
     return { transcript, exits };
   } finally {
     for (const bg of backgrounds) await stopBackground(bg, 'SIGTERM');
-    session.stdin?.end();
+    shell.stdin?.end();
     try {
-      process.kill(-(session.pid ?? 0), 'SIGKILL');
+      process.kill(-(shell.pid ?? 0), 'SIGKILL');
     } catch {
       // already gone
     }

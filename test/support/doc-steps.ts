@@ -11,7 +11,8 @@
  *                          order, each a whole line of the output; `...` stands for any text. After a
  *                          background block: what its commands print by the time they listen
  *   <!-- doc-run: ACTION TARGET -->  what the reader does by hand, e.g. `interrupt serve` for Ctrl-C in the
- *                          terminal of `npx xks serve`, `restart serve` to start it again
+ *                          terminal of `npx xks serve`, `restart serve` to start it again, `browser STEP` for
+ *                          what the reader does in a browser (the page's test drives chromium through STEP)
  */
 
 export type DocStep =
@@ -19,7 +20,7 @@ export type DocStep =
   | { readonly kind: 'background'; readonly line: number; readonly commands: readonly string[]; readonly expect: readonly string[] }
   | { readonly kind: 'action'; readonly line: number; readonly action: string; readonly target: string };
 
-export const DOC_ACTIONS = ['interrupt', 'restart', 'stop'] as const;
+export const DOC_ACTIONS = ['interrupt', 'restart', 'stop', 'browser'] as const;
 
 interface OpenFence {
   readonly info: string;
