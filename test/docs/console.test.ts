@@ -127,6 +127,32 @@ const steps: Record<string, (s: DocSession) => Promise<void>> = {
     await storeAction('Key store actions', connect ?? '');
     await waitForState(word(codes(list), /^Connected$/, 'Connected again'));
   },
+  async ['try-it']() {
+    const text = section('## KMS keys and Try it');
+    const bold = [...text.matchAll(/\*\*([^*]+)\*\*/g)].map((m) => m[1] ?? '');
+    await page.getByRole('navigation').getByRole('link', { name: word(italics(text), /^KMS keys$/, 'the KMS keys page'), exact: true }).click();
+    const create = word(italics(text), /^Create key$/, 'Create key');
+    const keyId = page.getByLabel(word(bold, /^external key ID$/i, 'the external key ID field'));
+    // "so `no-such-key` is refused with `XksKeyNotFoundException`"
+    await keyId.fill(word(codes(text), /^no-such-key$/, 'the refused key id'));
+    await page.getByRole('button', { name: create, exact: true }).click();
+    assert.match((await page.textContent('#form-error')) ?? '', new RegExp(word(codes(text), /^XksKeyNotFoundException$/, 'the refusal')));
+    await page.getByLabel(word(bold, /^external key ID$/i, 'the external key ID field')).fill(word(codes(text), /^dev-key-1$/, 'the dev key'));
+    await page.getByRole('button', { name: create, exact: true }).click();
+    await page.waitForURL(/created=/);
+    // **Encrypt** a text: the XKS call it caused, `Encrypt (Encrypt) -> HTTP 200, 4 ms of 250 ms`
+    await page.getByRole('button', { name: word(bold, /^Encrypt$/, 'Encrypt'), exact: true }).click();
+    await page.waitForSelector('.try-encrypt .xks-calls');
+    const call = word(codes(text), /^Encrypt \(Encrypt\) -> HTTP 200/, 'the Encrypt call').replace(/, \d+ ms of \d+ ms$/, '');
+    assert.ok(((await page.textContent('.try-encrypt .xks-calls')) ?? '').includes(call));
+    await page.getByRole('button', { name: word(bold, /^Decrypt the blob$/, 'Decrypt the blob'), exact: true }).click();
+    await page.waitForSelector('.try-decrypt .decoded');
+    assert.match((await page.textContent('.try-decrypt .decoded')) ?? '', new RegExp(await page.inputValue('#try-text')));
+    await page.getByRole('button', { name: word(bold, /^Generate a data key$/, 'Generate a data key'), exact: true }).click();
+    await page.waitForSelector('.try-generate-data-key .xks-calls');
+    // "the proxy saw one Encrypt with `kmsOperation` `GenerateDataKey`"
+    assert.match((await page.textContent('.try-generate-data-key .xks-calls')) ?? '', new RegExp(`Encrypt \\(${word(codes(text), /^GenerateDataKey$/, 'GenerateDataKey')}\\) -> HTTP 200`));
+  },
 };
 
 test('docs/console.md: the walkthrough in chromium, by the page\'s own steps and words', { timeout: 600_000 }, async () => {
@@ -140,6 +166,6 @@ test('docs/console.md: the walkthrough in chromium, by the page\'s own steps and
       done.push(step);
     },
   });
-  assert.deepEqual(done, ['open', 'create', 'connect', 'break', 'fix']);
+  assert.deepEqual(done, ['open', 'create', 'connect', 'break', 'fix', 'try-it']);
   assert.deepEqual(pageErrors, [], 'no script errors on any page');
 });
