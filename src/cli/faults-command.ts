@@ -26,6 +26,17 @@ interface SetOptions extends AdminOptions {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
+/** Printed on stderr by every command that starts a proxy with --allow-faults (xks serve, xks kms --with-proxy). */
+export const FAULT_INJECTION_WARNING = 'WARNING: fault injection enabled (--allow-faults): this proxy may misbehave on purpose; see `xks faults list`\n';
+
+/** A file of rules: a JSON array, or a configuration-shaped `{"faults": [...]}` (docs/faults.md shows both). */
+export function rulesFromFile(parsed: unknown): unknown {
+  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && Array.isArray((parsed as { faults?: unknown }).faults)) {
+    return (parsed as { faults: unknown[] }).faults;
+  }
+  return parsed;
+}
+
 const adminBase = (ctx: CliContext, o: AdminOptions): string => resolveAdminUrl(ctx, o);
 
 async function call(ctx: CliContext, o: AdminOptions, method: string, body?: unknown): Promise<void> {
@@ -60,7 +71,7 @@ export function registerFaultsCommand(program: Command, ctx: CliContext): void {
     faults
       .command('set [fault]')
       .description('replace the rules with one rule (FAULT: latency:MS, error:<errorName>, malformed-body, truncated-body, wrong-cdiv, flip-ciphertext-bit, drop-connection, health:DEGRADED) or with --file')
-      .option('--file <json>', 'a JSON array of rules (the configuration\'s `faults` syntax)')
+      .option('--file <json>', 'a JSON array of rules, or {"faults": [...]} as in the configuration')
       .option('--key-store <name>', 'only this key store')
       .option('--key <externalKeyId>', 'only this external key')
       .option('--operation <op>', `only this operation (repeatable): ${XKS_OPERATIONS.join(', ')}`, collect, [])
@@ -70,7 +81,7 @@ export function registerFaultsCommand(program: Command, ctx: CliContext): void {
     let rules: unknown;
     if (o.file !== undefined) {
       if (fault !== undefined) throw new Error('give a FAULT or --file, not both');
-      rules = JSON.parse(readFileSync(resolve(ctx.cwd, o.file), 'utf8'));
+      rules = rulesFromFile(JSON.parse(readFileSync(resolve(ctx.cwd, o.file), 'utf8')));
     } else {
       if (fault === undefined) throw new Error('give a FAULT (e.g. error:InternalException, latency:300) or --file');
       const action = parseFaultShorthand(fault);

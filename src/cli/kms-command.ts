@@ -22,6 +22,7 @@ import { AWS_CLI_V1_NOTE } from './aws-cli-note.js';
 import type { CliContext } from './cli-context.js';
 import { resolveConfig } from './resolve-config.js';
 import { createAdminExplainer } from './admin-client.js';
+import { FAULT_INJECTION_WARNING } from './faults-command.js';
 
 interface KmsOptions {
   host: string;
@@ -123,6 +124,7 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
         });
         const store = resolved.config.keyStores[0];
         const cred = store?.credentials[0];
+        if (o.allowFaults === true) out.write(FAULT_INJECTION_WARNING);
         sandboxHint = `proxy listening on ${proxy.url}${proxy.adminUrl === undefined ? '' : ` (admin listener for xks status: ${proxy.adminUrl})`}\n`;
         if (store !== undefined && cred !== undefined) {
           // Never print the secret itself: point at where it is kept.

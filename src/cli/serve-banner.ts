@@ -7,6 +7,8 @@ export interface BannerInput {
   readonly configSource: string;
   readonly store: KeyStoreConfig;
   readonly keys: readonly XksKey[];
+  /** The process to signal (kill -HUP reloads): printed so nobody signals npm's or npx's pid instead. */
+  readonly pid?: number;
   /** Where the secret lives, for the curl example (dev default). */
   readonly secretPath?: string;
   /** Shown only on the start that generated it. */
@@ -33,7 +35,7 @@ export function buildServeBanner(input: BannerInput): string {
   const secretExpr = input.secretPath === undefined ? '<SECRET>' : `$(cat ${input.secretPath})`;
   const body = JSON.stringify({ requestMetadata: { kmsRequestId: 'demo-1', kmsOperation: 'KmsHealthCheck' } });
   const lines = [
-    `xks-proxy listening on ${url}  (configuration: ${input.configSource})`,
+    `xks-proxy listening on ${url}  (${input.pid === undefined ? '' : `pid ${input.pid}; `}configuration: ${input.configSource})`,
     '',
     `Key store "${store.name}"`,
     `  XksProxyUriPath     ${store.uriPath}`,

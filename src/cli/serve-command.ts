@@ -17,6 +17,7 @@ import { resolveConfig } from './resolve-config.js';
 import { buildServeBanner } from './serve-banner.js';
 import { withListenHint } from './listen-hint.js';
 import { applyListenOverrides } from './listen-overrides.js';
+import { FAULT_INJECTION_WARNING } from './faults-command.js';
 
 /** The CA `xks dev-cert` wrote next to the server certificate, if that is how listen.tls was made. */
 function devCaFile(config: ProxyConfig): string | undefined {
@@ -51,6 +52,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
           .map((store) =>
             buildServeBanner({
               url: proxy.url,
+              pid: cluster.isWorker ? process.ppid : process.pid, // a fleet is signalled through its primary
               configSource: rel(config.source),
               store,
               keys: proxy.runtime.current().storesByPrefix.get(store.uriPrefix)?.keys.listKeys() ?? [],
@@ -91,10 +93,6 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       const proxy = await startProxy({ config, logger, allowFaults: options.allowFaults === true }).catch((error: unknown) => {
         throw withListenHint(error, { proxy: '--port P (or listen.port in the configuration)', admin: '--admin-port P (or admin.port in the configuration)' });
       });
-      if (proxy.adminUrl !== undefined) ctx.stderr.write(`admin listener (xks status) on ${proxy.adminUrl}\n`);
-      if (options.allowFaults === true) ctx.stderr.write('WARNING: fault injection enabled (--allow-faults): this proxy may misbehave on purpose; see `xks faults list`\n');
-      ctx.stderr.write(`${banner(proxy)}\n`);
-      logger.info({ url: proxy.url, adminUrl: proxy.adminUrl, keyStores: config.keyStores.map((s) => s.name) }, 'xks-proxy listening');
       const reloader = createConfigReloader({
         load,
         proxy,
@@ -104,6 +102,12 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       });
       const onReload = (signal: string) => reloader.reload(signal);
       ctx.reloadSignal?.on('reload', onReload);
+      // The banner says the proxy is ready, so SIGHUP must already reload: a SIGHUP sent on seeing it must not meet
+      // Node's default action (the end of the process).
+      if (proxy.adminUrl !== undefined) ctx.stderr.write(`admin listener (xks status) on ${proxy.adminUrl}\n`);
+      if (options.allowFaults === true) ctx.stderr.write(FAULT_INJECTION_WARNING);
+      ctx.stderr.write(`${banner(proxy)}\n`);
+      logger.info({ url: proxy.url, adminUrl: proxy.adminUrl, keyStores: config.keyStores.map((s) => s.name) }, 'xks-proxy listening');
       const signal = await ctx.stopSignal;
       ctx.reloadSignal?.off('reload', onReload);
       reloader.close();

@@ -10,7 +10,7 @@ import { fetchAdminJson, resolveAdminUrl } from './admin-client.js';
  */
 export function formatStatus(raw: ProxyStatus): string {
   const status = escapeControlDeep(raw);
-  const lines = [`configuration ${status.configSource} (loaded ${status.loadedAt}, ${status.loadReason})`];
+  const lines = [`${status.pid === undefined ? '' : `pid ${status.pid}  `}configuration ${status.configSource} (loaded ${status.loadedAt}, ${status.loadReason})`];
   const rejected = status.rejectedReload;
   if (rejected !== undefined) {
     lines.push(`RELOAD REJECTED at ${rejected.at} (${rejected.reason}); the configuration above keeps serving:`, ...rejected.problems.map((p) => `  problem: ${p}`));
@@ -60,8 +60,14 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
     .option('-c, --config <file>', 'configuration file naming admin.host/port; default: $XKS_CONFIG, else the dev default')
     .option('--url <url>', 'admin listener URL (overrides the configuration), e.g. http://127.0.0.1:7701')
     .option('--json', 'print the raw JSON')
-    .action(async (options: { config?: string; url?: string; json?: boolean }) => {
+    .option('--pid', 'print only the process id to signal (kill -HUP reloads; under npx or npm start, not npm\'s own pid)')
+    .action(async (options: { config?: string; url?: string; json?: boolean; pid?: boolean }) => {
       const status = (await fetchAdminJson(`${resolveAdminUrl(ctx, options)}/status`)) as ProxyStatus;
+      if (options.pid === true) {
+        if (status.pid === undefined) throw new Error('this proxy does not report its pid (an older version)');
+        ctx.stdout.write(`${status.pid}\n`);
+        return;
+      }
       ctx.stdout.write(options.json === true ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
     });
 }

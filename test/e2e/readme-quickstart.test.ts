@@ -54,14 +54,17 @@ test('README quickstart: clone -> CONNECTED custom key store -> encrypt/decrypt 
       .replaceAll('http://127.0.0.1:7700', proxyUrl)
       .replaceAll('npx xks', xks);
     assert.ok(!/:7[78]00\b/.test(script), `a fixed port is left in the quickstart:\n${script}`);
-    const run = spawnSync('bash', ['-e', '-c', script], {
-      cwd: dir,
-      encoding: 'utf8',
-      timeout: 90_000,
-      env: runtimeEnv({ PATH: '/usr/bin:/bin', HOME: dir, AWS_CONFIG_FILE: join(dir, 'aws-config'), AWS_PAGER: '' }),
-    });
+    const env = runtimeEnv({ PATH: '/usr/bin:/bin', HOME: dir, AWS_CONFIG_FILE: join(dir, 'aws-config'), AWS_PAGER: '' });
+    const run = { ...spawnSync('bash', ['-e', '-c', script], { cwd: dir, encoding: 'utf8', timeout: 90_000, env }), env };
     assert.equal(run.status, 0, `quickstart failed (${run.status}):\n${run.stderr}\n${run.stdout}\nemulator+proxy:\n${sandbox.stderr()}`);
     assert.deepEqual(run.stdout.trim().split('\n'), ['"CONNECTED"', 'hello'], run.stdout);
+    // Run again without the reset the README gives: the create is refused (the store exists) and the chain stops
+    // there: no connect, no create-key on an empty $ID, one error only.
+    const again = spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8', timeout: 90_000, env });
+    assert.notEqual(again.status, 0, again.stdout);
+    assert.match(again.stderr, /CustomKeyStoreNameInUseException/);
+    assert.equal(again.stderr.match(/An error occurred/g)?.length, 1, again.stderr);
+    assert.equal(again.stdout.trim(), '', again.stdout);
   } finally {
     await sandbox.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -61,6 +61,7 @@ test('workers: status reports every worker with its own key store health; xks st
   const pids = new Set(s.workers?.map((w) => w.pid));
   assert.equal(pids.size, 2);
   assert.ok(!pids.has(proxy.child.pid ?? -1), 'workers are not the primary');
+  assert.equal(s.pid, proxy.child.pid, 'the pid to signal is the primary\'s');
   for (const w of s.workers ?? []) assert.equal(w.status?.keyStores.find((k) => k.name === 'e2e')?.health, 'ACTIVE', JSON.stringify(w));
   const text = formatStatus(s);
   for (const w of s.workers ?? []) assert.match(text, new RegExp(`worker ${w.id} pid ${w.pid} `));

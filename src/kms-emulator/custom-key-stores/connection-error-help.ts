@@ -24,10 +24,12 @@ export const CONNECTION_ERROR_HELP: Readonly<Record<ConnectionErrorCode, Connect
       'The secret access key of the key store differs from the one configured at the proxy (signature mismatch).',
       'The access key id is not configured for this URI path prefix at the proxy.',
       'The clocks of KMS and the proxy are more than 5 minutes apart.',
+      'The KMS Region that signs is not one of the key store\'s `keyStores[].regions` at the proxy (the dev default accepts us-east-1 only): the proxy log says `sigv4 wrong-scope`, and its errorMessage names the region.',
     ],
     fixes: [
       'Run `xks explain <kmsRequestId>` (or open the call in the console) to see which SigV4 check refused.',
       'Update the key store credential to the proxy\'s (UpdateCustomKeyStore while DISCONNECTED), or fix the proxy configuration.',
+      'A wrong Region: add the KMS Region to `keyStores[].regions` in the proxy configuration (it reloads by itself).',
       RECONNECT,
     ],
   },

@@ -3,7 +3,7 @@
  * uniqueness rules, the VPC endpoint-service checks (B4), the credential. No state, no I/O.
  */
 import type { KmsEmulatorConfig } from '../context/kms-config.js';
-import { kmsError, type KmsException } from '../wire/kms-exceptions.js';
+import { kmsError, KmsException } from '../wire/kms-exceptions.js';
 import type { ProxyFailure } from '../../xks-client/proxy-outcome.js';
 import type { CustomKeyStoreRecord } from '../store/records.js';
 import { checkString, optionalObject, requiredString, type JsonObject } from '../wire/fields.js';
@@ -99,9 +99,19 @@ export function parseCredential(body: JsonObject): ProxyCredential | undefined {
   };
 }
 
+/** Appended to KMS's own refusal of a loopback endpoint: the emulator's flag that would accept it. */
+export const ALLOW_HTTP_LOOPBACK_HINT =
+  ' (emulator: http:// and a port on 127.0.0.1/localhost are accepted only when xks kms runs with --allow-http-loopback, or --with-proxy; AWS KMS needs https://)';
+
 export function checkEndpoint(config: KmsEmulatorConfig, endpoint: string): string {
-  if (config.allowHttpLoopback && LOOPBACK_URI_ENDPOINT.test(endpoint)) return endpoint;
-  return checkString('XksProxyUriEndpoint', endpoint, XKS_PROXY_URI_ENDPOINT);
+  const loopback = LOOPBACK_URI_ENDPOINT.test(endpoint);
+  if (config.allowHttpLoopback && loopback) return endpoint;
+  try {
+    return checkString('XksProxyUriEndpoint', endpoint, XKS_PROXY_URI_ENDPOINT);
+  } catch (error) {
+    if (loopback && error instanceof KmsException) throw new KmsException(error.type, `${error.message}${ALLOW_HTTP_LOOPBACK_HINT}`);
+    throw error;
+  }
 }
 
 /** spec B4: the endpoint-service checks of a VPC store, against the emulated registry. */

@@ -4,6 +4,7 @@ import { sendJson } from '../http/send-json.js';
 import type { FaultState } from '../http/fault-injector.js';
 import { registerFaultRoutes } from './fault-routes.js';
 import type { ProxyStatus } from './proxy-status.js';
+import type { FaultScope } from '../faults/fault-targets.js';
 
 /** Where the admin listener reads decisions: this process's DecisionLog, or every worker of a fleet. */
 export interface DecisionReader {
@@ -32,6 +33,8 @@ export function createAdminApp(deps: {
   decisions?: DecisionReader;
   /** Fault injection rules, only when the proxy was started with --allow-faults. */
   faults?: FaultState;
+  /** The key stores and keys fault rules may name (a rule naming anything else is refused). */
+  faultScopes?: () => readonly FaultScope[];
 }): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -59,7 +62,7 @@ export function createAdminApp(deps: {
       sendJson(res, 200, { kmsRequestId: req.params.kmsRequestId, decisions: found });
     });
   }
-  registerFaultRoutes(app, deps.faults);
+  registerFaultRoutes(app, deps.faults, deps.faultScopes);
   app.use((_req, res) => sendJson(res, 404, { error: 'not found' }));
   // A body that is not JSON (PUT /faults): 400, not Express's HTML page.
   app.use((_err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => sendJson(res, 400, { error: 'the body must be a JSON array of fault rules' }));

@@ -42,6 +42,8 @@ export interface WorkerStatus {
 }
 
 export interface ProxyStatus {
+  /** The process to signal (SIGHUP reloads, SIGTERM/SIGINT stop): the node process itself, or the fleet's primary. */
+  readonly pid?: number;
   readonly configSource: string;
   readonly loadedAt: string;
   readonly loadReason: string;

@@ -10,6 +10,7 @@ import { loadPolicyFile } from '../authz/load-policy.js';
 import { PolicyError, type AuthorizationPolicy } from '../authz/policy.js';
 import { configSchema, SECRET_ACCESS_KEY_PATTERN } from './config-schema.js';
 import type { FaultRule } from '../faults/fault-rules.js';
+import { describeJsonError } from './json-position.js';
 
 export interface Credential {
   readonly accessKeyId: string;
@@ -240,10 +241,12 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): ProxyCon
 export function loadConfigFile(path: string, options: { env?: Readonly<Record<string, string | undefined>> } = {}): ProxyConfig {
   const file = resolve(path);
   let raw: unknown;
+  let text = '';
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
+    raw = JSON.parse(text);
   } catch (error) {
-    const why = error instanceof SyntaxError ? `not valid JSON: ${error.message}` : `cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
+    const why = error instanceof SyntaxError ? `not valid JSON: ${describeJsonError(text, error)}` : `cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
     throw new ConfigError(file, [why]);
   }
   return parseConfig(raw, { baseDir: dirname(file), source: file, ...(options.env !== undefined && { env: options.env }) });

@@ -12,10 +12,16 @@ const AUTH_MESSAGES: Readonly<Record<SigV4FailureReason, string>> = {
   'signature-mismatch': 'The request signature does not match; check the secret access key and signing process',
 };
 
+/** Printable ASCII only (spec A10's errorMessage), whatever the request carried. */
+const printable = (s: string): string => s.replace(/[^\x20-\x7e]/g, '?');
+
 export function translateAuthError(error: unknown, log: RequestLogFields): unknown {
   if (error instanceof SigV4Error) {
     log.sigv4Failure = error.reason;
-    return new AuthenticationFailedException(AUTH_MESSAGES[error.reason], { detail: `sigv4 ${error.reason}: ${error.detail}`, cause: error });
+    // The one scope mistake an operator makes: KMS in another Region. The caller knows its Region; say it is the cause.
+    const region = error.reason === 'wrong-scope' ? /^scope region (.{1,64}) is not accepted$/.exec(error.detail)?.[1] : undefined;
+    const message = region === undefined ? AUTH_MESSAGES[error.reason] : `The credential scope region ${printable(region)} is not one of this key store's regions`;
+    return new AuthenticationFailedException(message, { detail: `sigv4 ${error.reason}: ${error.detail}`, cause: error });
   }
   return error;
 }

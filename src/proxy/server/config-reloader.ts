@@ -13,9 +13,13 @@ export interface ConfigReloader {
   close(): void;
 }
 
-/** The files whose change triggers a reload: the configuration, TLS certificates/keys/CA, authorization policies. */
+/**
+ * The files whose change triggers a reload: the configuration, credentials' secret files (the dev default keeps its
+ * secret in one), TLS certificates/keys/CA, authorization policies.
+ */
 export function filesToWatch(config: ProxyConfig): string[] {
   const files = [config.source];
+  for (const store of config.keyStores) for (const c of store.credentials) if (c.secretFile !== undefined) files.push(c.secretFile);
   const tls = config.listen.tls;
   if (tls !== undefined) files.push(tls.certFile, tls.keyFile, ...(tls.clientAuth === undefined ? [] : [tls.clientAuth.caFile]));
   for (const store of config.keyStores) if (store.authorization !== undefined) files.push(store.authorization.file);

@@ -168,8 +168,11 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   if (options.watchKeyDirectories !== false) {
     watcher = watchKeyDirectories({ holder, logger, loadKeys: (store, previous) => loadStoreKeys(store, { logger, codecs, clock }, previous) });
   }
-  const status = (): ProxyStatus =>
-    buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason, rejected: holder.rejectedReload }, { usage: credentialUsage, health: health.snapshot, refusals: refusals.snapshot });
+  const faultScopes = () => [...holder.current().storesByPrefix.values()].map((s) => ({ name: s.config.name, keys: s.keys.listKeys().map((k) => k.externalKeyId) }));
+  const status = (): ProxyStatus => ({
+    pid: process.pid,
+    ...buildProxyStatus(holder.current(), { at: holder.loadedAt, reason: holder.loadReason, rejected: holder.rejectedReload }, { usage: credentialUsage, health: health.snapshot, refusals: refusals.snapshot }),
+  });
   // Read at scrape time, except the per-request counters (metrics.observer): docs/operations.md "Metrics".
   const metrics = createProxyMetrics({
     status,
@@ -202,7 +205,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     url = await listen(server, config.listen.port, config.listen.host, listener.scheme, 'proxy', config.limits.listenBacklog);
     if (tls !== undefined) logger.info(tlsSummary(tls), 'TLS enabled');
     if (config.admin !== undefined && options.adminListener !== false) {
-      adminServer = createServer(createAdminApp({ status, metrics: () => metrics.registry.metrics(), metricsContentType: metrics.registry.contentType, decisions, ...(faults !== undefined && { faults }) }));
+      adminServer = createServer(createAdminApp({ status, metrics: () => metrics.registry.metrics(), metricsContentType: metrics.registry.contentType, decisions, ...(faults !== undefined && { faults, faultScopes }) }));
       adminUrl = await listen(adminServer, config.admin.port, config.admin.host, 'http', 'admin');
     }
   } catch (error) {

@@ -204,6 +204,23 @@ describe('ConnectCustomKeyStore: DNS, TLS, VPC endpoint services, internal error
     assert.equal(entry.ConnectionErrorCode, 'NETWORK_ERRORS');
   });
 
+  it('create: http://127.0.0.1:PORT without --allow-http-loopback -> ValidationException whose message names the flag', async () => {
+    const h2 = await startHarness({ ...config(), allowHttpLoopback: false });
+    try {
+      await assert.rejects(
+        h2.kms.send(new CreateCustomKeyStoreCommand({ CustomKeyStoreName: 'x', CustomKeyStoreType: 'EXTERNAL_KEY_STORE', XksProxyConnectivity: 'PUBLIC_ENDPOINT', XksProxyUriEndpoint: 'http://127.0.0.1:7700', XksProxyUriPath: '/kms/xks/v1', XksProxyAuthenticationCredential: CRED })),
+        (e: Error) => e.name === 'ValidationException' && /failed to satisfy constraint/.test(e.message) && /--allow-http-loopback/.test(e.message),
+      );
+      // Not a loopback endpoint: KMS's message alone (the flag would not help).
+      await assert.rejects(
+        h2.kms.send(new CreateCustomKeyStoreCommand({ CustomKeyStoreName: 'y', CustomKeyStoreType: 'EXTERNAL_KEY_STORE', XksProxyConnectivity: 'PUBLIC_ENDPOINT', XksProxyUriEndpoint: 'http://xks.example.com', XksProxyUriPath: '/kms/xks/v1', XksProxyAuthenticationCredential: CRED })),
+        (e: Error) => e.name === 'ValidationException' && !/--allow-http-loopback/.test(e.message),
+      );
+    } finally {
+      await h2.close();
+    }
+  });
+
   it('create: PUBLIC store with an untrusted certificate -> XksProxyInvalidConfigurationException', async () => {
     const h2 = await startHarness({ ...config(), allowHttpLoopback: false });
     try {

@@ -67,6 +67,16 @@ for (const [condition, options, reason] of failures) {
   });
 }
 
+test('health: KMS in a Region the key store does not accept -> 401 whose errorMessage names the region as the cause', async () => {
+  const t = createTestApp();
+  const res = await signedRequest(t.app, HEALTH, healthBody, { region: 'eu-west-1' });
+  await assertAuthFailure(t, res, /wrong-scope.*region/);
+  assert.equal((res.body as { errorMessage?: string }).errorMessage, 'The credential scope region "eu-west-1" is not one of this key store\'s regions');
+  // Another scope mistake keeps the general message.
+  const other = await signedRequest(t.app, HEALTH, healthBody, { service: 'kms' });
+  assert.match((other.body as { errorMessage?: string }).errorMessage ?? '', /^The credential scope does not match this key store/);
+});
+
 for (const [condition, time] of [
   ['exactly 5 min in the past', TEST_NOW - FIVE_MIN],
   ['exactly 5 min in the future', TEST_NOW + FIVE_MIN],

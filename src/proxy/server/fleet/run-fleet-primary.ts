@@ -66,6 +66,12 @@ export async function runFleetPrimary(o: FleetPrimaryOptions): Promise<void> {
     slot.startedAt = Date.now();
     slot.ready = false;
     slot.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    // Ctrl-C in a terminal signals the whole process group: the workers stop by themselves while the primary
+    // still writes to them, and a write to a closing channel fails (EPIPE). Without a listener that 'error'
+    // event would end the primary with exit 1; the worker's own exit is what the fleet acts on.
+    worker.on('error', (error: Error) => {
+      if (!stopping) logger.warn({ worker: worker.id, error: error.message }, 'worker channel error');
+    });
     worker.on('message', (raw: unknown) => {
       const m = parseWorkerMessage(raw);
       if (m === undefined) return;
@@ -138,7 +144,7 @@ export async function runFleetPrimary(o: FleetPrimaryOptions): Promise<void> {
         }
       }),
     );
-    return mergeFleetStatus(workers);
+    return { pid: process.pid, ...mergeFleetStatus(workers) };
   }
 
   /** `xks explain` over the fleet: every worker's records, newest first (each worker keeps its own ring). */

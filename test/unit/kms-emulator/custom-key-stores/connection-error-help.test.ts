@@ -27,3 +27,9 @@ test('connection error help: docs/troubleshooting.md holds exactly the table bui
   const inDoc = doc.slice(doc.indexOf(start) + start.length, doc.indexOf(end)).trim();
   assert.equal(inDoc, buildConnectionErrorHelpTable(), 'run npm run docs:connection-errors');
 });
+
+test('INVALID_CREDENTIALS help (console tooltip, troubleshooting): a KMS Region missing from keyStores[].regions is a cause, with its fix', () => {
+  const help = CONNECTION_ERROR_HELP.INVALID_CREDENTIALS;
+  assert.ok(help.causes.some((c) => c.includes('keyStores[].regions') && c.includes('wrong-scope')), help.causes.join('\n'));
+  assert.ok(help.fixes.some((f) => f.includes('keyStores[].regions')), help.fixes.join('\n'));
+});
