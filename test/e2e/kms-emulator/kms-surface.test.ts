@@ -119,7 +119,7 @@ describe('KMS surface: standard keys, aliases, tags, policies, grants, rotation,
     await h.kms.send(new CreateAliasCommand({ AliasName: 'alias/app-a', TargetKeyId: stdKeyId }));
     await h.kms.send(new CreateAliasCommand({ AliasName: 'alias/app-b', TargetKeyId: stdArn }));
     await h.kms.send(new CreateAliasCommand({ AliasName: 'alias/xks', TargetKeyId: xksKeyId }));
-    await rejectsWith(h.kms.send(new CreateAliasCommand({ AliasName: 'alias/app-a', TargetKeyId: xksKeyId })), 'AlreadyExistsException', 409);
+    await rejectsWith(h.kms.send(new CreateAliasCommand({ AliasName: 'alias/app-a', TargetKeyId: xksKeyId })), 'AlreadyExistsException', 400);
     await rejectsWith(h.kms.send(new CreateAliasCommand({ AliasName: 'alias/app-c', TargetKeyId: 'alias/app-a' })), 'NotFoundException');
     const aliasArn = `arn:aws:kms:us-east-1:111122223333:alias/app-b`;
     assert.equal((await h.kms.send(new DescribeKeyCommand({ KeyId: 'alias/app-a' }))).KeyMetadata?.KeyId, stdKeyId);
@@ -127,7 +127,7 @@ describe('KMS surface: standard keys, aliases, tags, policies, grants, rotation,
     const e = await h.kms.send(new EncryptCommand({ KeyId: 'alias/xks', Plaintext: Buffer.from('via alias') }));
     assert.equal((await h.kms.send(new DecryptCommand({ CiphertextBlob: e.CiphertextBlob, KeyId: 'alias/xks' }))).KeyId?.endsWith(xksKeyId), true);
     await rejectsWith(h.kms.send(new EnableKeyCommand({ KeyId: 'alias/app-a' })), 'NotFoundException');
-    await rejectsWith(h.kms.send(new DescribeKeyCommand({ KeyId: 'alias/none' })), 'NotFoundException', 404);
+    await rejectsWith(h.kms.send(new DescribeKeyCommand({ KeyId: 'alias/none' })), 'NotFoundException', 400);
     const ofStd = await h.kms.send(new ListAliasesCommand({ KeyId: stdKeyId }));
     assert.deepEqual(ofStd.Aliases?.map((a) => [a.AliasName, a.TargetKeyId, a.AliasArn]), [['alias/app-a', stdKeyId, 'arn:aws:kms:us-east-1:111122223333:alias/app-a'], ['alias/app-b', stdKeyId, aliasArn]]);
     const page1 = await h.kms.send(new ListAliasesCommand({ Limit: 2 }));
@@ -265,6 +265,6 @@ describe('KMS surface: standard keys, aliases, tags, policies, grants, rotation,
     assert.ok(m.DeletionDate instanceof Date);
     assert.equal(m.PendingDeletionWindowInDays, undefined);
     assert.equal(m.Enabled, false);
-    await rejectsWith(h.kms.send(new UpdateKeyDescriptionCommand({ KeyId: k.KeyId, Description: 'x' })), 'KMSInvalidStateException', 409);
+    await rejectsWith(h.kms.send(new UpdateKeyDescriptionCommand({ KeyId: k.KeyId, Description: 'x' })), 'KMSInvalidStateException', 400);
   });
 });
