@@ -14,6 +14,7 @@ import type { KmsService } from './kms-service.js';
 import { refuseForKeyType } from './resources/key-type-errors.js';
 import type { RequestContext } from './context/service-context.js';
 import type { JsonObject } from './wire/fields.js';
+import { validateRequest } from './wire/validate-request.js';
 
 export type OperationSupport = 'emulated' | 'aws-error' | 'not-emulated';
 
@@ -51,7 +52,7 @@ export const KMS_OPERATIONS: Readonly<Record<string, OperationSpec>> = Object.fr
   Encapsulate: a('InvalidKeyUsageException (needs a KEY_ENCAPSULATION key).', true),
   Encrypt: e('Both key types; XKS keys call the proxy.', true),
   GenerateDataKey: e('Both key types; Recipient refused.', true),
-  GenerateDataKeyPair: e('Standard keys (RSA and ECC key pairs); XKS keys: UnsupportedOperationException; Recipient refused.', true),
+  GenerateDataKeyPair: e('Standard keys (RSA, ECC and Ed25519 key pairs; ML-KEM and SM2: UnsupportedOperationException); XKS keys: UnsupportedOperationException; Recipient refused.', true),
   GenerateDataKeyPairWithoutPlaintext: e('As GenerateDataKeyPair, without the private key in plaintext.', true),
   GenerateDataKeyWithoutPlaintext: e('Both key types.', true),
   GenerateMac: a('InvalidKeyUsageException (needs a GENERATE_VERIFY_MAC key).', true),
@@ -149,9 +150,15 @@ export function buildDispatchTable(s: KmsService): Readonly<Record<string, Opera
     if (spec.support === 'emulated') {
       const h = emulated[name];
       if (h === undefined) throw new Error(`operation table: ${name} is marked emulated but has no handler`);
-      table[name] = h;
+      table[name] = async (b, c) => {
+        validateRequest(name, b);
+        return h(b, c);
+      };
     } else if (spec.support === 'aws-error') {
-      table[name] = async (b) => refuseForKeyType(s.resolver, name, b);
+      table[name] = async (b) => {
+        validateRequest(name, b);
+        return refuseForKeyType(s.resolver, name, b);
+      };
     } else {
       table[name] = async () => {
         throw kmsError.UnsupportedOperationException(`${name} is not emulated by the KMS emulator (see the operation table in docs/kms-emulator.md).`);

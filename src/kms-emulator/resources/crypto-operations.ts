@@ -23,6 +23,7 @@ import {
   requiredString,
   type JsonObject,
 } from '../wire/fields.js';
+import { KMS_ENUMS } from '../wire/kms-model.js';
 
 /** spec B1: KMS Encrypt takes at most 4096 bytes of plaintext. */
 export const MAX_PLAINTEXT_BYTES = 4096;
@@ -30,8 +31,9 @@ export const MAX_BLOB_INPUT_BYTES = 6144;
 /** API model GrantTokenList / GrantTokenType. */
 const GRANT_TOKEN = { min: 1, max: 8192 } as const;
 const MAX_GRANT_TOKENS = 10;
-const ENCRYPTION_ALGORITHMS = ['SYMMETRIC_DEFAULT', 'RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256', 'SM2PKE'];
-const KEY_PAIR_SPECS = ['RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1', 'SM2'];
+/** The API model's enums (kms-model.ts, generated from the SDK). */
+const ENCRYPTION_ALGORITHMS = KMS_ENUMS['EncryptionAlgorithmSpec'] ?? [];
+const KEY_PAIR_SPECS = KMS_ENUMS['DataKeyPairSpec'] ?? [];
 export const DRY_RUN_MESSAGE = 'The request would have succeeded, but the DryRun option is set.';
 
 type Blob64 = string;
@@ -154,10 +156,13 @@ export function createCryptoService(deps: KmsServiceDeps, resolver: KeyResolver,
     resolver.usableForCrypto(k);
     if (k.origin === 'EXTERNAL_KEY_STORE') throw kmsError.UnsupportedOperationException(`${op} is not supported on a KMS key in an external key store (${k.arn}).`);
     if (spec === 'SM2') throw kmsError.UnsupportedOperationException('KeyPairSpec SM2 is available only in China Regions.');
+    if (spec.startsWith('ML_KEM_')) throw kmsError.UnsupportedOperationException(`KeyPairSpec ${spec} is not emulated: the KMS emulator generates RSA, ECC and Ed25519 data key pairs.`);
     if (dryRun) throw kmsError.DryRunOperationException(DRY_RUN_MESSAGE);
     const pair = spec.startsWith('RSA_')
       ? await generateKeyPairAsync('rsa', { modulusLength: Number(spec.slice(4)) })
-      : await generateKeyPairAsync('ec', { namedCurve: { ECC_NIST_P256: 'prime256v1', ECC_NIST_P384: 'secp384r1', ECC_NIST_P521: 'secp521r1' }[spec] ?? 'secp256k1' });
+      : spec === 'ECC_NIST_EDWARDS25519'
+        ? await generateKeyPairAsync('ed25519')
+        : await generateKeyPairAsync('ec', { namedCurve: { ECC_NIST_P256: 'prime256v1', ECC_NIST_P384: 'secp384r1', ECC_NIST_P521: 'secp521r1' }[spec] ?? 'secp256k1' });
     const privateDer = pair.privateKey.export({ format: 'der', type: 'pkcs8' });
     const publicDer = pair.publicKey.export({ format: 'der', type: 'spki' });
     const blob = await sealing.seal(k, privateDer, context, op, ctx);
