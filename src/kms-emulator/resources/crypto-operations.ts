@@ -2,8 +2,9 @@
  * The cryptographic operations on symmetric keys of both types (spec B11 for XKS keys): Encrypt, Decrypt,
  * GenerateDataKey, GenerateDataKeyWithoutPlaintext, GenerateDataKeyPair(WithoutPlaintext) (standard keys only; an
  * XKS key does not support it, spec B1), ReEncrypt in any direction between the two types, GenerateRandom.
- * DryRun: every check runs (key, state, parameters), then DryRunOperationException; nothing is done and no
- * proxy is called. Recipient (attested enclaves) is refused: the emulator cannot verify attestation documents.
+ * DryRun: every check runs (key, state, parameters), then DryRunOperationException; nothing is stored. Decrypt and
+ * ReEncrypt validate the ciphertext (opening it; for an XKS key that is a proxy Decrypt) unless DryRunModifiers
+ * has IGNORE_CIPHERTEXT; no other dry run calls the proxy. Recipient (attested enclaves) is refused: the emulator cannot verify attestation documents.
  */
 import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -94,6 +95,15 @@ export function readCommon(body: JsonObject, operation: string): { dryRun: boole
 
 function ignoreCiphertext(body: JsonObject): boolean {
   return (optionalStringList(body, 'DryRunModifiers', { oneOf: ['IGNORE_CIPHERTEXT'] }) ?? []).includes('IGNORE_CIPHERTEXT');
+}
+
+/**
+ * A dry run of Decrypt or ReEncrypt has validated the ciphertext by opening it (KMS validates it unless
+ * DryRunModifiers says IGNORE_CIPHERTEXT): the plaintext is wiped, and the answer is DryRunOperationException.
+ */
+function dryRunDone(plaintext: Buffer): never {
+  plaintext.fill(0);
+  throw kmsError.DryRunOperationException(DRY_RUN_MESSAGE);
 }
 
 function checkAlgorithm(body: JsonObject, member: string): void {
@@ -192,8 +202,9 @@ export function createCryptoService(deps: KmsServiceDeps, resolver: KeyResolver,
       checkAlgorithm(body, 'EncryptionAlgorithm');
       const { key, parsed } = readSource(body, 'KeyId', dryRun);
       resolver.usableForCrypto(key);
-      if (dryRun || parsed === undefined) throw kmsError.DryRunOperationException(DRY_RUN_MESSAGE);
+      if (parsed === undefined) throw kmsError.DryRunOperationException(DRY_RUN_MESSAGE);
       const plaintext = await sealing.open(key, parsed, context, 'Decrypt', ctx);
+      if (dryRun) dryRunDone(plaintext);
       return { KeyId: key.arn, Plaintext: plaintext.toString('base64'), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
     },
 
@@ -222,8 +233,9 @@ export function createCryptoService(deps: KmsServiceDeps, resolver: KeyResolver,
       const { key: source, parsed } = readSource(body, 'SourceKeyId', dryRun);
       resolver.usableForCrypto(source);
       resolver.usableForCrypto(destination);
-      if (dryRun || parsed === undefined) throw kmsError.DryRunOperationException(DRY_RUN_MESSAGE);
+      if (parsed === undefined) throw kmsError.DryRunOperationException(DRY_RUN_MESSAGE);
       const plaintext = await sealing.open(source, parsed, sourceContext, 'ReEncrypt', ctx);
+      if (dryRun) dryRunDone(plaintext);
       try {
         const out = await sealing.seal(destination, plaintext, destinationContext, 'ReEncrypt', ctx);
         return { CiphertextBlob: out.toString('base64'), SourceKeyId: source.arn, KeyId: destination.arn, SourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT', DestinationEncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };

@@ -214,17 +214,29 @@ describe('KMS surface: standard keys, aliases, tags, policies, grants, rotation,
     }
   });
 
-  it('DryRun on Encrypt/GenerateDataKey/Decrypt/ReEncrypt of an XKS key -> 412 DryRunOperationException, no proxy call', async () => {
+  it('DryRun on Encrypt/GenerateDataKey of an XKS key -> 412, no proxy call; Decrypt/ReEncrypt validate the ciphertext (one proxy Decrypt) unless IGNORE_CIPHERTEXT', async () => {
     const e = await h.kms.send(new EncryptCommand({ KeyId: xksKeyId, Plaintext: Buffer.from('x') }));
     const before = fake.requests.length;
     await rejectsWith(h.kms.send(new EncryptCommand({ KeyId: xksKeyId, Plaintext: Buffer.from('x'), DryRun: true })), 'DryRunOperationException', 412);
     await rejectsWith(h.kms.send(new GenerateDataKeyCommand({ KeyId: xksKeyId, KeySpec: 'AES_256', DryRun: true })), 'DryRunOperationException', 412);
-    await rejectsWith(h.kms.send(new DecryptCommand({ CiphertextBlob: e.CiphertextBlob, DryRun: true })), 'DryRunOperationException', 412);
     await rejectsWith(h.kms.send(new DecryptCommand({ KeyId: xksKeyId, DryRun: true, DryRunModifiers: ['IGNORE_CIPHERTEXT'] })), 'DryRunOperationException', 412);
-    await rejectsWith(h.kms.send(new ReEncryptCommand({ CiphertextBlob: e.CiphertextBlob, DestinationKeyId: stdKeyId, DryRun: true })), 'DryRunOperationException', 412);
     // DryRun still runs every check: an unknown key is NotFoundException, not DryRunOperationException.
     await rejectsWith(h.kms.send(new EncryptCommand({ KeyId: 'alias/none', Plaintext: Buffer.from('x'), DryRun: true })), 'NotFoundException');
-    assert.equal(fake.requests.length, before, 'no proxy call for a dry run');
+    assert.equal(fake.requests.length, before, 'no proxy call for these dry runs');
+    await rejectsWith(h.kms.send(new DecryptCommand({ CiphertextBlob: e.CiphertextBlob, DryRun: true })), 'DryRunOperationException', 412);
+    await rejectsWith(h.kms.send(new ReEncryptCommand({ CiphertextBlob: e.CiphertextBlob, DestinationKeyId: stdKeyId, DryRun: true })), 'DryRunOperationException', 412);
+    assert.equal(fake.requests.length, before + 2, 'each ciphertext validated by one proxy Decrypt');
+  });
+
+  it('DryRun validates the ciphertext: a tampered blob or another encryption context -> InvalidCiphertextException; IGNORE_CIPHERTEXT skips it', async () => {
+    const e = await h.kms.send(new EncryptCommand({ KeyId: stdKeyId, Plaintext: Buffer.from('secret'), EncryptionContext: { tenant: 'blue' } }));
+    const tampered = Buffer.from(e.CiphertextBlob ?? new Uint8Array());
+    tampered[tampered.length - 1] = (tampered[tampered.length - 1] ?? 0) ^ 1;
+    await rejectsWith(h.kms.send(new DecryptCommand({ CiphertextBlob: tampered, EncryptionContext: { tenant: 'blue' }, DryRun: true })), 'InvalidCiphertextException', 400);
+    await rejectsWith(h.kms.send(new DecryptCommand({ CiphertextBlob: e.CiphertextBlob, EncryptionContext: { tenant: 'red' }, DryRun: true })), 'InvalidCiphertextException', 400);
+    await rejectsWith(h.kms.send(new ReEncryptCommand({ CiphertextBlob: tampered, SourceEncryptionContext: { tenant: 'blue' }, DestinationKeyId: stdKeyId, DryRun: true })), 'InvalidCiphertextException', 400);
+    await rejectsWith(h.kms.send(new DecryptCommand({ CiphertextBlob: e.CiphertextBlob, EncryptionContext: { tenant: 'blue' }, DryRun: true })), 'DryRunOperationException', 412);
+    await rejectsWith(h.kms.send(new DecryptCommand({ CiphertextBlob: tampered, KeyId: stdKeyId, DryRun: true, DryRunModifiers: ['IGNORE_CIPHERTEXT'] })), 'DryRunOperationException', 412);
   });
 
   it('Recipient refused; EncryptionContext over 8192 bytes -> ValidationException; GenerateRandom', async () => {
