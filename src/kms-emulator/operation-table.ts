@@ -34,7 +34,7 @@ export const KMS_OPERATIONS: Readonly<Record<string, OperationSpec>> = Object.fr
   ConnectCustomKeyStore: e('GetHealthStatus probe; CONNECTING, then CONNECTED or FAILED with a ConnectionErrorCode.'),
   CreateAlias: e('Name rules, `alias/aws/` reserved, 50 aliases per key.'),
   CreateCustomKeyStore: e('EXTERNAL_KEY_STORE only; CloudHSM key stores: UnsupportedOperationException.'),
-  CreateGrant: e('Stored and listed, never enforced.', true),
+  CreateGrant: e('Grants decide: their operations for their grantee, within their constraints.', true),
   CreateKey: e('SYMMETRIC_DEFAULT keys with Origin AWS_KMS or EXTERNAL_KEY_STORE; Policy, Tags, Description. Other key specs and origins: UnsupportedOperationException.'),
   Decapsulate: a('InvalidKeyUsageException (needs a KEY_ENCAPSULATION key).', true),
   Decrypt: e('Both key types; Recipient refused (UnsupportedOperationException).', true),
@@ -70,7 +70,7 @@ export const KMS_OPERATIONS: Readonly<Record<string, OperationSpec>> = Object.fr
   ListKeys: e('Pagination.'),
   ListResourceTags: e('Pagination.'),
   ListRetirableGrants: e('Pagination.'),
-  PutKeyPolicy: e('JSON, 32 KB, MalformedPolicyDocumentException cases; never evaluated.'),
+  PutKeyPolicy: e('JSON, 32 KB, MalformedPolicyDocumentException cases, invalid principals, the lockout safety check; evaluated on every key operation.'),
   ReEncrypt: e('Between any two keys of either type.', true),
   ReplicateKey: a('UnsupportedOperationException (single-Region keys).'),
   RetireGrant: e('By GrantToken, or KeyId and GrantId.', true),
@@ -152,11 +152,13 @@ export function buildDispatchTable(s: KmsService): Readonly<Record<string, Opera
       if (h === undefined) throw new Error(`operation table: ${name} is marked emulated but has no handler`);
       table[name] = async (b, c) => {
         validateRequest(name, b);
+        s.access.authorize(name, b, c);
         return h(b, c);
       };
     } else if (spec.support === 'aws-error') {
-      table[name] = async (b) => {
+      table[name] = async (b, c) => {
         validateRequest(name, b);
+        s.access.authorize(name, b, c);
         return refuseForKeyType(s.resolver, name, b);
       };
     } else {

@@ -1,6 +1,6 @@
 /**
- * Grants: CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant. Stored and listed, never
- * enforced (documented): a grant neither allows nor denies anything in the emulator. Operations and constraints
+ * Grants: CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant. A grant allows its operations to
+ * its grantee within its constraints, and may be retired by its retiring principal (resources/key-access.ts). Operations and constraints
  * are checked as KMS checks them for a symmetric encryption key.
  */
 import { DRY_RUN_MESSAGE, readCommon } from './crypto-operations.js';

@@ -163,7 +163,10 @@ describe('KMS surface: standard keys, aliases, tags, policies, grants, rotation,
     assert.equal(def.Statement[0]?.Principal.AWS, 'arn:aws:iam::111122223333:root');
     await rejectsWith(h.kms.send(new CreateKeyCommand({ Policy: 'notjson' })), 'MalformedPolicyDocumentException');
     await rejectsWith(h.kms.send(new PutKeyPolicyCommand({ KeyId: stdKeyId, PolicyName: 'default', Policy: '{"Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}' })), 'MalformedPolicyDocumentException');
-    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'x', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' }] });
+    const decryptOnly = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'x', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' }] });
+    // The lockout safety check: the caller could not change this policy afterwards.
+    await rejectsWith(h.kms.send(new PutKeyPolicyCommand({ KeyId: stdKeyId, PolicyName: 'default', Policy: decryptOnly })), 'MalformedPolicyDocumentException');
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'root', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }, { Sid: 'x', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' }] });
     await h.kms.send(new PutKeyPolicyCommand({ KeyId: stdKeyId, PolicyName: 'default', Policy: policy }));
     assert.equal((await h.kms.send(new GetKeyPolicyCommand({ KeyId: stdKeyId, PolicyName: 'default' }))).Policy, policy);
     const big = JSON.stringify({ Statement: [{ Sid: 'x'.repeat(33_000), Effect: 'Allow', Principal: '*', Action: '*' }] });
