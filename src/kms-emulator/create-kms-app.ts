@@ -77,11 +77,17 @@ export function createKmsApp(deps: KmsAppDeps): KmsApp {
   app.disable('x-powered-by');
   if (deps.console !== false) {
     const consoleOptions = deps.console ?? { access: 'loopback' as const };
-    app.use('/console', createConsoleRouter({ ...consoleOptions, invoke, proxyCalls: calls.log, region: config.region, randomBytes: deps.randomBytes }));
+    app.use('/console', createConsoleRouter({ ...consoleOptions, invoke, proxyCalls: calls.log, region: config.region, randomBytes: deps.randomBytes, keyAccess: (keyId) => service.access.keyView(keyId) }));
   }
 
   app.get('/_emulator/status', (_req, res) => {
     res.json({ region: config.region, accountId: config.accountId, ...service.statusView() });
+  });
+
+  // Why KMS said no: the recent key policy and grant decisions, newest first (`?keyId=` for one key).
+  app.get('/_emulator/access', (req, res) => {
+    const keyId = typeof req.query['keyId'] === 'string' ? req.query['keyId'] : undefined;
+    res.json({ decisions: service.access.recent(keyId) });
   });
 
   app.post('/', express.raw({ type: () => true, limit: MAX_BODY }), async (req: Request, res: Response) => {

@@ -12,7 +12,7 @@ import { invalidPrincipals } from '../access/policy-principals.js';
 import { readPolicyStatements } from '../access/policy-document.js';
 import type { Identity } from '../access/identities.js';
 import type { KmsServiceDeps, RequestContext } from '../context/service-context.js';
-import type { GrantRecord, KmsKeyRecord } from '../store/records.js';
+import type { GrantConstraintsRecord, GrantRecord, KmsKeyRecord } from '../store/records.js';
 import type { JsonObject } from '../wire/fields.js';
 import { kmsError } from '../wire/kms-exceptions.js';
 import { createAccessTargets, GRANT_OPERATIONS, type AccessTarget } from './access-targets.js';
@@ -45,6 +45,17 @@ export interface KeyAccess {
   checkNewPolicy(policy: string, keyArn: string, ctx: RequestContext, bypassLockoutCheck: boolean): void;
   /** The most recent decisions, newest first; those about one key when keyId is given. */
   recent(keyId?: string): AccessDecisionRecord[];
+  /** The emulator's own view of a key for explanations (not a KMS call: no policy applies); undefined if unknown. */
+  keyView(keyId: string): KeyAccessView | undefined;
+}
+
+export interface KeyAccessView {
+  readonly keyId: string;
+  readonly keyArn: string;
+  readonly keyState: string;
+  readonly policy: string;
+  readonly grants: readonly { readonly GrantId: string; readonly Name?: string; readonly GranteePrincipal: string; readonly RetiringPrincipal?: string; readonly Operations: readonly string[]; readonly Constraints?: GrantConstraintsRecord }[];
+  readonly decisions: readonly AccessDecisionRecord[];
 }
 
 const LOCKOUT_MESSAGE = 'The new key policy will not allow you to update the key policy in the future.';
@@ -158,6 +169,20 @@ export function createKeyAccess(deps: KmsServiceDeps, resolver: KeyResolver, sea
 
     recent(keyId) {
       return decisions.filter((d) => keyId === undefined || d.keyId === keyId).reverse();
+    },
+
+    keyView(keyId) {
+      const k = store.getKey(keyId);
+      if (k === undefined) return undefined;
+      const grants = store.listGrants(k.keyId).map((g) => ({
+        GrantId: g.grantId,
+        ...(g.name !== undefined && { Name: g.name }),
+        GranteePrincipal: g.granteePrincipal,
+        ...(g.retiringPrincipal !== undefined && { RetiringPrincipal: g.retiringPrincipal }),
+        Operations: g.operations,
+        ...(g.constraints !== undefined && { Constraints: g.constraints }),
+      }));
+      return { keyId: k.keyId, keyArn: k.arn, keyState: resolver.reportedState(k), policy: k.policy, grants, decisions: decisions.filter((d) => d.keyId === k.keyId).reverse() };
     },
   };
 }
