@@ -24,7 +24,8 @@ export interface AccessQuery {
   readonly keyPolicy: readonly PolicyStatement[];
   /** The caller's IAM policy; undefined: none configured, IAM allows whatever the key policy leaves to it. */
   readonly iamPolicy: readonly PolicyStatement[] | undefined;
-  readonly grants: readonly GrantView[];
+  /** The key's grants, read only when the policies have not decided (the hot path reads none). */
+  readonly grants: () => readonly GrantView[];
   /** The request's encryption context, for grant constraints; undefined: the operation has none. */
   readonly encryptionContext: Readonly<Record<string, string>> | undefined;
   readonly values: ConditionValues;
@@ -62,7 +63,7 @@ function constraintsHold(g: GrantView, context: Readonly<Record<string, string>>
 /** The grant that allows the request, if any. */
 export function findAllowingGrant(q: Pick<AccessQuery, 'action' | 'caller' | 'grants' | 'encryptionContext'>): GrantView | undefined {
   const operation = q.action.replace(/^kms:/i, '');
-  return q.grants.find(
+  return q.grants().find(
     (g) => g.operations.includes(operation) && principalMatch({ anyone: false, aws: [g.granteePrincipal], service: [] }, q.caller) === 'direct' && constraintsHold(g, q.encryptionContext),
   );
 }

@@ -84,7 +84,7 @@ export function createKeyAccess(deps: KmsServiceDeps, resolver: KeyResolver, sea
       caller: ctx.caller,
       keyPolicy: readPolicyStatements(t.key.policy),
       iamPolicy: ctx.caller.iamPolicy,
-      grants: store.listGrants(t.key.keyId).map((g) => ({ grantId: g.grantId, name: g.name, granteePrincipal: g.granteePrincipal, operations: g.operations, constraints: g.constraints })),
+      grants: () => store.listGrants(t.key.keyId).map((g) => ({ grantId: g.grantId, name: g.name, granteePrincipal: g.granteePrincipal, operations: g.operations, constraints: g.constraints })),
       encryptionContext: t.encryptionContext,
       values,
     });
@@ -163,7 +163,7 @@ export function createKeyAccess(deps: KmsServiceDeps, resolver: KeyResolver, sea
       }
       if (bypassLockoutCheck) return;
       const values = buildConditionValues({ caller: ctx.caller, region: config.region });
-      const d = decideAccess({ action: 'kms:PutKeyPolicy', keyArn, caller: ctx.caller, keyPolicy: statements, iamPolicy: ctx.caller.iamPolicy, grants: [], encryptionContext: undefined, values });
+      const d = decideAccess({ action: 'kms:PutKeyPolicy', keyArn, caller: ctx.caller, keyPolicy: statements, iamPolicy: ctx.caller.iamPolicy, grants: () => [], encryptionContext: undefined, values });
       if (!d.allowed) throw kmsError.MalformedPolicyDocumentException(LOCKOUT_MESSAGE, { detail: `lockout safety check: ${describeDecision(d)}` });
     },
 

@@ -61,6 +61,9 @@ describe('explaining access decisions', { timeout: 60_000 }, () => {
         ['kms:Encrypt', false, 'explicit deny by key policy statement 2 (Sid NoEncryptForApp)'],
       ],
     );
+    const logged = JSON.stringify(h.logLines);
+    assert.match(logged, /"msg":"access decision"/, 'decisions are logged');
+    assert.doesNotMatch(logged, /top secret plaintext|hidden-context-value|dG9wIHNlY3JldA/, 'never plaintext or context values in the log');
     const all = (await (await fetch(`${h.endpoint}/_emulator/access`)).json()) as { decisions: Decision[] };
     assert.ok(all.decisions.some((d) => d.action === 'kms:CreateKey' || d.action === 'kms:CreateGrant'));
   });

@@ -17,7 +17,7 @@ function query(policy: object, over: Partial<AccessQuery> & { context?: Record<s
     caller: { principalArn: APP, account: '111122223333' },
     keyPolicy: readPolicyStatements(JSON.stringify(policy)),
     iamPolicy: undefined,
-    grants: [],
+    grants: () => [],
     encryptionContext: context,
     values: (k) => {
       const lower = k.toLowerCase();
@@ -123,13 +123,13 @@ test('IAM decides: an identity IAM policy that allows, that says nothing, that d
 test('grants: a grant allows its operations to its grantee, within its constraints; a key policy Deny still wins', () => {
   const p = doc({ Effect: 'Allow', Principal: { AWS: OPS }, Action: 'kms:*', Resource: '*' });
   const grant = { grantId: 'g1', granteePrincipal: APP, operations: ['Decrypt'], constraints: { EncryptionContextSubset: { tenant: 'blue' } } };
-  const q = (context: Record<string, string>, action = 'kms:Decrypt') => query(p, { action, grants: [grant], context });
+  const q = (context: Record<string, string>, action = 'kms:Decrypt') => query(p, { action, grants: () => [grant], context });
   assert.deepEqual(decideAccess(q({ tenant: 'blue', extra: '1' })).decidedBy, { kind: 'grant', grantId: 'g1', name: undefined });
   assert.equal(decideAccess(q({ tenant: 'red' })).allowed, false);
   assert.equal(decideAccess(q({ tenant: 'blue' }, 'kms:Encrypt')).allowed, false);
   const equals = { ...grant, constraints: { EncryptionContextEquals: { tenant: 'blue' } } };
-  assert.equal(decideAccess(query(p, { action: 'kms:Decrypt', grants: [equals], context: { tenant: 'blue' } })).allowed, true);
-  assert.equal(decideAccess(query(p, { action: 'kms:Decrypt', grants: [equals], context: { tenant: 'blue', extra: '1' } })).allowed, false);
+  assert.equal(decideAccess(query(p, { action: 'kms:Decrypt', grants: () => [equals], context: { tenant: 'blue' } })).allowed, true);
+  assert.equal(decideAccess(query(p, { action: 'kms:Decrypt', grants: () => [equals], context: { tenant: 'blue', extra: '1' } })).allowed, false);
   const denied = doc({ Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*' });
-  assert.equal(decideAccess(query(denied, { action: 'kms:Decrypt', grants: [grant], context: { tenant: 'blue' } })).allowed, false);
+  assert.equal(decideAccess(query(denied, { action: 'kms:Decrypt', grants: () => [grant], context: { tenant: 'blue' } })).allowed, false);
 });
