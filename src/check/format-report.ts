@@ -1,4 +1,9 @@
-/** `xks check` output: a readable table, JSON, and JUnit XML for CI systems. */
+/**
+ * `xks check` output: a readable table, JSON, and JUnit XML for CI systems. The table shows what a proxy answered
+ * (error names, messages, fleet ids): every string is escaped for the terminal (issue 21), and one case stays one
+ * line.
+ */
+import { escapeControl } from '../logging/escape-control.js';
 import type { CaseResult } from './check-case.js';
 import type { CheckReport } from './run-check.js';
 
@@ -6,7 +11,7 @@ const MARK: Readonly<Record<CaseResult['status'], string>> = { pass: 'PASS', fai
 
 /** One line per case as it finishes (the progress display prints these). */
 export function formatResultLine(r: CaseResult, width = 34): string {
-  return `${MARK[r.status]}  ${r.level.padEnd(6)} ${r.id.padEnd(width)} ${r.clauses.join(',').padEnd(18)} ${r.detail}`;
+  return `${MARK[r.status]}  ${r.level.padEnd(6)} ${escapeControl(r.id).padEnd(width)} ${r.clauses.join(',').padEnd(18)} ${escapeControl(r.detail)}`;
 }
 
 export function formatSummary(report: CheckReport): string {
@@ -18,7 +23,7 @@ export function formatSummary(report: CheckReport): string {
 export function formatTable(report: CheckReport): string {
   const width = Math.max(...report.results.map((r) => r.id.length), 10);
   const header = `${'RESULT'} ${'LEVEL'.padEnd(6)} ${'CASE'.padEnd(width)} ${'CLAUSES'.padEnd(18)} DETAIL`;
-  return [`xks check ${report.endpoint}${report.uriPath}`, header, ...report.results.map((r) => formatResultLine(r, width)), formatSummary(report)].join('\n') + '\n';
+  return [`xks check ${escapeControl(`${report.endpoint}${report.uriPath}`)}`, header, ...report.results.map((r) => formatResultLine(r, width)), formatSummary(report)].join('\n') + '\n';
 }
 
 function xml(s: string): string {

@@ -2,7 +2,7 @@
  * Run every `xks check` case in order against one proxy. Cases run one at a time (latency figures stay
  * meaningful, and a proxy under test is not flooded); a case whose inputs are missing is skipped, not failed.
  */
-import { CaseFailure, CaseSkipped, type CaseResult, type CheckCase } from './check-case.js';
+import { CaseFailure, CaseSkipped, fail, type CaseResult, type CheckCase } from './check-case.js';
 import { createCheckContext, type CheckInputs } from './check-context.js';
 import { CRYPTO_CASES } from './cases/crypto-cases.js';
 import { ERROR_CASES } from './cases/error-cases.js';
@@ -11,6 +11,23 @@ import { LATENCY_CASES } from './cases/latency-cases.js';
 import { TLS_CASES } from './cases/tls-cases.js';
 
 export const ALL_CASES: readonly CheckCase[] = [...TLS_CASES, ...HEALTH_CASES, ...CRYPTO_CASES, ...ERROR_CASES, ...LATENCY_CASES];
+
+/** Cases a real KMS enforces though the spec words them as SHOULD: `xks check --for-kms` makes them MUSTs. */
+export const FOR_KMS_MUST_CASES: readonly string[] = ['tls.public-ca'];
+
+/**
+ * `xks check --for-kms`: the same cases, with FOR_KMS_MUST_CASES failing instead of warning, and `tls.https` run
+ * (not skipped) on an http:// endpoint, where it fails: KMS calls only https (spec A1, C1).
+ */
+export function casesForKms(cases: readonly CheckCase[]): CheckCase[] {
+  return cases.map((c): CheckCase => {
+    if (c.id === 'tls.https') {
+      const { needs: _skippedOnHttp, ...rest } = c;
+      return { ...rest, run: async (ctx) => (ctx.inputs.endpoint.startsWith('https://') ? c.run(ctx) : fail('an http:// endpoint: KMS calls only https')) };
+    }
+    return FOR_KMS_MUST_CASES.includes(c.id) ? { ...c, level: 'MUST' } : c;
+  });
+}
 
 export interface CheckReport {
   readonly endpoint: string;

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CheckInputs } from '../check/check-context.js';
 import { formatJunit, formatResultLine, formatSummary } from '../check/format-report.js';
-import { ALL_CASES, runCheck } from '../check/run-check.js';
+import { ALL_CASES, casesForKms, runCheck } from '../check/run-check.js';
 import { ACCESS_KEY_ID_PATTERN } from '../proxy/config/config-schema.js';
 import type { CliContext } from './cli-context.js';
 import { addEndpointOptions, integerArgument, readSecret, resolveEndpointOptions, type EndpointOptions } from './endpoint-options.js';
@@ -28,6 +28,7 @@ interface CheckOptions extends EndpointOptions {
   json?: boolean;
   junit?: string;
   list?: boolean;
+  forKms?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -57,10 +58,12 @@ export function registerCheckCommand(program: Command, ctx: CliContext): void {
     .option('--json', 'print the report as JSON on stdout (progress on stderr)')
     .option('--junit <file>', 'also write a JUnit XML report')
     .option('--list', 'list the cases (id, level, clauses, title) and exit')
+    .option('--for-kms', 'what real AWS KMS enforces: tls.public-ca (a CA on KMS\'s trusted list) becomes a MUST, so a dev or private CA fails')
     .action(async (o: CheckOptions) => {
-      const cases = o.only.length === 0 ? ALL_CASES : ALL_CASES.filter((c) => o.only.some((p) => c.id.startsWith(p)));
+      const all = o.forKms === true ? casesForKms(ALL_CASES) : ALL_CASES;
+      const cases = o.only.length === 0 ? all : all.filter((c) => o.only.some((p) => c.id.startsWith(p)));
       if (o.list === true) {
-        for (const c of ALL_CASES) ctx.stdout.write(`${c.id.padEnd(34)} ${c.level.padEnd(6)} ${c.clauses.join(',').padEnd(18)} ${c.title}\n`);
+        for (const c of all) ctx.stdout.write(`${c.id.padEnd(34)} ${c.level.padEnd(6)} ${c.clauses.join(',').padEnd(18)} ${c.title}\n`);
         return;
       }
       const problems: string[] = [];

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { filePermissionWarnings } from '../proxy/config/file-checks.js';
 import { loadKeyDirectory } from '../proxy/keystore/load-key-directory.js';
 import type { CliContext } from './cli-context.js';
+import { runConfigCheckForKms } from './config-check-for-kms.js';
 import { registerConfigExportCommand } from './config-export-command.js';
 import { resolveConfig } from './resolve-config.js';
 
@@ -11,8 +12,19 @@ export function registerConfigCommand(program: Command, ctx: CliContext): void {
     .command('check')
     .description('validate a configuration file and its key directories; print every problem at once')
     .option('-c, --config <file>', 'configuration file (JSON); default: $XKS_CONFIG')
-    .action((options: { config?: string }) => {
+    .option('--for-kms', 'the production checklist: what real AWS KMS would refuse (fail, exit 1) and what will hurt later (warn)')
+    .option('--endpoint <url>', 'with --for-kms: the XksProxyUriEndpoint KMS will call, e.g. https://xks.example.com')
+    .option('--region <region>', 'with --for-kms: the Region of the external key store in KMS')
+    .option('--format <format>', 'with --for-kms: text or json', 'text')
+    .action((options: { config?: string; forKms?: boolean; endpoint?: string; region?: string; format: string }) => {
       const { config: loaded } = resolveConfig(ctx, options.config, 'read');
+      if (options.forKms === true) {
+        runConfigCheckForKms(ctx, loaded, options);
+        return;
+      }
+      if (options.endpoint !== undefined || options.region !== undefined || options.format !== 'text') {
+        throw new Error('--endpoint, --region and --format go with --for-kms');
+      }
       const problems: string[] = [];
       for (const w of filePermissionWarnings(loaded)) ctx.stderr.write(`warning: ${w.file}: ${w.message}\n`);
       for (const store of loaded.keyStores) {

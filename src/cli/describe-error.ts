@@ -1,3 +1,4 @@
+import { escapeControlLines } from '../logging/escape-control.js';
 import { ConfigError } from '../proxy/config/load-config.js';
 
 /**
@@ -6,6 +7,11 @@ import { ConfigError } from '../proxy/config/load-config.js';
  * container's.
  */
 export function describeCliError(error: unknown, uid: number | undefined): string {
+  // Messages may quote what a proxy or an admin listener answered: escaped for the terminal (issue 21).
+  return escapeControlLines(describe(error, uid));
+}
+
+function describe(error: unknown, uid: number | undefined): string {
   if (error instanceof ConfigError) return error.message;
   const e = error as NodeJS.ErrnoException | undefined;
   if (e !== undefined && (e.code === 'EACCES' || e.code === 'EPERM') && typeof e.path === 'string') {

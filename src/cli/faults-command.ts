@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseFaultShorthand, XKS_OPERATIONS, type FaultRule } from '../proxy/faults/fault-rules.js';
+import { escapeControl } from '../logging/escape-control.js';
 import type { CliContext } from './cli-context.js';
 import { resolveAdminUrl } from './admin-client.js';
 
@@ -42,7 +43,8 @@ async function call(ctx: CliContext, o: AdminOptions, method: string, body?: unk
   }
   const answer = (await response.json().catch(() => ({}))) as { error?: string; problems?: string[]; described?: string[] };
   if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}: ${answer.error ?? ''}${answer.problems === undefined ? '' : `\n- ${answer.problems.join('\n- ')}`}`);
-  const rules = answer.described ?? [];
+  // The rules as the proxy describes them: escaped for the terminal, one rule per line (issue 21).
+  const rules = (answer.described ?? []).map((r) => escapeControl(String(r)));
   ctx.stdout.write(rules.length === 0 ? 'no fault rules: the proxy behaves normally\n' : `${rules.map((r, i) => `${i + 1}. ${r}`).join('\n')}\n`);
 }
 

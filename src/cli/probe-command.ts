@@ -3,6 +3,7 @@
  * monitors and Prometheus. Exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (unusable arguments).
  */
 import type { Command } from 'commander';
+import { escapeControl } from '../logging/escape-control.js';
 import type { CliContext } from './cli-context.js';
 import { addEndpointOptions, integerArgument, resolveEndpointOptions, type EndpointOptions } from './endpoint-options.js';
 import { formatProbeLine, formatProbePrometheus } from '../probe/format-probe.js';
@@ -44,7 +45,7 @@ export function registerProbeCommand(program: Command, ctx: CliContext): void {
       if (!FORMATS.includes(format)) problems.push(`--format must be one of ${FORMATS.join(', ')}, got ${format}`);
       const endpoint = resolveEndpointOptions(ctx, o, problems);
       if (endpoint === undefined || problems.length > 0) {
-        ctx.stdout.write(`XKS UNKNOWN - ${problems.join('; ')}\n`);
+        ctx.stdout.write(`XKS UNKNOWN - ${escapeControl(problems.join('; '))}\n`);
         ctx.setExitCode?.(PROBE_EXIT_CODES.UNKNOWN);
         return;
       }

@@ -1,10 +1,15 @@
 import type { Command } from 'commander';
 import type { ProxyStatus } from '../proxy/admin/proxy-status.js';
+import { escapeControlDeep } from '../logging/escape-control.js';
 import type { CliContext } from './cli-context.js';
 import { fetchAdminJson, resolveAdminUrl } from './admin-client.js';
 
-/** Render the admin listener's status for a human. */
-export function formatStatus(status: ProxyStatus): string {
+/**
+ * Render the admin listener's status for a human. Every string is escaped for the terminal first (issue 21): the
+ * status holds file names, reload problems and a proxy's last errors.
+ */
+export function formatStatus(raw: ProxyStatus): string {
+  const status = escapeControlDeep(raw);
   const lines = [`configuration ${status.configSource} (loaded ${status.loadedAt}, ${status.loadReason})`];
   const rejected = status.rejectedReload;
   if (rejected !== undefined) {

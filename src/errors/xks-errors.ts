@@ -86,6 +86,20 @@ export class DependencyTimeoutException extends XksError {
   readonly errorName = 'DependencyTimeoutException';
 }
 
+/**
+ * spec A1 / C6: any method but POST on an API URI. The spec fixes the status (405) but not the body: the answer
+ * carries UnsupportedOperationException's name, as every other request the proxy does not support, and `Allow: POST`.
+ */
+export class MethodNotAllowedException extends UnsupportedOperationException {
+  constructor(method: string) {
+    super(`HTTP method ${method.slice(0, 16)} is not allowed; XKS APIs accept POST only`, { headers: { Allow: 'POST' } });
+  }
+
+  override get httpStatus(): number {
+    return 405;
+  }
+}
+
 /** One constructor per errorName, so tests can walk the whole catalogue. */
 export const XKS_ERROR_CLASSES: Readonly<Record<XksErrorName, new (message: string) => XksError>> = Object.freeze({
   ValidationException,

@@ -1,4 +1,9 @@
-/** `xks probe` output: one Nagios-style text line (with performance data), JSON, or Prometheus text format. */
+/**
+ * `xks probe` output: one Nagios-style text line (with performance data), JSON, or Prometheus text format. Fleet
+ * ids and failure details come from the proxy: escaped (issue 21), so the Nagios output stays one line and a `|`
+ * of the proxy's cannot start forged performance data.
+ */
+import { escapeControl } from '../logging/escape-control.js';
 import type { ProbeResult } from './run-probe.js';
 
 /** `XKS OK - <summary> | GetHealthStatus=3ms;250` (Nagios plugin output: text, then perfdata after `|`). */
@@ -6,11 +11,17 @@ export function formatProbeLine(r: ProbeResult, warnMs: number): string {
   const fleet = r.fleet === undefined ? '' : `fleet ${r.fleet.map((f) => `${f.id}=${f.healthStatus}`).join(',')}`;
   const summary = r.reasons.length > 0 ? r.reasons.join('; ') : [fleet, r.certificate === undefined ? '' : `certificate ${r.certificate.daysLeft} days left`].filter((s) => s !== '').join(', ');
   const perf = Object.entries(r.latencyMs).map(([op, ms]) => `${op}=${ms}ms;${warnMs}`);
-  return `XKS ${r.status} - ${r.endpoint}: ${summary}${perf.length > 0 ? ` | ${perf.join(' ')}` : ''}`;
+  return `XKS ${r.status} - ${nagiosText(`${r.endpoint}: ${summary}`)}${perf.length > 0 ? ` | ${perf.join(' ')}` : ''}`;
 }
 
+/** Nagios plugin text: one line, and no `|` (the plugin API reads what follows the first `|` as performance data). */
+function nagiosText(text: string): string {
+  return escapeControl(text).replaceAll('|', '\\x7c');
+}
+
+/** A label value: control characters as visible escapes first, then the format's own escapes (\\ and \"). */
 function label(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  return escapeControl(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 }
 
 /**

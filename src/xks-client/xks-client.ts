@@ -73,6 +73,36 @@ export function buildDecryptBody(call: DecryptCall): Record<string, unknown> {
   return body;
 }
 
+/** What KMS checks of a parsed Encrypt answer against its call: the ciphertext's length, and the CDIV when requested. */
+export function verifyEncryptAnswer(call: EncryptCall, result: ProxyResult<EncryptResponse>): ProxyResult<EncryptResponse> {
+  if (!result.ok) return result;
+  const r = result.value;
+  if (r.ciphertext.length !== call.plaintext.length) {
+    return { ok: false, failure: { kind: 'malformed-response', detail: `ciphertext is ${r.ciphertext.length} bytes for ${call.plaintext.length} bytes of plaintext` } };
+  }
+  if (call.requestCdiv) {
+    // spec A5: when requested the CDIV MUST be present; spec A9: KMS recomputes it and fails on mismatch.
+    if (r.ciphertextDataIntegrityValue === undefined) return { ok: false, failure: { kind: 'malformed-response', detail: 'ciphertextDataIntegrityValue was requested but is missing' } };
+    const expected = computeCdiv({
+      aad: call.additionalAuthenticatedData,
+      ...(r.ciphertextMetadata !== undefined && { metadata: r.ciphertextMetadata }),
+      iv: r.initializationVector,
+      ciphertext: r.ciphertext,
+      tag: r.authenticationTag,
+    });
+    if (!Buffer.from(expected, 'base64').equals(r.ciphertextDataIntegrityValue)) return { ok: false, failure: { kind: 'cdiv-mismatch', detail: 'ciphertextDataIntegrityValue does not match SHA-256(AAD||metadata||IV||ciphertext||tag)' } };
+  }
+  return result;
+}
+
+/** What KMS checks of a parsed Decrypt answer against its call: the plaintext is as long as the ciphertext. */
+export function verifyDecryptAnswer(call: DecryptCall, result: ProxyResult<Buffer>): ProxyResult<Buffer> {
+  if (result.ok && result.value.length !== call.ciphertext.length) {
+    return { ok: false, failure: { kind: 'malformed-response', detail: 'plaintext length differs from ciphertext length' } };
+  }
+  return result;
+}
+
 export function createXksClient(options: XksTransportOptions, transport: XksTransport = postToXksProxy): XksClient {
   const post = (target: XksEndpointTarget, apiPath: string, body: object): Promise<XksTransportResult> =>
     transport(target, apiPath, JSON.stringify(body), options);
@@ -95,33 +125,11 @@ export function createXksClient(options: XksTransportOptions, transport: XksTran
     },
 
     async encrypt(target, externalKeyId, call) {
-      const result = readProxyAnswer(await post(target, `/keys/${encodeURIComponent(externalKeyId)}/encrypt`, buildEncryptBody(call)), parseEncryptResponse);
-      if (!result.ok) return result;
-      const r = result.value;
-      if (r.ciphertext.length !== call.plaintext.length) {
-        return { ok: false, failure: { kind: 'malformed-response', detail: `ciphertext is ${r.ciphertext.length} bytes for ${call.plaintext.length} bytes of plaintext` } };
-      }
-      if (call.requestCdiv) {
-        // spec A5: when requested the CDIV MUST be present; spec A9: KMS recomputes it and fails on mismatch.
-        if (r.ciphertextDataIntegrityValue === undefined) return { ok: false, failure: { kind: 'malformed-response', detail: 'ciphertextDataIntegrityValue was requested but is missing' } };
-        const expected = computeCdiv({
-          aad: call.additionalAuthenticatedData,
-          ...(r.ciphertextMetadata !== undefined && { metadata: r.ciphertextMetadata }),
-          iv: r.initializationVector,
-          ciphertext: r.ciphertext,
-          tag: r.authenticationTag,
-        });
-        if (!Buffer.from(expected, 'base64').equals(r.ciphertextDataIntegrityValue)) return { ok: false, failure: { kind: 'cdiv-mismatch', detail: 'ciphertextDataIntegrityValue does not match SHA-256(AAD||metadata||IV||ciphertext||tag)' } };
-      }
-      return result;
+      return verifyEncryptAnswer(call, readProxyAnswer(await post(target, `/keys/${encodeURIComponent(externalKeyId)}/encrypt`, buildEncryptBody(call)), parseEncryptResponse));
     },
 
     async decrypt(target, externalKeyId, call) {
-      const result = readProxyAnswer(await post(target, `/keys/${encodeURIComponent(externalKeyId)}/decrypt`, buildDecryptBody(call)), parseDecryptResponse);
-      if (result.ok && result.value.length !== call.ciphertext.length) {
-        return { ok: false, failure: { kind: 'malformed-response', detail: 'plaintext length differs from ciphertext length' } };
-      }
-      return result;
+      return verifyDecryptAnswer(call, readProxyAnswer(await post(target, `/keys/${encodeURIComponent(externalKeyId)}/decrypt`, buildDecryptBody(call)), parseDecryptResponse));
     },
   };
 }

@@ -10,6 +10,7 @@ import { after, describe, it } from 'node:test';
 import { buildSignedHead, buildSignedRequest } from '../support/load/raw-request.js';
 import { startInProcessProxy, type InProcessProxy } from '../support/in-process-proxy.js';
 import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../support/test-app.js';
+import { pollUntil } from '../support/poll-until.js';
 
 const HEALTH_PATH = '/kms/xks/v1/health';
 const HEALTH_BODY = JSON.stringify({ requestMetadata: { kmsRequestId: 'front-door', kmsOperation: 'KmsHealthCheck' } });
@@ -78,13 +79,6 @@ function heldRequest(secret: string, length: number, sent = 0): string {
   return buildSignedHead({ path: HEALTH_PATH, body, accessKeyId: TEST_ACCESS_KEY_ID, secret, region: TEST_REGION }) + body.slice(0, sent);
 }
 
-async function until(condition: () => boolean, boundMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + boundMs;
-  while (!condition()) {
-    assert.ok(Date.now() < deadline, `${what} within ${boundMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('front door', { timeout: 60_000 }, () => {
   it('pipelining: 2000 pipelined GET /ping never read -> connection closed at maxPipelinedRequests (16), counted; a signed client is served', async () => {
@@ -175,8 +169,8 @@ describe('front door', { timeout: 60_000 }, () => {
     for (let i = 0; i < 5; i++) assert.equal(await roundTrip(client, signedHealth()), 200, 'the signed client is served while 20 requests wait for bodies');
     client.destroy();
     await Promise.all(held.map((s) => closedWithin(s, 5000, 'a request whose body never came')));
-    await until(() => p.proxy.refusals.snapshot().slowBody >= 20, 2000, 'slowBody counted 20 times');
-    await until(() => p.logs.filter((l) => l.outcome === 'aborted').length >= 20, 2000, '20 aborted request lines');
+    await pollUntil('slowBody counted 20 times', () => p.proxy.refusals.snapshot().slowBody >= 20, { timeoutMs: 10_000 });
+    await pollUntil('20 aborted request lines', () => p.logs.filter((l) => l.outcome === 'aborted').length >= 20, { timeoutMs: 10_000 });
     for (const line of p.logs.filter((l) => l.msg === 'xks request' && l.outcome === 'aborted')) {
       assert.equal(Object.hasOwn(line, 'status'), false, 'an aborted request has no status');
       assert.equal(line.accessKeyIdUnverified, TEST_ACCESS_KEY_ID);

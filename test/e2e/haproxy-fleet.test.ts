@@ -10,6 +10,7 @@ import { freePort, startHaproxy, type RunningHaproxy } from '../support/haproxy.
 import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../support/proxy-process.js';
 import { encryptBody, requestMetadata, signedPost, type SignedPostOptions } from '../support/signed-post.js';
 import { testKey } from '../support/test-app.js';
+import { pollUntil } from '../support/poll-until.js';
 
 /**
  * docs/operations.md "A fleet behind HAProxy", built for real on loopback: two `xks serve` replicas sharing one
@@ -98,28 +99,21 @@ function startLoad(base: string, clients: number, options: SignedPostOptions = {
   };
 }
 
-const until = async (what: string, probe: () => boolean, timeoutMs = 30_000) => {
-  const end = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 const served = (p: ProxyProcess | undefined) => (p?.stdout().match(/"msg":"xks request"/g) ?? []).length;
 
 test('haproxy fleet: a replica SIGKILLed under steady signed load -> 0 failed requests; marked DOWN, UP again after restart', async () => {
   const base = `http://127.0.0.1:${lb.frontendPort}`;
   const load = startLoad(base, 4);
   try {
-    await until('load on both replicas', () => served(replicas.a) >= 10 && served(replicas.b) >= 10);
+    await pollUntil('load on both replicas', () => served(replicas.a) >= 10 && served(replicas.b) >= 10);
     replicas.a?.child.kill('SIGKILL');
     const atKill = load.result.ok;
     await lb.waitFor('replica-a', 'DOWN');
-    await until('requests served by replica b alone', () => load.result.ok >= atKill + 20);
+    await pollUntil('requests served by replica b alone', () => load.result.ok >= atKill + 20);
     await startReplica('a');
     await lb.waitFor('replica-a', 'UP');
     // The restarted replica takes its share of the load again.
-    await until('the restarted replica to serve', () => served(replicas.a) >= 10);
+    await pollUntil('the restarted replica to serve', () => served(replicas.a) >= 10);
   } finally {
     const { ok, failures } = await load.stop();
     assert.deepEqual(failures, [], `${failures.length} failed of ${ok + failures.length}`);
@@ -155,7 +149,7 @@ test('haproxy fleet, TLS terminated by HAProxy: signed requests over HTTPS reach
   await Promise.all([lbTls.waitFor('replica-a', 'UP'), lbTls.waitFor('replica-b', 'UP')]);
   const tls = { ca: certs.read(ca.cert) };
   const load = startLoad(base, 2, tls);
-  await until('10 round trips over TLS', () => load.result.ok >= 20 || load.result.failures.length > 0);
+  await pollUntil('10 round trips over TLS', () => load.result.ok >= 20 || load.result.failures.length > 0);
   const { failures } = await load.stop();
   assert.deepEqual(failures, []);
   // The same port does not speak plain HTTP.

@@ -12,14 +12,8 @@ import { startProxy } from '../../src/proxy/server/start-proxy.js';
 import { createTempProxyDir } from '../support/proxy-process.js';
 import { runCli } from '../support/run-cli.js';
 import { TEST_SECRET, testKey } from '../support/test-app.js';
+import { pollUntil } from '../support/poll-until.js';
 
-async function eventually(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test('running proxy: xks keys changes are picked up by the directory watch; xks status shows the deep health check', { timeout: 30_000 }, async () => {
   const t = createTempProxyDir({ keys: [testKey('k1')], extraConfig: { admin: { host: '127.0.0.1', port: 0 } } });
@@ -31,15 +25,15 @@ test('running proxy: xks keys changes are picked up by the directory watch; xks 
     const served = () => proxy.runtime.current().storesByPrefix.get('')?.keys;
 
     assert.equal((await runCli(['keys', 'create', 'k2'], { cwd: t.dir, env })).error, undefined);
-    await eventually('k2 served', () => served()?.getKey('k2') !== undefined);
+    await pollUntil('k2 served', () => served()?.getKey('k2') !== undefined);
     assert.match(proxy.runtime.loadReason, /key directory of e2e changed/);
 
     await runCli(['keys', 'disable', 'k1'], { cwd: t.dir, env });
-    await eventually('k1 disabled', () => served()?.getKey('k1')?.keyStatus === 'DISABLED');
+    await pollUntil('k1 disabled', () => served()?.getKey('k1')?.keyStatus === 'DISABLED');
     await runCli(['keys', 'rotate', 'k2'], { cwd: t.dir, env });
-    await eventually('k2 rotated', () => served()?.getKey('k2')?.versions.length === 2);
+    await pollUntil('k2 rotated', () => served()?.getKey('k2')?.versions.length === 2);
     await runCli(['keys', 'delete', 'k2', '--force'], { cwd: t.dir, env });
-    await eventually('k2 gone', () => served()?.getKey('k2') === undefined);
+    await pollUntil('k2 gone', () => served()?.getKey('k2') === undefined);
 
     const status = async () => (await (await fetch(`${proxy.adminUrl}/status`)).json()) as ProxyStatus;
     const active = await status();
@@ -50,7 +44,7 @@ test('running proxy: xks keys changes are picked up by the directory watch; xks 
     assert.match(formatStatus(active), /health check last error: none/);
 
     writeFileSync(join(t.keyDir, 'broken.json'), '{"format":"xks-key/1"', { mode: 0o600 });
-    await eventually('broken file reported', () => (served()?.problems.length ?? 0) === 1);
+    await pollUntil('broken file reported', () => (served()?.problems.length ?? 0) === 1);
     const degraded = await status();
     assert.equal(degraded.keyStores[0]?.health, 'DEGRADED');
     assert.match(formatStatus(degraded), /because: 1 key file\(s\) failed to load/);
@@ -83,7 +77,7 @@ test('running proxy with keys encrypted at rest: wrapped files served, changes p
     assert.equal(served()?.getKey('k1')?.versions.length, 2);
     assert.deepEqual(served()?.problems, []);
     await runCli(['keys', 'create', 'k2'], { cwd: t.dir, env });
-    await eventually('k2 served', () => served()?.getKey('k2') !== undefined);
+    await pollUntil('k2 served', () => served()?.getKey('k2') !== undefined);
     assert.match(readFileSync(join(t.keyDir, 'k2.json'), 'utf8'), /xks-key-wrapped\/1/);
     const status = (await (await fetch(`${proxy.adminUrl}/status`)).json()) as ProxyStatus;
     assert.equal(status.keyStores[0]?.health, 'ACTIVE');

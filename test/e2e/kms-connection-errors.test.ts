@@ -35,6 +35,7 @@ import { createCertDir, type CertDir, type CertFiles } from '../support/certs.js
 import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../support/proxy-process.js';
 import { TEST_REGION, TEST_SECRET, testKey } from '../support/test-app.js';
 import { healthBody, signedXksRequest } from '../support/tls-client.js';
+import { pollUntil } from '../support/poll-until.js';
 
 /** The proxy's public name; only the emulator's --resolve maps it to 127.0.0.1 (no DNS traffic, --dns static). */
 const PROXY_HOST = 'xks-proxy.e2e.test';
@@ -81,13 +82,7 @@ const logLines = (p: ProxyProcess): LogLine[] =>
 
 /** The request line is written when the response has finished, possibly after the client has read it: poll. */
 async function waitForLog(p: ProxyProcess, match: (l: LogLine) => boolean): Promise<LogLine> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const line = logLines(p).findLast(match);
-    if (line !== undefined) return line;
-    assert.ok(Date.now() < deadline, 'expected proxy log line not written within 5 s');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return pollUntil('the expected proxy log line', () => logLines(p).findLast(match));
 }
 
 async function settle(kms: KMSClient, id: string): Promise<{ state?: string; code?: string }> {

@@ -5,7 +5,6 @@
  * written, and curl. The proof is a loop that fails on any attempt without the JSON error; without lingering close
  * the same loop fails on most attempts (measured figures in the issue report).
  */
-import aws4 from 'aws4';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -15,6 +14,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../support/proxy-process.js';
 import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../support/test-app.js';
+import { signXksHeaders } from '../support/sign-xks.js';
 
 const MiB = 1024 * 1024;
 const ENCRYPT = '/kms/xks/v1/keys/k1/encrypt';
@@ -40,11 +40,7 @@ after(async () => {
 
 /** Headers that pass the header-only SigV4 checks; the body is refused (or the signature fails) later. */
 function signedHeaders(path: string): Record<string, string> {
-  const signed = aws4.sign(
-    { host: `127.0.0.1:${port}`, method: 'POST', path, service: 'kms-xks-proxy', region: TEST_REGION, headers: { 'Content-Type': 'application/json' }, body: '' },
-    { accessKeyId: TEST_ACCESS_KEY_ID, secretAccessKey: TEST_SECRET },
-  );
-  return signed.headers as Record<string, string>;
+  return signXksHeaders({ host: `127.0.0.1:${port}`, path, body: '', region: TEST_REGION, accessKeyId: TEST_ACCESS_KEY_ID, secret: TEST_SECRET });
 }
 
 /** The same headers as raw HTTP/1.1 header lines, for raw-socket clients. */

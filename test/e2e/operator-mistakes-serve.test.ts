@@ -12,16 +12,10 @@ import { createTempProxyDir, startProxyProcess, type ProxyProcess } from '../sup
 import { runCli } from '../support/run-cli.js';
 import { kmsMetadata, TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../support/test-app.js';
 import { healthBody, signedXksRequest } from '../support/tls-client.js';
+import { pollUntil } from '../support/poll-until.js';
 
 const PLAINTEXT = Buffer.from('operator mistakes at 3 a.m.').toString('base64');
 
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Parsed JSON log lines with this message. */
 function logLines(proxy: ProxyProcess, msg: string): Record<string, unknown>[] {
@@ -67,7 +61,7 @@ test('xks serve: broken key file, deleted key file, bad key directory on reload,
     // 6. Permissions, at start.
     const dirWarning = 'key directory is writable by group or others (mode 777)';
     const secretWarning = 'secret file is readable by group or others (mode 644)';
-    await waitFor('permission warnings logged', () => logLines(proxy, secretWarning).length === 1);
+    await pollUntil('permission warnings logged', () => logLines(proxy, secretWarning).length === 1);
     assert.equal(logLines(proxy, dirWarning).length, 1, proxy.stdout());
     assert.equal(logLines(proxy, dirWarning)[0]?.file, t.keyDir);
     assert.equal(logLines(proxy, secretWarning)[0]?.file, secretFile);
@@ -77,7 +71,7 @@ test('xks serve: broken key file, deleted key file, bad key directory on reload,
     assert.equal(before.status, 200);
     truncateSync(join(t.keyDir, 'k2.json'), 100);
     const memoryWarning = 'key file unreadable or invalid';
-    await waitFor('warn: serving the last good version', () => logLines(proxy, memoryWarning).length > 0);
+    await pollUntil('warn: serving the last good version', () => logLines(proxy, memoryWarning).length > 0);
     assert.equal(logLines(proxy, memoryWarning)[0]?.level, 'warn');
     assert.equal(logLines(proxy, memoryWarning)[0]?.file, join(t.keyDir, 'k2.json'));
     assert.equal((await encrypt('k2')).status, 200, 'k2 still encrypts');
@@ -89,7 +83,7 @@ test('xks serve: broken key file, deleted key file, bad key directory on reload,
       authenticationTag: before.body.authenticationTag,
     });
     assert.equal(decrypted.body.plaintext, PLAINTEXT, 'and decrypts what it encrypted before');
-    await waitFor('health DEGRADED', async () => (await healthStatus()) === 'DEGRADED');
+    await pollUntil('health DEGRADED', async () => (await healthStatus()) === 'DEGRADED');
     const degraded = await status();
     assert.match(degraded, /health DEGRADED/);
     assert.match(degraded, /key k2 SERVED FROM MEMORY since \S+ \(last good version; \S+k2\.json is unreadable or invalid\)/);
@@ -99,43 +93,43 @@ test('xks serve: broken key file, deleted key file, bad key directory on reload,
     assert.match(list.stderr, /served from memory by the running proxy \(http:\/\/127\.0\.0\.1:\d+\): k2 since/);
     // Once per change: another directory change reloads the store without a second warning.
     assert.equal((await runCli(['keys', 'create', 'k3'], { cwd: t.dir, env })).error, undefined);
-    await waitFor('k3 served', async () => (await encrypt('k3')).status === 200);
+    await pollUntil('k3 served', async () => (await encrypt('k3')).status === 200);
     assert.equal(logLines(proxy, memoryWarning).length, 1, 'warned once');
 
     // 2'. A key file deleted on purpose leaves service.
     unlinkSync(join(t.keyDir, 'k2.json'));
-    await waitFor('k2 removed', async () => (await encrypt('k2')).body.errorName === 'KeyNotFoundException');
-    await waitFor('removal logged', () => logLines(proxy, 'key removed from service').length > 0);
+    await pollUntil('k2 removed', async () => (await encrypt('k2')).body.errorName === 'KeyNotFoundException');
+    await pollUntil('removal logged', () => logLines(proxy, 'key removed from service').length > 0);
     assert.equal(logLines(proxy, 'key removed from service')[0]?.externalKeyId, 'k2');
-    await waitFor('health back to ACTIVE', async () => (await healthStatus()) === 'ACTIVE');
+    await pollUntil('health back to ACTIVE', async () => (await healthStatus()) === 'ACTIVE');
 
     // 1. A reload naming a key directory that does not exist (a typo) is rejected; k1 keeps serving.
     writeConfig({ ...store, keyDirectory: 'keyz' });
-    await waitFor('reload rejected', () => logLines(proxy, 'configuration reload rejected').length === 1);
+    await pollUntil('reload rejected', () => logLines(proxy, 'configuration reload rejected').length === 1);
     assert.match(String((logLines(proxy, 'configuration reload rejected')[0]?.problems as string[])[0]), /keyStores\.0\.keyDirectory: \S+keyz does not exist/);
     assert.equal((await encrypt('k1')).status, 200);
     assert.match(await status(), /RELOAD REJECTED at \S+ \(file change: [^)]+\); the configuration above keeps serving:\n {2}problem: keyStores\.0\.keyDirectory: \S+keyz does not exist/);
     // A key directory that is a file: rejected too.
     writeFileSync(join(t.dir, 'not-a-dir'), 'x');
     writeConfig({ ...store, keyDirectory: 'not-a-dir' });
-    await waitFor('second reload rejected', () => logLines(proxy, 'configuration reload rejected').length === 2);
+    await pollUntil('second reload rejected', () => logLines(proxy, 'configuration reload rejected').length === 2);
     assert.match(String((logLines(proxy, 'configuration reload rejected')[1]?.problems as string[])[0]), /not-a-dir is not a directory/);
     writeConfig(store);
-    await waitFor('reloaded', () => logLines(proxy, 'configuration reloaded').length === 1);
+    await pollUntil('reloaded', () => logLines(proxy, 'configuration reloaded').length === 1);
     assert.doesNotMatch(await status(), /RELOAD REJECTED/);
     assert.equal(logLines(proxy, dirWarning).length, 2, 'permissions warned again at the reload');
 
     // 1'. `mv keys keys.moved; kill -HUP`: the directory watch keeps every key in memory, the reload is rejected.
     renameSync(t.keyDir, join(t.dir, 'keys.moved'));
-    await waitFor('served from memory', async () => /key k1 SERVED FROM MEMORY/.test(await status()));
+    await pollUntil('served from memory', async () => /key k1 SERVED FROM MEMORY/.test(await status()));
     proxy.child.kill('SIGHUP');
-    await waitFor('SIGHUP reload rejected', () => logLines(proxy, 'configuration reload rejected').length === 3);
+    await pollUntil('SIGHUP reload rejected', () => logLines(proxy, 'configuration reload rejected').length === 3);
     assert.match(String((logLines(proxy, 'configuration reload rejected')[2]?.problems as string[])[0]), /keys does not exist/);
     for (const id of ['k1', 'k3']) assert.equal((await encrypt(id)).status, 200, `${id} still serves`);
     assert.equal(await healthStatus(), 'DEGRADED', 'unhealthy, still serving (spec A7)');
     renameSync(join(t.dir, 'keys.moved'), t.keyDir);
     proxy.child.kill('SIGHUP');
-    await waitFor('reloaded after the move back', () => logLines(proxy, 'configuration reloaded').length === 2);
+    await pollUntil('reloaded after the move back', () => logLines(proxy, 'configuration reloaded').length === 2);
     assert.doesNotMatch(await status(), /SERVED FROM MEMORY|RELOAD REJECTED/);
     assert.equal((await encrypt('k1')).status, 200);
     assert.ok(!proxy.stdout().includes(TEST_SECRET), 'no secret in the log');

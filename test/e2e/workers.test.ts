@@ -12,6 +12,7 @@ import { parseExposition, sample } from '../support/exposition.js';
 import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../support/proxy-process.js';
 import { encryptBody, requestMetadata, signedPost } from '../support/signed-post.js';
 import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../support/test-app.js';
+import { pollUntil } from '../support/poll-until.js';
 
 /**
  * `xks serve --workers 2` as a real process tree: a primary and two workers sharing one port. Status, metrics,
@@ -30,15 +31,6 @@ const logLines = () =>
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 /** New connection per request, so node:cluster's round robin spreads them over both workers. */
 const fresh = () => new Agent({ keepAlive: false });
 
@@ -112,7 +104,7 @@ test('workers: each worker gets 1/N of a store quota, so the fleet admits at mos
 
 test('workers: a key file added to the shared key directory reaches every worker', async () => {
   writeFileSync(join(dir.keyDir, keyFileName('k2')), serializeKeyFile(testKey('k2')), { mode: 0o600 });
-  await until('both workers to serve 2 keys', async () => {
+  await pollUntil('both workers to serve 2 keys', async () => {
     const s = await status();
     return s.workers?.every((w) => w.status?.keyStores.find((k) => k.name === 'e2e')?.keys === 2) === true ? true : undefined;
   });
@@ -144,11 +136,11 @@ test('workers: a worker killed with SIGKILL is restarted (logged) while the othe
   process.kill(victim.pid, 'SIGKILL');
   const agent = fresh();
   for (let i = 0; i < 4; i++) assert.equal((await signedPost(proxy.url, '/kms/xks/v1/health', { requestMetadata: requestMetadata('KmsHealthCheck') }, { agent })).status, 200);
-  const after = await until('the slot to run a new worker', async () => {
+  const after = await pollUntil('the slot to run a new worker', async () => {
     const s = await status();
     const w = s.workers?.[0];
     return w !== undefined && w.pid !== victim.pid && w.status !== undefined ? w : undefined;
-  }, 40_000);
+  }, { timeoutMs: 40_000 });
   assert.equal(after.restarts, 1);
   const died = logLines().filter((l) => l.msg === 'worker died; restarting it');
   assert.equal(died.length, 1);
@@ -166,7 +158,7 @@ test('workers: a configuration change or SIGHUP reloads every worker; a rejected
   const rejectedBefore = count('configuration reload rejected; the previous configuration keeps serving');
   // The primary watches the configuration file: one change, one reload attempt, one report.
   writeFileSync(dir.configPath, JSON.stringify(bad));
-  await until('the rejection', () => (count('configuration reload rejected; the previous configuration keeps serving') > rejectedBefore ? true : undefined));
+  await pollUntil('the rejection', () => (count('configuration reload rejected; the previous configuration keeps serving') > rejectedBefore ? true : undefined));
   await new Promise((r) => setTimeout(r, 500));
   const rejections = logLines().filter((l) => l.msg === 'configuration reload rejected; the previous configuration keeps serving').slice(rejectedBefore);
   assert.equal(rejections.length, 1, JSON.stringify(rejections));
@@ -177,9 +169,9 @@ test('workers: a configuration change or SIGHUP reloads every worker; a rejected
 
   const reloadedBefore = count('configuration reloaded on every worker');
   writeFileSync(dir.configPath, good);
-  await until('the reload after the file change', () => logLines().filter((l) => l.msg === 'configuration reloaded on every worker')[reloadedBefore]);
+  await pollUntil('the reload after the file change', () => logLines().filter((l) => l.msg === 'configuration reloaded on every worker')[reloadedBefore]);
   proxy.child.kill('SIGHUP');
-  const reloaded = await until('the reload by SIGHUP', () =>
+  const reloaded = await pollUntil('the reload by SIGHUP', () =>
     logLines().filter((l) => l.msg === 'configuration reloaded on every worker' && l.reason === 'SIGHUP')[0],
   );
   assert.equal(reloaded.workers, 2);
@@ -202,7 +194,7 @@ test('workers: SIGTERM lets a request in flight finish, then the whole fleet exi
   await new Promise((r) => setTimeout(r, 300));
   const exited = proxy.stop();
   // The workers are told to stop; the request whose body is still arriving is finished, not dropped.
-  await until('the workers to stop accepting', () => (logLines().filter((l) => l.msg === 'worker stopping: no new connections, finishing requests in flight').length >= 2 ? true : undefined));
+  await pollUntil('the workers to stop accepting', () => (logLines().filter((l) => l.msg === 'worker stopping: no new connections, finishing requests in flight').length >= 2 ? true : undefined));
   socket.end(body.slice(20));
   await closed;
   assert.match(answer, /^HTTP\/1\.1 200 /, answer);

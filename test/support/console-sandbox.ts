@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from './proxy-process.js';
 import { TEST_ACCESS_KEY_ID, TEST_SECRET, testKey } from './test-app.js';
+import { pollUntil } from './poll-until.js';
 
 export interface ConsoleSandbox {
   readonly dir: TempProxyDir;
@@ -21,15 +22,6 @@ export interface ConsoleSandbox {
   close(): Promise<void>;
 }
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** `proxyTimeoutMs`: the emulator's per-call budget (default: KMS's 250 ms; tests on a loaded machine give more). */
 export async function startConsoleSandbox(options: { connectingMs?: number; proxyTimeoutMs?: number } = {}): Promise<ConsoleSandbox> {
@@ -39,7 +31,7 @@ export async function startConsoleSandbox(options: { connectingMs?: number; prox
   try {
     proxy = await startProxyProcess(['serve', '--config', dir.configPath], { cwd: dir.dir });
     const p = proxy;
-    const adminUrl = await until('the admin listener', () => /admin listener \(xks status\) on (http:\/\/\S+)/.exec(p.stderr())?.[1]);
+    const adminUrl = await pollUntil('the admin listener', () => /admin listener \(xks status\) on (http:\/\/\S+)/.exec(p.stderr())?.[1]);
     kms = await startProxyProcess(
       ['kms', '--port', '0', '--state', ':memory:', '--allow-http-loopback', '--dns', 'static', '--connecting-ms', String(options.connectingMs ?? 1200), '--disconnecting-ms', '300', '--proxy-timeout-ms', String(options.proxyTimeoutMs ?? 250), '--proxy-admin-url', adminUrl],
       { cwd: dir.dir, ready: /kms emulator listening on (http:\/\/\S+)/ },
@@ -61,7 +53,7 @@ export async function startConsoleSandbox(options: { connectingMs?: number; prox
         if (credential === undefined) throw new Error('no credential in the proxy configuration');
         credential.secretAccessKey = secret;
         writeFileSync(dir.configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
-        await until('the proxy to reload its configuration', () => ((p.stdout().match(/"configuration reloaded"/g) ?? []).length > reloads ? true : undefined));
+        await pollUntil('the proxy to reload its configuration', () => ((p.stdout().match(/"configuration reloaded"/g) ?? []).length > reloads ? true : undefined));
       },
       async close() {
         await Promise.all([k.stop(), p.stop()]);

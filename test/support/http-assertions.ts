@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { Response } from 'supertest';
 import { XKS_ERROR_STATUS, type XksErrorName } from '../../src/errors/xks-errors.js';
 import { b64, kmsMetadata, type TestApp } from './test-app.js';
+import { pollUntil } from './poll-until.js';
 
 export const API = '/kms/xks/v1';
 export const HEALTH = `${API}/health`;
@@ -84,9 +85,7 @@ export function flipB64(s: string, index = 0): string {
  * The request log line is written when the response closes, which can come a tick after the client has the
  * response: wait (bounded) until `count` lines exist.
  */
-export async function waitForLogs(t: TestApp, count: number, timeoutMs = 2000): Promise<Record<string, unknown>[]> {
-  const deadline = Date.now() + timeoutMs;
-  while (t.logs.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
-  assert.ok(t.logs.length >= count, `expected ${count} log lines, got ${t.logs.length}`);
+export async function waitForLogs(t: TestApp, count: number, timeoutMs = 30_000): Promise<Record<string, unknown>[]> {
+  await pollUntil(`${count} log lines`, () => t.logs.length >= count, { timeoutMs, intervalMs: 2, describe: () => `${t.logs.length} lines` });
   return t.logs;
 }

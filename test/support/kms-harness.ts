@@ -8,6 +8,7 @@ import { createKmsApp, type KmsApp } from '../../src/kms-emulator/create-kms-app
 import { buildKmsEmulatorConfig, type KmsEmulatorConfig } from '../../src/kms-emulator/context/kms-config.js';
 import { createLogger } from '../../src/logging/create-logger.js';
 import { createKmsStateStore, type KmsStateStore } from '../../src/kms-emulator/store/kms-state-store.js';
+import { pollUntil } from './poll-until.js';
 
 export interface Harness {
   readonly kms: KMSClient;
@@ -51,14 +52,17 @@ export async function startHarness(overrides: Partial<KmsEmulatorConfig> = {}, s
   };
 }
 
-export async function waitFor<T>(fn: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (done(v)) return v;
-    if (Date.now() > until) throw new Error(`waitFor timed out; last value ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** Polls an SDK call until its answer satisfies `done` (built on pollUntil; the deadline is a hang guard). */
+export async function waitFor<T>(fn: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  let last: T | undefined;
+  return pollUntil(
+    'an emulator answer',
+    async () => {
+      last = await fn();
+      return done(last) ? last : undefined;
+    },
+    { timeoutMs, describe: () => JSON.stringify(last) },
+  );
 }
 
 /** CreateCustomKeyStore for a PUBLIC_ENDPOINT store (spec B9); returns its CustomKeyStoreId. */

@@ -5,8 +5,8 @@
 import { request as httpRequest, type Agent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import { request as httpsRequest } from 'node:https';
-import aws4 from 'aws4';
 import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET } from './test-app.js';
+import { signXksHeaders } from './sign-xks.js';
 
 export interface SignedPostOptions {
   readonly agent?: Agent | HttpsAgent;
@@ -27,10 +27,7 @@ export interface SignedPostResult {
 export function signedPost(baseUrl: string, path: string, body: unknown, options: SignedPostOptions = {}): Promise<SignedPostResult> {
   const url = new URL(baseUrl);
   const payload = JSON.stringify(body);
-  const signed = aws4.sign(
-    { host: url.host, path, method: 'POST', service: 'kms-xks-proxy', region: TEST_REGION, body: payload, headers: { 'Content-Type': 'application/json' } },
-    { accessKeyId: options.accessKeyId ?? TEST_ACCESS_KEY_ID, secretAccessKey: options.secret ?? TEST_SECRET },
-  );
+  const headers = signXksHeaders({ host: url.host, path, body: payload, region: TEST_REGION, accessKeyId: options.accessKeyId ?? TEST_ACCESS_KEY_ID, secret: options.secret ?? TEST_SECRET });
   const https = url.protocol === 'https:';
   const send = https ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
@@ -40,7 +37,7 @@ export function signedPost(baseUrl: string, path: string, body: unknown, options
         port: url.port,
         path,
         method: 'POST',
-        headers: signed.headers as Record<string, string>,
+        headers: { ...headers, 'Content-Length': String(Buffer.byteLength(payload)) },
         ...(options.agent !== undefined && { agent: options.agent }),
         ...(https && { ca: options.ca, cert: options.cert, key: options.key, servername: 'localhost' }),
         timeout: options.timeoutMs ?? 10_000,

@@ -3,7 +3,6 @@
  * an in-memory log sink, and requests signed by aws4 (an implementation independent of ours).
  */
 import { createHash } from 'node:crypto';
-import aws4 from 'aws4';
 import request from 'supertest';
 import type { Test } from 'supertest';
 import { parseConfig, type ProxyConfig } from '../../src/proxy/config/load-config.js';
@@ -13,7 +12,8 @@ import { createApp, type AppDeps } from '../../src/proxy/http/create-app.js';
 import { buildRuntime, type ProxyRuntime } from '../../src/proxy/http/proxy-runtime.js';
 import { createMemoryKeyStore, type KeyStatus, type KeyUsage, type XksKey } from '../../src/proxy/keystore/key-store.js';
 import { createLogger } from '../../src/logging/create-logger.js';
-import { formatAmzDate } from '../../src/sigv4/index.js';
+import { createDecisionLog } from '../../src/proxy/explain/decision-log.js';
+import { signXksHeaders } from './sign-xks.js';
 
 /** A valid credential pair (spec A12 digest example). */
 export const TEST_ACCESS_KEY_ID = 'AKIAI2SFODNN7EXAMPLE';
@@ -113,6 +113,7 @@ export function createTestApp(options: TestAppOptions = {}): TestApp {
     clock: options.clock ?? (() => TEST_NOW),
     random: options.random ?? secureRandomBytes,
     logger,
+    decisions: createDecisionLog(),
     ...options.deps,
   });
   return { app, config, runtime, logs, rawLogs, engine };
@@ -136,21 +137,21 @@ export interface SignOptions {
 export function signedRequest(app: TestApp['app'], path: string, body: unknown, options: SignOptions = {}): Test {
   const raw = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
   const method = options.method ?? 'POST';
-  const headers: Record<string, string> = {
-    Host: options.host ?? TEST_HOST,
-    'X-Amz-Date': formatAmzDate(options.time ?? TEST_NOW),
-    ...(options.contentType !== null && { 'Content-Type': options.contentType ?? 'application/json' }),
-    ...options.headers,
-  };
-  const signed = aws4.sign(
-    { host: headers.Host, method, path, service: options.service ?? 'kms-xks-proxy', region: options.region ?? TEST_REGION, headers, body: raw },
-    { accessKeyId: options.accessKeyId ?? TEST_ACCESS_KEY_ID, secretAccessKey: options.secret ?? TEST_SECRET },
-  );
+  const headers = signXksHeaders({
+    host: options.host ?? TEST_HOST,
+    path,
+    body: raw,
+    method,
+    accessKeyId: options.accessKeyId ?? TEST_ACCESS_KEY_ID,
+    secret: options.secret ?? TEST_SECRET,
+    region: options.region ?? TEST_REGION,
+    time: options.time ?? TEST_NOW,
+    ...(options.service !== undefined && { service: options.service }),
+    ...(options.contentType !== undefined && { contentType: options.contentType }),
+    ...(options.headers !== undefined && { headers: options.headers }),
+  });
   const req = request(app)[method.toLowerCase() as 'post'](path);
-  for (const [name, value] of Object.entries(signed.headers ?? {})) {
-    if (name.toLowerCase() === 'content-length') continue;
-    req.set(name, String(value));
-  }
+  for (const [name, value] of Object.entries(headers)) req.set(name, value);
   // Send the exact signed bytes: superagent would JSON-encode a Buffer under a JSON Content-Type.
   return req.serialize((b: unknown) => b as string).send(raw);
 }

@@ -2,8 +2,8 @@
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import aws4 from 'aws4';
 import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET } from './test-app.js';
+import { signXksHeaders } from './sign-xks.js';
 
 export interface HandshakeResult {
   readonly ok: boolean;
@@ -62,10 +62,7 @@ export function signedXksRequest(
   const target = new URL(url);
   const raw = JSON.stringify(body);
   const host = options.host ?? 'localhost';
-  const signed = aws4.sign(
-    { host, method: 'POST', path, service: 'kms-xks-proxy', region: TEST_REGION, headers: { 'Content-Type': 'application/json' }, body: raw },
-    { accessKeyId: options.accessKeyId ?? TEST_ACCESS_KEY_ID, secretAccessKey: options.secret ?? TEST_SECRET },
-  );
+  const headers = signXksHeaders({ host, path, body: raw, region: TEST_REGION, accessKeyId: options.accessKeyId ?? TEST_ACCESS_KEY_ID, secret: options.secret ?? TEST_SECRET });
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = send(
@@ -74,7 +71,7 @@ export function signedXksRequest(
         port: target.port,
         method: 'POST',
         path,
-        headers: signed.headers as Record<string, string>,
+        headers: { ...headers, 'Content-Length': String(Buffer.byteLength(raw)) },
         servername: 'localhost',
         agent: false,
         ...options.tls,

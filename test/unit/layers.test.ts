@@ -4,7 +4,7 @@
  * belongs to the deepest layer whose folder contains it. Add a new folder here, in its place, before using it.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -54,12 +54,19 @@ export const LAYERS: readonly string[] = [
 /** Lines a source file may have; past about 300, split it. */
 export const MAX_FILE_LINES = 400;
 
-const SRC = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SRC = join(ROOT, 'src');
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
   );
+}
+
+function folders(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .flatMap((e) => [join(dir, e.name), ...folders(join(dir, e.name))]);
 }
 
 /** The layer a path under src/ (without extension games) belongs to: the deepest listed folder containing it. */
@@ -126,5 +133,17 @@ describe('the layers of src/', () => {
     const dynamic = new Map([['xks/a.ts', "const m = await import('../proxy/server/start.js');"]]);
     assert.equal(violations(dynamic).length, 1);
     assert.throws(() => layerOf('nowhere/x.ts'), /no layer/);
+  });
+
+  test('test/unit mirrors src: every folder under test/unit is a folder of src', () => {
+    const unit = join(ROOT, 'test', 'unit');
+    const strays = folders(unit).map((d) => relative(unit, d)).filter((d) => !existsSync(join(SRC, d)));
+    assert.deepEqual(strays, []);
+  });
+
+  test('nothing under test/ imports bench/ (bench and scripts may use test/support)', () => {
+    const testFiles = sourceFiles(join(ROOT, 'test'));
+    const offenders = testFiles.filter((f) => relativeImports(readFileSync(f, 'utf8')).some((spec) => normalize(join(dirname(f), spec)).startsWith(join(ROOT, 'bench'))));
+    assert.deepEqual(offenders.map((f) => relative(ROOT, f)), []);
   });
 });

@@ -4,7 +4,9 @@
  */
 import { rootCertificates, checkServerIdentity, connect, type ConnectionOptions, type DetailedPeerCertificate } from 'node:tls';
 import { buildTrustedCas } from '../../xks-client/xks-transport.js';
+import { X509Certificate } from 'node:crypto';
 import { fail, type CheckCase } from '../check-case.js';
+import { findChainAnchor } from '../for-kms/certificate-chain.js';
 import type { CheckContext } from '../check-context.js';
 
 export interface Handshake {
@@ -34,6 +36,17 @@ const OTHER_SUITES: readonly { readonly name: string; readonly version: 'TLSv1.2
   { name: 'AES256-SHA', version: 'TLSv1.2' },
 ];
 const THIRTY_DAYS_MS = 30 * 86_400_000;
+
+/** The chain a server sent, leaf first (getPeerCertificate(true) links each certificate to its issuer). */
+function peerChain(cert: DetailedPeerCertificate): X509Certificate[] {
+  const chain: X509Certificate[] = [];
+  const seen = new Set<string>();
+  for (let c: DetailedPeerCertificate | undefined = cert; c?.raw !== undefined && !seen.has(c.fingerprint256); c = c.issuerCertificate) {
+    seen.add(c.fingerprint256);
+    chain.push(new X509Certificate(c.raw));
+  }
+  return chain;
+}
 
 /** One TLS handshake with the endpoint (the client certificate is presented when given); never throws. */
 export function handshake(ctx: CheckContext, options: ConnectionOptions & { trustedCas?: readonly string[] }): Promise<Handshake> {
@@ -164,7 +177,7 @@ export const TLS_CASES: readonly CheckCase[] = [
   },
   {
     id: 'tls.public-ca',
-    title: 'the chain verifies against public roots alone (KMS trusts only the CAs on its list, not a private CA)',
+    title: 'the chain verifies against public roots alone and ends at a root on KMS\'s trusted list (not a private CA); a MUST with --for-kms',
     clauses: ['A12', 'C50'],
     level: 'SHOULD',
     needs: HTTPS,
@@ -172,6 +185,10 @@ export const TLS_CASES: readonly CheckCase[] = [
       const h = await handshake(ctx, { trustedCas: rootCertificates });
       if (!h.ok) fail(`handshake failed: ${h.error ?? ''}`);
       if (h.authorized !== true) fail(`trusted only through --ca-file (${h.authorizationError ?? ''}): KMS will not trust it`);
+      // Node's public roots are not KMS's list (spec A12 / C50): name the root of KMS's list the chain ends at.
+      const anchor = h.cert === undefined ? undefined : findChainAnchor(peerChain(h.cert), { publicRoots: rootCertificates });
+      if (anchor?.kind === 'kms-list') return `chains to ${anchor.root.alias}, on KMS's trusted list`;
+      if (anchor?.kind === 'public-not-on-kms-list') fail(`chains to the public root "${anchor.subject}", which is not on KMS's trusted list`);
       return 'public root';
     },
   },

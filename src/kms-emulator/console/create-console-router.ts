@@ -77,11 +77,21 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     const r = await deps.invoke('DescribeCustomKeyStores', { CustomKeyStoreId: id });
     return r.ok ? (r.response['CustomKeyStores'] as StoreEntry[])[0] : undefined;
   }
+  /** Every key: ListKeys page after page (Truncated / NextMarker), as an SDK paginator does (issue 21). */
+  async function listKeyIds(): Promise<string[]> {
+    const ids: string[] = [];
+    let marker: string | undefined;
+    do {
+      const r = await deps.invoke('ListKeys', { Limit: 1000, ...(marker !== undefined && { Marker: marker }) });
+      if (!r.ok) throw new Error(`${r.type}: ${r.message}`);
+      for (const { KeyId } of r.response['Keys'] as { KeyId: string }[]) ids.push(KeyId);
+      marker = r.response['Truncated'] === true ? (r.response['NextMarker'] as string) : undefined;
+    } while (marker !== undefined);
+    return ids;
+  }
   async function listKeys(store: string): Promise<KeyEntry[]> {
-    const r = await deps.invoke('ListKeys', { Limit: 1000 });
-    if (!r.ok) throw new Error(`${r.type}: ${r.message}`);
     const out: KeyEntry[] = [];
-    for (const { KeyId } of r.response['Keys'] as { KeyId: string }[]) {
+    for (const KeyId of await listKeyIds()) {
       const d = await deps.invoke('DescribeKey', { KeyId });
       if (!d.ok) continue;
       const m = d.response['KeyMetadata'] as KeyEntry & { Origin?: string };

@@ -5,7 +5,7 @@
  */
 import { kmsError } from '../wire/kms-exceptions.js';
 import { KEY_ID, type KeyResolver } from './key-resolver.js';
-import { pageOutput, paginate } from './pagination.js';
+import { pageOutput, paginateKeyed } from './pagination.js';
 import type { EmptyOutput, KmsServiceDeps, RequestContext } from '../context/service-context.js';
 import type { AliasRecord } from '../store/records.js';
 import { optionalString, requiredString, type JsonObject } from '../wire/fields.js';
@@ -49,7 +49,7 @@ export function createAliasService(deps: KmsServiceDeps, resolver: KeyResolver):
   function target(body: JsonObject, aliasName: string) {
     const k = resolver.keyFrom(body, 'TargetKeyId', { aliases: false });
     resolver.notPendingDeletion(k, 'CreateAlias/UpdateAlias');
-    const count = store.listAliases().filter((a) => a.targetKeyId === k.keyId && a.aliasName !== aliasName).length;
+    const count = store.countAliasesOfKey(k.keyId, aliasName);
     if (count >= MAX_ALIASES_PER_KEY) throw kmsError.LimitExceededException(`${k.arn} already has ${MAX_ALIASES_PER_KEY} aliases, the quota per KMS key.`);
     return k;
   }
@@ -90,11 +90,10 @@ export function createAliasService(deps: KmsServiceDeps, resolver: KeyResolver):
       // Aliases of keys whose deletion date passed are gone with them (even before the key is swept on sight).
       const now = clock();
       const live = (id: string): boolean => {
-        const t = store.getKey(id);
+        const t = store.getKeySummary(id);
         return t !== undefined && !(t.keyState === 'PendingDeletion' && (t.deletionDate ?? Infinity) <= now);
       };
-      const all: AliasRecord[] = store.listAliases().filter((a) => (k === undefined ? live(a.targetKeyId) : a.targetKeyId === k.keyId));
-      const page = paginate(all, body, (a) => a.aliasName, { defaultLimit: 50, maxLimit: 100 });
+      const page = paginateKeyed(body, store.readAliases(k?.keyId), (a: AliasRecord) => a.aliasName, { defaultLimit: 50, maxLimit: 100 }, (a) => k !== undefined || live(a.targetKeyId));
       return pageOutput('Aliases', {
         ...page,
         items: page.items.map((a) => ({ AliasName: a.aliasName, AliasArn: arnOf(a.aliasName), TargetKeyId: a.targetKeyId, CreationDate: a.creationDate / 1000, LastUpdatedDate: a.lastUpdatedDate / 1000 })),

@@ -6,7 +6,7 @@
 import { DRY_RUN_MESSAGE, readCommon } from './crypto-operations.js';
 import { kmsError } from '../wire/kms-exceptions.js';
 import type { KeyResolver } from './key-resolver.js';
-import { pageOutput, paginate } from './pagination.js';
+import { pageOutput, paginate, paginateKeyed, type Page } from './pagination.js';
 import type { EmptyOutput, KmsServiceDeps, RequestContext } from '../context/service-context.js';
 import type { GrantConstraintsRecord, GrantRecord } from '../store/records.js';
 import { optionalEncryptionContext, optionalObject, optionalString, optionalStringList, requiredString, type JsonObject } from '../wire/fields.js';
@@ -90,7 +90,7 @@ export function createGrantService(deps: KmsServiceDeps, resolver: KeyResolver):
     const grantId = optionalString(body, 'GrantId', GRANT_ID);
     const keyId = optionalString(body, 'KeyId', { min: 1, max: 2048 });
     if (token !== undefined) {
-      const g = store.listGrants().find((x) => x.grantToken === token);
+      const g = store.getGrantByToken(token);
       if (g === undefined) throw kmsError.InvalidGrantTokenException('The grant token is not valid (unknown, or its grant was retired or revoked).');
       return g;
     }
@@ -117,11 +117,10 @@ export function createGrantService(deps: KmsServiceDeps, resolver: KeyResolver):
       resolver.notPendingDeletion(k, 'CreateGrant');
       if (k.keyState === 'Disabled') throw kmsError.DisabledException(`${k.arn} is disabled.`);
       if (dryRun) throw kmsError.DryRunOperationException(DRY_RUN_MESSAGE);
-      const grants = store.listGrants(k.keyId);
       // KMS: a CreateGrant repeated with the same name and parameters returns the same grant.
-      const same = name === undefined ? undefined : grants.find((g) => g.name === name && g.granteePrincipal === grantee && g.retiringPrincipal === retiring && JSON.stringify(g.operations) === JSON.stringify(operations) && JSON.stringify(g.constraints) === JSON.stringify(constraints));
+      const same = name === undefined ? undefined : store.grantsNamed(k.keyId, name).find((g) => g.name === name && g.granteePrincipal === grantee && g.retiringPrincipal === retiring && JSON.stringify(g.operations) === JSON.stringify(operations) && JSON.stringify(g.constraints) === JSON.stringify(constraints));
       if (same !== undefined) return { GrantToken: same.grantToken, GrantId: same.grantId };
-      if (grants.length >= MAX_GRANTS_PER_KEY) throw kmsError.LimitExceededException(`${k.arn} already has ${MAX_GRANTS_PER_KEY} grants, the quota per KMS key.`);
+      if (store.countGrants(k.keyId) >= MAX_GRANTS_PER_KEY) throw kmsError.LimitExceededException(`${k.arn} already has ${MAX_GRANTS_PER_KEY} grants, the quota per KMS key.`);
       const g: GrantRecord = {
         grantId: deps.randomBytes(32).toString('hex'),
         grantToken: deps.randomBytes(96).toString('base64'),
@@ -144,16 +143,22 @@ export function createGrantService(deps: KmsServiceDeps, resolver: KeyResolver):
       const k = resolver.keyFrom(body, 'KeyId', idOnly);
       const grantId = optionalString(body, 'GrantId', GRANT_ID);
       const grantee = optionalString(body, 'GranteePrincipal', PRINCIPAL);
-      const all = store.listGrants(k.keyId).filter((g) => (grantId === undefined || g.grantId === grantId) && (grantee === undefined || g.granteePrincipal === grantee));
-      const page = paginate(all, body, (g) => g.grantId, { defaultLimit: 50, maxLimit: 100 });
+      const limits = { defaultLimit: 50, maxLimit: 100 };
+      let page: Page<GrantRecord>;
+      if (grantId !== undefined) {
+        // One grant at most: listed from a list of zero or one.
+        const g = store.getGrant(grantId);
+        page = paginate(g !== undefined && g.keyId === k.keyId && (grantee === undefined || g.granteePrincipal === grantee) ? [g] : [], body, (x) => x.grantId, limits);
+      } else {
+        page = paginateKeyed(body, store.readGrants({ keyId: k.keyId, ...(grantee !== undefined && { granteePrincipal: grantee }) }), (g) => g.grantId, limits);
+      }
       return pageOutput('Grants', { ...page, items: page.items.map(entry) });
     },
 
     async listRetirableGrants(input) {
       const body: JsonObject = input;
       const retiring = requiredString(body, 'RetiringPrincipal', PRINCIPAL);
-      const all = store.listGrants().filter((g) => g.retiringPrincipal === retiring);
-      const page = paginate(all, body, (g) => g.grantId, { defaultLimit: 50, maxLimit: 100 });
+      const page = paginateKeyed(body, store.readGrants({ retiringPrincipal: retiring }), (g) => g.grantId, { defaultLimit: 50, maxLimit: 100 });
       return pageOutput('Grants', { ...page, items: page.items.map(entry) });
     },
 

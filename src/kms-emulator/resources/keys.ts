@@ -11,11 +11,12 @@ import { checkKeyPolicy } from './key-policy-rules.js';
 import type { KeyAccess } from './key-access.js';
 import { KEY_ID, type KeyResolver } from './key-resolver.js';
 import { DAY_MS, newMaterialVersion } from './key-rotation-rules.js';
-import { pageOutput, paginate } from './pagination.js';
+import { pageOutput, paginateKeyed } from './pagination.js';
 import { describeFailure } from '../../xks-client/proxy-outcome.js';
 import { mapFailure } from '../custom-key-stores/proxy-outcome-mapping.js';
 import type { EmptyOutput, KmsServiceDeps, RequestContext } from '../context/service-context.js';
 import { buildDefaultKeyPolicy, type KmsKeyRecord, type ResourceTag } from '../store/records.js';
+import type { KeySummary } from '../store/kms-state-store.js';
 import { mergeTags, parseTags } from './tag-rules.js';
 import { targetOf } from '../custom-key-stores/custom-key-store-rules.js';
 import { optionalBoolean, optionalInteger, optionalString, requiredString, type JsonObject } from '../wire/fields.js';
@@ -75,7 +76,7 @@ export function createKeyService(deps: KmsServiceDeps, resolver: KeyResolver, ac
     if (s.connectionState !== 'CONNECTED') {
       throw kmsError.CustomKeyStoreInvalidStateException(`Custom key store ${storeId} is ${s.connectionState}; it must be CONNECTED to create keys. Connect it, then retry.`);
     }
-    const inUse = (): boolean => store.listKeys().some((k) => k.customKeyStoreId === storeId && k.xksKeyId === xksKeyId);
+    const inUse = (): boolean => store.hasXksKey(storeId, xksKeyId);
     const alreadyInUse = (): KmsException => kmsError.XksKeyAlreadyInUseException(`XksKeyId ${xksKeyId} is already associated with a KMS key in custom key store ${storeId}.`);
     if (inUse()) throw alreadyInUse();
     const result = await xks.getKeyMetadata(targetOf(s), xksKeyId, { awsPrincipalArn: ctx.principalArn, kmsOperation: 'CreateKey', kmsRequestId: ctx.requestId });
@@ -154,8 +155,8 @@ export function createKeyService(deps: KmsServiceDeps, resolver: KeyResolver, ac
 
     async listKeys(input = {}) {
       const now = clock();
-      const all = store.listKeys().filter((k) => !(k.keyState === 'PendingDeletion' && (k.deletionDate ?? Infinity) <= now));
-      const page = paginate(all, input, (k) => k.keyId, { defaultLimit: 100, maxLimit: 1000 });
+      const live = (k: KeySummary): boolean => !(k.keyState === 'PendingDeletion' && (k.deletionDate ?? Infinity) <= now);
+      const page = paginateKeyed(input, store.readKeys, (k) => k.keyId, { defaultLimit: 100, maxLimit: 1000 }, live);
       return pageOutput('Keys', { ...page, items: page.items.map((k) => ({ KeyId: k.keyId, KeyArn: k.arn })) });
     },
 

@@ -5,13 +5,16 @@
  * - 1: custom key stores and XKS keys; the KMS-side key material as plain base64 inside each key's JSON.
  * - 2: standard keys (origin AWS_KMS), aliases, grants, key policies, tags, rotation; key material as versions,
  *      wrapped under a per-file wrapping key (state-file-wrapping.ts).
+ * - 3: indexes for every lookup the KMS API makes (issue 21: CreateGrant listed every grant of its key, ListKeys
+ *      read every key): keys by creation order and by (store, XksKeyId); grants by key in creation order, by token,
+ *      by name, by grantee, by retiring principal, and a per-key grant count kept by triggers. No record changes.
  */
 import type Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { buildDefaultKeyPolicy } from './records.js';
 import { createWrappingKey, wrapMaterial } from './state-file-wrapping.js';
 
-export const CURRENT_SCHEMA_VERSION = 2;
+export const CURRENT_SCHEMA_VERSION = 3;
 
 /** Version 1 exactly as the first emulator created it; new files start here and migrate like old ones. */
 const SCHEMA_V1 = `
@@ -60,20 +63,55 @@ function migrate1to2(db: Database.Database): void {
   }
 }
 
-const MIGRATIONS: Readonly<Record<number, (db: Database.Database) => void>> = Object.freeze({ 1: migrate1to2 });
+/** The columns the indexes need, copied out of each row's JSON (the JSON stays the record). */
+function migrate2to3(db: Database.Database): void {
+  db.exec(`
+    ALTER TABLE kms_keys ADD COLUMN xks_key_id TEXT;
+    UPDATE kms_keys SET xks_key_id = json_extract(doc, '$.xksKeyId');
+    CREATE INDEX kms_keys_by_created ON kms_keys (created, key_id);
+    CREATE INDEX kms_keys_by_xks_key ON kms_keys (store_id, xks_key_id);
+    DROP INDEX aliases_by_key;
+    CREATE INDEX aliases_by_key ON aliases (key_id, alias_name);
+    ALTER TABLE grants ADD COLUMN grant_token TEXT NOT NULL DEFAULT '';
+    ALTER TABLE grants ADD COLUMN name TEXT;
+    ALTER TABLE grants ADD COLUMN grantee TEXT NOT NULL DEFAULT '';
+    ALTER TABLE grants ADD COLUMN retiring TEXT;
+    UPDATE grants SET grant_token = json_extract(doc, '$.grantToken'), name = json_extract(doc, '$.name'),
+      grantee = json_extract(doc, '$.granteePrincipal'), retiring = json_extract(doc, '$.retiringPrincipal');
+    DROP INDEX grants_by_key;
+    CREATE INDEX grants_by_key ON grants (key_id, created, grant_id);
+    CREATE INDEX grants_by_token ON grants (grant_token);
+    CREATE INDEX grants_by_name ON grants (key_id, name) WHERE name IS NOT NULL;
+    CREATE INDEX grants_by_grantee ON grants (key_id, grantee, created, grant_id);
+    CREATE INDEX grants_by_retiring ON grants (retiring, created, grant_id) WHERE retiring IS NOT NULL;
+    CREATE TABLE grant_counts (key_id TEXT PRIMARY KEY, n INTEGER NOT NULL);
+    INSERT INTO grant_counts (key_id, n) SELECT key_id, count(*) FROM grants GROUP BY key_id;
+    CREATE TRIGGER grants_count_insert AFTER INSERT ON grants BEGIN
+      INSERT INTO grant_counts (key_id, n) VALUES (new.key_id, 1) ON CONFLICT(key_id) DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER grants_count_delete AFTER DELETE ON grants BEGIN
+      UPDATE grant_counts SET n = n - 1 WHERE key_id = old.key_id;
+    END;
+  `);
+}
+
+const MIGRATIONS: Readonly<Record<number, (db: Database.Database) => void>> = Object.freeze({ 1: migrate1to2, 2: migrate2to3 });
 
 export function readSchemaVersion(db: Database.Database): number {
   const row = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE name = 'schema_version'").get();
   return row === undefined ? 0 : Number(row.value);
 }
 
-/** Brings the file to CURRENT_SCHEMA_VERSION; returns the versions it went through (for the log). */
-export function migrateStateFile(db: Database.Database): number[] {
+/**
+ * Brings the file to CURRENT_SCHEMA_VERSION (tests may stop at an older `upTo`, to build a file as an older
+ * emulator left it); returns the versions it went through (for the log).
+ */
+export function migrateStateFile(db: Database.Database, upTo: number = CURRENT_SCHEMA_VERSION): number[] {
   db.exec(SCHEMA_V1);
   const applied: number[] = [];
   for (;;) {
     const version = readSchemaVersion(db);
-    if (version === CURRENT_SCHEMA_VERSION) return applied;
+    if (version === CURRENT_SCHEMA_VERSION || version === upTo) return applied;
     if (version > CURRENT_SCHEMA_VERSION) {
       throw new Error(`the state file has schema version ${version}, newer than this emulator's ${CURRENT_SCHEMA_VERSION}; use a newer emulator or another --state file`);
     }

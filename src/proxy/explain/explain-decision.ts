@@ -2,7 +2,8 @@
  * Words for a decision record, shared by `xks explain` (text) and the KMS console (HTML): what each check of the
  * order of checks verifies, and what a refusal there usually means. One source, so the two never disagree.
  */
-import type { CheckName, DecisionRecord } from './decision-log.js';
+import { escapeControl, escapeControlLines } from '../../logging/escape-control.js';
+import type { CheckName, DecisionFacts, DecisionRecord } from './decision-log.js';
 
 export interface CheckHelp {
   /** What the check verifies. */
@@ -84,8 +85,35 @@ export function summarizeDecision(r: DecisionRecord): string {
   return `${what}: refused ${r.status} ${r.errorName ?? ''} by the ${r.decidedBy} check`.trimEnd();
 }
 
-/** The text `xks explain` prints for one record. */
-export function formatDecision(r: DecisionRecord): string {
+/**
+ * The record with every string that came from a client (kmsRequestId, key store path, key id, facts) escaped for a
+ * terminal: no control character of a request reaches the screen (issue 21). Block facts keep their line breaks.
+ */
+function escapeRecord(r: DecisionRecord): DecisionRecord {
+  const opt = (s: string | undefined): string | undefined => (s === undefined ? undefined : escapeControl(s));
+  const facts: Record<string, DecisionFacts[string]> = {};
+  for (const [name, value] of Object.entries(r.facts)) {
+    if (typeof value === 'number') facts[escapeControl(name)] = value;
+    else if (typeof value === 'string') facts[escapeControl(name)] = BLOCK_FACTS.has(name) ? escapeControlLines(value) : escapeControl(value);
+    else facts[escapeControl(name)] = value.map(escapeControl);
+  }
+  return {
+    ...r,
+    at: escapeControl(r.at),
+    kmsRequestId: opt(r.kmsRequestId),
+    kmsOperation: opt(r.kmsOperation),
+    keyStore: opt(r.keyStore),
+    operation: opt(r.operation),
+    externalKeyId: opt(r.externalKeyId),
+    accessKeyId: opt(r.accessKeyId),
+    errorName: opt(r.errorName),
+    facts,
+  };
+}
+
+/** The text `xks explain` prints for one record; strings from the request are escaped (escapeRecord). */
+export function formatDecision(record: DecisionRecord): string {
+  const r = escapeRecord(record);
   const lines = [
     summarizeDecision(r),
     `  at ${r.at}  kmsRequestId ${r.kmsRequestId ?? '(not known: refused before the body was read)'}  kmsOperation ${r.kmsOperation ?? '-'}`,

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AesGcmEngine } from '../../crypto/aes-gcm.js';
 import type { RandomBytes } from '../../crypto/random.js';
-import { InvalidUriPathException, toWireBody, toXksError } from '../../errors/xks-errors.js';
+import { InvalidUriPathException, MethodNotAllowedException, toWireBody, toXksError } from '../../errors/xks-errors.js';
 import { requestLineLogger, type Logger } from '../../logging/create-logger.js';
 import { authenticateHeaders, verifyPayloadSignature, type PendingAuth } from '../../sigv4/index.js';
 import { MAX_BODY_BYTES } from '../../xks/limits.js';
@@ -50,8 +50,8 @@ export interface AppDeps {
    * The hook for metrics and traces: read the record, do not touch the request.
    */
   readonly observers?: readonly RequestObserver[];
-  /** Recent decisions for `xks explain` and the KMS console (admin listener); absent = none kept. */
-  readonly decisions?: DecisionLog;
+  /** Recent decisions for `xks explain` and the KMS console (admin listener); tests keep one too (one code path). */
+  readonly decisions: DecisionLog;
 }
 
 const PING_BODY = { status: 'ok' };
@@ -106,7 +106,7 @@ export function createApp(deps: AppDeps): express.Express {
   const bodyBudget = createBodyBudget(() => deps.runtime().config.limits.maxBodyBytesInFlight);
   const observers: readonly RequestObserver[] = [
     createRequestLogObserver(requestLineLogger(deps.logger)),
-    ...(deps.decisions === undefined ? [] : [createDecisionObserver(deps.decisions, deps.clock)]),
+    createDecisionObserver(deps.decisions, deps.clock),
     ...(deps.observers ?? []),
   ];
 
@@ -183,19 +183,13 @@ export function createApp(deps: AppDeps): express.Express {
     if (method !== 'POST') {
       log.errorName = 'UnsupportedOperationException';
       log.reason = `method ${method.slice(0, 16)} not allowed`;
-      if (deps.decisions !== undefined) {
-        // Let the parser finish the chunk that carried the headers, so a body sent with them names its kmsRequestId.
-        await undefined;
-        recordMetadataOfBufferedBody(req, undefined, log);
-        trace.decidedBy = 'method';
-        trace.facts = { method: method.slice(0, 16), allowed: 'POST' };
-      }
-      sendJson(
-        res,
-        405,
-        { errorName: 'UnsupportedOperationException', errorMessage: `HTTP method ${method.slice(0, 16)} is not allowed; XKS APIs accept POST only` },
-        { Allow: 'POST', ...closeIfBodyUnread(req, runtime, deps.logger, refusals) },
-      );
+      // Let the parser finish the chunk that carried the headers, so a body sent with them names its kmsRequestId.
+      await undefined;
+      recordMetadataOfBufferedBody(req, undefined, log);
+      trace.decidedBy = 'method';
+      trace.facts = { method: method.slice(0, 16), allowed: 'POST' };
+      const refusal = new MethodNotAllowedException(method);
+      sendJson(res, refusal.httpStatus, toWireBody(refusal), { ...refusal.headers, ...closeIfBodyUnread(req, runtime, deps.logger, refusals) });
       return;
     }
 
@@ -239,13 +233,11 @@ export function createApp(deps: AppDeps): express.Express {
     }
 
     trace.stage = 'concurrency';
-    if (deps.decisions !== undefined) trace.body = body;
+    trace.body = body;
     const release = guards.enter(runtime, log);
     try {
-      trace.stage = 'kill-switch';
-      guards.admit(store, route, pending.accessKeyId, log);
-      trace.stage = 'body';
-      const handle = () => dispatchOperation(dispatchDeps, { route, store, runtime, contentType: req.headers['content-type'], body, log });
+      guards.admit(store, route, pending.accessKeyId, log, trace);
+      const handle = () => dispatchOperation(dispatchDeps, { route, store, runtime, contentType: req.headers['content-type'], body, log, trace });
       // docs/faults.md: the one place fault injection touches the request path (after admission, around the handler).
       if (deps.faults === undefined) sendJson(res, 200, handle());
       else await deps.faults.respond(req, res, { keyStore: store.config.name, operation: route.operation, ...(route.externalKeyId !== undefined && { externalKeyId: route.externalKeyId }) }, handle, log);
@@ -260,11 +252,9 @@ export function createApp(deps: AppDeps): express.Express {
     const log = state.fields;
     log.errorName = xksError.errorName;
     log.reason = xksError.detail ?? xksError.message;
-    if (deps.decisions !== undefined) {
-      // A refusal decided before the body was read still names its kmsRequestId when the body already arrived.
-      if (log.kmsRequestId === undefined) recordMetadataOfBufferedBody(req, state.trace.body, log);
-      explainRefusal(state.trace, xksError, log);
-    }
+    // A refusal decided before the body was read still names its kmsRequestId when the body already arrived.
+    if (log.kmsRequestId === undefined) recordMetadataOfBufferedBody(req, state.trace.body, log);
+    explainRefusal(state.trace, xksError, log);
     if (xksError.errorName === 'InternalException') deps.logger.error({ err: error, kmsRequestId: log.kmsRequestId }, 'internal error');
     if (res.headersSent) {
       res.destroy();

@@ -1,7 +1,8 @@
 /**
- * The per-request recorder behind the decision log. create-app.ts moves `stage` along as it runs the order of checks
- * (one assignment per stage: nothing else on the hot path); its error path calls `explainRefusal` once, and the
- * decision observer writes the record when the request is done. Facts are gathered only for refusals.
+ * The per-request recorder behind the decision log. Each check of the order of checks names itself in `stage`
+ * before it runs (create-app.ts, the request guards, dispatch-operation.ts: one assignment per check, nothing else
+ * on the hot path), so the check that threw is the one that refused; the error path calls `explainRefusal` once, and
+ * the decision observer writes the record when the request is done. Facts are gathered only for refusals.
  */
 import type { XksError } from '../../errors/xks-errors.js';
 import type { StoreRuntime } from './proxy-runtime.js';
@@ -9,11 +10,15 @@ import type { RequestLogFields, RequestObserver } from './request-log.js';
 import { SigV4Error } from '../../sigv4/sigv4-error.js';
 import { clipFact, NO_FACTS, type CheckName, type DecisionFacts, type DecisionLog } from '../explain/decision-log.js';
 
-/** Where create-app.ts is in the order of checks; 'kill-switch' covers admission (kill switch, then quota). */
-export type TraceStage = Extract<CheckName, 'route' | 'method' | 'sigv4-headers' | 'body-size' | 'signature' | 'concurrency' | 'kill-switch' | 'body'>;
+/** The check running now: every check of the order of checks names itself before it runs. */
+export type TraceStage = CheckName;
 
-export interface DecisionTrace {
+/** What a check needs of the trace: a place to say that it is the one running. */
+export interface CheckStage {
   stage: TraceStage;
+}
+
+export interface DecisionTrace extends CheckStage {
   /** The store the route named, once known (read on refusals only: policy file, kill switch, the key's state). */
   store: StoreRuntime | undefined;
   decidedBy: CheckName | undefined;
@@ -52,30 +57,9 @@ export function createDecisionObserver(log: DecisionLog, clock: () => number): R
   };
 }
 
-/** Which check refused, from the stage reached and the error's class (the stages after 'body' run in one call). */
-function decidingCheck(stage: TraceStage, error: XksError): CheckName {
-  if (stage === 'kill-switch') return error.errorName === 'ThrottlingException' ? 'quota' : 'kill-switch';
-  if (stage !== 'body') return stage;
-  switch (error.errorName) {
-    case 'AccessDeniedException':
-      return 'authorization';
-    case 'KeyNotFoundException':
-      return 'key';
-    case 'InvalidStateException':
-      return 'key-state';
-    case 'InvalidKeyUsageException':
-      return 'key-usage';
-    case 'InvalidCiphertextException':
-    case 'InternalException':
-      return 'crypto';
-    default:
-      return 'body';
-  }
-}
-
 /** Called once by the error middleware: which check refused, and the facts a person needs to fix it. */
 export function explainRefusal(trace: DecisionTrace, error: XksError, log: RequestLogFields): void {
-  const check = decidingCheck(trace.stage, error);
+  const check = trace.stage;
   const facts: Record<string, string | number | readonly string[]> = { errorMessage: error.message };
   if (log.reason !== undefined) facts['reason'] = clipFact(log.reason);
   const cause = error.cause;

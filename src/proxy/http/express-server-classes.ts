@@ -31,6 +31,8 @@ function isClass(f: unknown): boolean {
  * class, and Node's HTTP code, which keeps using both objects, then runs slower: measured on Encrypt, about a
  * third of the proxy's CPU time per request (docs/performance.md). A server that creates its requests and
  * responses with these prototypes from the start makes Express's call a no-op: same objects, same Express.
+ * Checked against Express 5.3.0 and Node.js 20.20; test/unit/proxy/http/express-server-classes.test.ts fails when
+ * Express stops setting these prototypes or sets others, or when Node's classes can no longer be called this way.
  */
 export function expressServerClasses(app: { readonly request: object; readonly response: object }): ServerClasses | undefined {
   if (!(app.request instanceof IncomingMessage) || !(app.response instanceof ServerResponse)) {

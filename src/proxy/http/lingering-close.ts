@@ -28,7 +28,8 @@ export function lingerAfterRefusal(
 ): Record<string, string> {
   const socket = req.socket;
   // Node's HTTP server calls socket.destroySoon() once a `Connection: close` response has finished; this socket
-  // lingers instead. Only this socket's method is replaced, and only for the refusal being sent.
+  // lingers instead. Only this socket's method is replaced, and only for the refusal being sent. Checked against
+  // Node.js 20.20; test/unit/proxy/transport/node-internals.test.ts fails when Node stops calling destroySoon().
   socket.destroySoon = () => {
     socket.end();
     if (req.complete || limits.lingeringCloseMs === 0 || limits.lingeringCloseMaxBytes === 0) {

@@ -7,6 +7,7 @@ import type { RequestLogFields } from './request-log.js';
 import type { XksRoute } from './resolve-route.js';
 import type { RequestThrottle } from '../throttle/request-throttle.js';
 import type { RefusalCounters } from './refusal-counters.js';
+import type { CheckStage } from './decision-trace.js';
 
 /**
  * The per-request checks of docs/api.md, in the order create-app.ts calls them:
@@ -21,7 +22,7 @@ export interface RequestGuards {
    */
   enter(runtime: ProxyRuntime, log: RequestLogFields): () => void;
   /** After a successful signature check. */
-  admit(store: StoreRuntime, route: XksRoute, accessKeyId: string, log: RequestLogFields): void;
+  admit(store: StoreRuntime, route: XksRoute, accessKeyId: string, log: RequestLogFields, trace: CheckStage): void;
   /** Secondary authorization; GetHealthStatus never comes here (spec A7, A14, C41). */
   authorize(store: StoreRuntime, route: XksRoute, metadata: Partial<RequestMetadata>, log: RequestLogFields): void;
 }
@@ -43,8 +44,9 @@ export function createRequestGuards(deps: { throttle: RequestThrottle; credentia
       return release;
     },
 
-    admit(store, route, accessKeyId, log) {
+    admit(store, route, accessKeyId, log, trace) {
       const { config } = store;
+      trace.stage = 'kill-switch';
       // The request's own log line says when an access key id is seen for the first time since start (rotation).
       if (deps.credentialUsage.record(config.name, accessKeyId)) log.credentialFirstUse = true;
       // Kill switch: the whole store answers InvalidStateException (spec A10 lists it for every API), health included.
@@ -55,6 +57,7 @@ export function createRequestGuards(deps: { throttle: RequestThrottle; credentia
         });
       }
       // spec A2 / C8: a quota per path prefix. Health is not counted: it is cheap and KMS must see the truth.
+      trace.stage = 'quota';
       if (route.operation !== 'GetHealthStatus' && !deps.throttle.tryQuota(config.name, config.quota)) {
         log.refusedBy = 'quota';
         deps.refusals.increment('quota');

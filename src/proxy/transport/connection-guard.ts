@@ -163,7 +163,8 @@ export function createConnectionGuard(
    * other client. Node hands `parser.onIncoming`'s return value to llhttp, where STOP_PARSING ends the read at
    * once; the parser then reports an error ('clientError'), and the connection is already closed. `parser` is an
    * undocumented property of Node's server sockets: when it is missing, the 'request' path below still closes the
-   * connection and drops each remaining request without work, only more slowly.
+   * connection and drops each remaining request without work, only more slowly. Checked against Node.js 20.20;
+   * test/unit/proxy/transport/node-internals.test.ts fails when a Node release changes either behaviour.
    */
   const interceptParser = (conn: Connection): void => {
     const parser = parserOf(conn.socket);

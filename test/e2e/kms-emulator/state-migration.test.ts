@@ -38,7 +38,7 @@ describe('KMS emulator state file', () => {
     raw.close();
     assert.match(v1doc.keyMaterial, /^[A-Za-z0-9+/]{43}=$/);
     const store = createKmsStateStore(path);
-    assert.deepEqual(store.migrationsApplied, [2]);
+    assert.deepEqual(store.migrationsApplied, [2, 3]);
     const k = store.getKey(fixture.keyId)!;
     assert.equal(k.origin, 'EXTERNAL_KEY_STORE');
     assert.equal(k.xksKeyId, 'key-1');
@@ -59,7 +59,7 @@ describe('KMS emulator state file', () => {
     const db = new Database(path);
     db.prepare("UPDATE meta SET value = ? WHERE name = 'schema_version'").run(String(CURRENT_SCHEMA_VERSION + 1));
     db.close();
-    assert.throws(() => createKmsStateStore(path), /schema version 3, newer than this emulator's 2/);
+    assert.throws(() => createKmsStateStore(path), new RegExp(`schema version ${CURRENT_SCHEMA_VERSION + 1}, newer than this emulator.s ${CURRENT_SCHEMA_VERSION}`));
   });
 
   it('migrated file + the real proxy: the ciphertext made by the schema-1 emulator decrypts', async () => {

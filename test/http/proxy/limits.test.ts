@@ -7,11 +7,10 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import aws4 from 'aws4';
-import { formatAmzDate } from '../../../src/sigv4/index.js';
 import { MAX_BODY_BYTES } from '../../../src/xks/limits.js';
 import { b64, createTestApp, kmsMetadata, signedRequest, TEST_ACCESS_KEY_ID, TEST_HOST, TEST_NOW, TEST_REGION, TEST_SECRET } from '../../support/test-app.js';
 import { assertOk, assertXksError, encryptBody, encryptPath, HEALTH } from '../../support/http-assertions.js';
+import { signXksHeaders } from '../../support/sign-xks.js';
 
 const TIMEOUT_MS = 5000;
 const healthJson = JSON.stringify({ requestMetadata: { kmsRequestId: 'limits', kmsOperation: 'KmsHealthCheck' } });
@@ -33,14 +32,7 @@ after(() => {
 
 /** SigV4 headers from aws4 for `signedBody` (valid up to the signature check, which needs the real body). */
 function signedHeaders(path: string, signedBody: string, extra: Record<string, string> = {}): Record<string, string> {
-  const headers: Record<string, string> = { Host: TEST_HOST, 'X-Amz-Date': formatAmzDate(TEST_NOW), 'Content-Type': 'application/json', ...extra };
-  const signed = aws4.sign(
-    { host: TEST_HOST, method: 'POST', path, service: 'kms-xks-proxy', region: TEST_REGION, headers, body: signedBody },
-    { accessKeyId: TEST_ACCESS_KEY_ID, secretAccessKey: TEST_SECRET },
-  );
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(signed.headers ?? {})) out[k] = String(v);
-  return out;
+  return signXksHeaders({ host: TEST_HOST, path, body: signedBody, region: TEST_REGION, accessKeyId: TEST_ACCESS_KEY_ID, secret: TEST_SECRET, time: TEST_NOW, headers: extra });
 }
 
 interface RawResponse {

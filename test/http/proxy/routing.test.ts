@@ -21,7 +21,9 @@ function assert405(res: Response): void {
   assertJsonContentType(res);
   const body = JSON.parse(res.text) as Record<string, unknown>;
   assert.deepEqual(Object.keys(body).sort(), ['errorMessage', 'errorName']);
-  assert.equal(typeof body.errorName, 'string');
+  // The catalog's answer, not just any string: UnsupportedOperationException's name with the method named.
+  assert.equal(body.errorName, 'UnsupportedOperationException');
+  assert.match(body.errorMessage as string, /^HTTP method [A-Z]+ is not allowed; XKS APIs accept POST only$/);
   assertPrintableMessage(body.errorMessage as string);
 }
 

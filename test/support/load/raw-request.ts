@@ -2,7 +2,7 @@
  * XKS requests as raw HTTP/1.1 bytes, signed by aws4 (independent of the proxy's SigV4 code), for clients that
  * write to sockets directly: the attack harness, the benchmark's load generator and the front-door tests.
  */
-import aws4 from 'aws4';
+import { signXksHeaders } from '../sign-xks.js';
 
 export interface RawRequestOptions {
   readonly path: string;
@@ -19,23 +19,9 @@ export interface RawRequestOptions {
 /** The request line and headers (ending with the blank line), signed over `body`. */
 export function buildSignedHead(options: RawRequestOptions): string {
   const host = options.host ?? 'xks.example.com';
-  const signed = aws4.sign(
-    {
-      host,
-      method: 'POST',
-      path: options.path,
-      service: 'kms-xks-proxy',
-      region: options.region,
-      headers: { 'Content-Type': 'application/json' },
-      body: options.body,
-    },
-    { accessKeyId: options.accessKeyId, secretAccessKey: options.secret },
-  );
+  const headers = signXksHeaders({ host, path: options.path, body: options.body, region: options.region, accessKeyId: options.accessKeyId, secret: options.secret });
   const lines = [`POST ${options.path} HTTP/1.1`];
-  for (const [name, value] of Object.entries(signed.headers ?? {})) {
-    if (name.toLowerCase() === 'content-length') continue;
-    lines.push(`${name}: ${String(value)}`);
-  }
+  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
   lines.push(`Content-Length: ${options.contentLength ?? Buffer.byteLength(options.body)}`);
   if (options.keepAlive === false) lines.push('Connection: close');
   return `${lines.join('\r\n')}\r\n\r\n`;

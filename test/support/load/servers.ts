@@ -11,6 +11,7 @@ import { buildSync } from 'esbuild';
 import { processChildren } from './process-cpu.js';
 import { createTempProxyDir, MAIN_TS, REPO_ROOT, TSX_LOADER } from '../proxy-process.js';
 import { TEST_ACCESS_KEY_ID, TEST_SECRET, testKey, testMaterial } from '../test-app.js';
+import { pollUntil } from '../poll-until.js';
 
 export const BENCH_KEY_ID = 'bench-key';
 
@@ -49,21 +50,16 @@ function stopper(child: ChildProcess, cleanup: () => void): () => Promise<void> 
 }
 
 function waitFor<T>(child: ChildProcess, poll: () => T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const deadline = Date.now() + timeoutMs;
-    const timer = setInterval(() => {
-      const value = poll();
-      if (value !== undefined) {
-        clearInterval(timer);
-        resolve(value);
-      } else if (child.exitCode !== null || Date.now() > deadline) {
-        clearInterval(timer);
-        reject(new Error(`${what} did not start:\n${stderr}`));
-      }
-    }, 25);
-  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return pollUntil(
+    `${what} to start`,
+    () => {
+      if (child.exitCode !== null) throw new Error(`${what} did not start (exit ${child.exitCode}):\n${stderr}`);
+      return poll();
+    },
+    { timeoutMs, intervalMs: 25, describe: () => stderr },
+  );
 }
 
 /**

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import {
   InternalException,
+  MethodNotAllowedException,
   sanitizeErrorMessage,
   toWireBody,
   toXksError,
@@ -125,4 +126,12 @@ for (const [condition, thrown] of [
 test('toXksError: an XksError passes through unchanged', () => {
   const error = new ValidationException('plaintext is required');
   assert.equal(toXksError(error), error);
+});
+
+test('MethodNotAllowedException: 405 with Allow: POST, UnsupportedOperationException on the wire (spec A1 / C6)', () => {
+  const e = new MethodNotAllowedException('DELETE\u001b[2J');
+  assert.equal(e.httpStatus, 405);
+  assert.equal(e.errorName, 'UnsupportedOperationException');
+  assert.deepEqual(e.headers, { Allow: 'POST' });
+  assert.deepEqual(toWireBody(e), { errorName: 'UnsupportedOperationException', errorMessage: 'HTTP method DELETE?[2J is not allowed; XKS APIs accept POST only' });
 });
