@@ -112,7 +112,7 @@ export function createKeyAccess(deps: KmsServiceDeps, resolver: KeyResolver, sea
 
   function findGrant(body: JsonObject): GrantRecord | undefined {
     const token = body['GrantToken'];
-    if (typeof token === 'string') return store.listGrants().find((g) => g.grantToken === token);
+    if (typeof token === 'string') return store.getGrantByToken(token);
     const grantId = body['GrantId'];
     return typeof grantId === 'string' ? store.getGrant(grantId) : undefined;
   }
@@ -137,8 +137,8 @@ export function createKeyAccess(deps: KmsServiceDeps, resolver: KeyResolver, sea
   function checkGrantTokens(body: JsonObject): void {
     const tokens = body['GrantTokens'];
     if (!Array.isArray(tokens)) return;
-    const known = new Set(store.listGrants().map((g) => g.grantToken));
-    if (tokens.some((t: unknown) => typeof t === 'string' && !known.has(t))) {
+    // One indexed lookup per token (at most 10, API model GrantTokenList).
+    if (tokens.some((t: unknown) => typeof t === 'string' && store.getGrantByToken(t) === undefined)) {
       throw kmsError.InvalidGrantTokenException('The grant token is not valid (unknown, or its grant was retired or revoked).');
     }
   }
