@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { relative, resolve } from 'node:path';
 import { createKmsApp } from '../kms-emulator/create-kms-app.js';
+import { parseIdentities, type Identities } from '../kms-emulator/access/identities.js';
 import { buildKmsEmulatorConfig, type EmulatorCredential, type VpcEndpointServiceEntry } from '../kms-emulator/context/kms-config.js';
 import { createKmsStateStore } from '../kms-emulator/store/kms-state-store.js';
 import type { ResolvedAddress } from '../xks-client/xks-transport.js';
@@ -42,6 +43,7 @@ interface KmsOptions {
   dns: string;
   vpcEndpointServices?: string;
   credential: string[];
+  identities?: string;
   cdiv: boolean;
   faultConnectInternalError?: boolean;
   logLevel: string;
@@ -101,6 +103,7 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
     .option('--dns <mode>', 'system: OS resolver for hosts without --resolve; static: only --resolve and localhost', 'system')
     .option('--vpc-endpoint-services <file>', 'JSON array of emulated VPC endpoint services (see docs/kms-emulator.md)')
     .option('--credential <akid:::secret[:::principalArn]>', 'require SigV4 from this credential (repeatable); default: any well-formed signature', collect, [])
+    .option('--identities <file>', 'JSON file: access key id -> principal ARN, account, IAM policy; "strict": unknown keys refused (docs/kms-emulator.md)')
     .option('--no-cdiv', 'do not ask the proxy for the ciphertext data integrity value')
     .option('--fault-connect-internal-error', 'fault injection: every Connect ends FAILED with INTERNAL_ERROR')
     .option('--log-level <level>', 'pino log level', 'info')
@@ -156,6 +159,7 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
         requestCdiv: o.cdiv,
         credentials: parseCredentials(o.credential),
         faultConnectInternalError: o.faultConnectInternalError === true,
+        ...(o.identities !== undefined && { identities: loadIdentities(resolve(cwd, o.identities)) }),
       });
       const logger = createLogger({ level: o.logLevel, service: 'kms-emulator' });
       const store = createKmsStateStore(o.state === ':memory:' ? ':memory:' : resolve(cwd, o.state));
@@ -199,4 +203,15 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
       store.close();
       await proxy?.close();
     });
+}
+
+/** `--identities FILE`: read and parse once at start-up; every problem in one error naming the file. */
+function loadIdentities(path: string): Identities {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`--identities ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return parseIdentities(doc, `--identities ${path}`);
 }

@@ -10,7 +10,8 @@ import { KmsException, kmsError, toKmsException, toKmsWireBody } from './wire/km
 import { createKmsService, type KmsService } from './kms-service.js';
 import { buildDispatchTable } from './operation-table.js';
 import type { KmsServiceDeps } from './context/service-context.js';
-import { authenticateKmsRequest } from './wire/authenticate-kms-request.js';
+import { accessKeyIdOf, authenticateKmsRequest } from './wire/authenticate-kms-request.js';
+import { accountOfPrincipalArn, resolveCaller, type Identity } from './access/identities.js';
 import { KMS_CONTENT_TYPE, parseKmsBody, parseTarget } from './wire/kms-protocol.js';
 import { createXksClient, type XksTransport } from '../xks-client/xks-client.js';
 import { createXksConnectionPool, DEFAULT_POOL_OPTIONS } from '../xks-client/xks-connection-pool.js';
@@ -60,7 +61,8 @@ export function createKmsApp(deps: KmsAppDeps): KmsApp {
     const handler = Object.hasOwn(operations, operation) ? operations[operation] : undefined;
     try {
       if (handler === undefined) throw kmsError.UnknownOperationException(`${operation} is not an operation of the KMS API (TrentService).`);
-      const response = await handler(body, { requestId, principalArn: config.principalArn, viaService: undefined });
+      const caller = defaultCaller(config, undefined);
+      const response = await handler(body, { requestId, principalArn: caller.principalArn, viaService: undefined, caller });
       logger.info({ kmsRequestId: requestId, operation, status: 200, source: 'console' }, 'kms request');
       return { ok: true, requestId, response: response as Record<string, unknown> };
     } catch (e) {
@@ -75,11 +77,17 @@ export function createKmsApp(deps: KmsAppDeps): KmsApp {
   app.disable('x-powered-by');
   if (deps.console !== false) {
     const consoleOptions = deps.console ?? { access: 'loopback' as const };
-    app.use('/console', createConsoleRouter({ ...consoleOptions, invoke, proxyCalls: calls.log, region: config.region, randomBytes: deps.randomBytes }));
+    app.use('/console', createConsoleRouter({ ...consoleOptions, invoke, proxyCalls: calls.log, region: config.region, randomBytes: deps.randomBytes, keyAccess: (keyId) => service.access.keyView(keyId) }));
   }
 
   app.get('/_emulator/status', (_req, res) => {
     res.json({ region: config.region, accountId: config.accountId, ...service.statusView() });
+  });
+
+  // Why KMS said no: the recent key policy and grant decisions, newest first (`?keyId=` for one key).
+  app.get('/_emulator/access', (req, res) => {
+    const keyId = typeof req.query['keyId'] === 'string' ? req.query['keyId'] : undefined;
+    res.json({ decisions: service.access.recent(keyId) });
   });
 
   app.post('/', express.raw({ type: () => true, limit: MAX_BODY }), async (req: Request, res: Response) => {
@@ -94,12 +102,14 @@ export function createKmsApp(deps: KmsAppDeps): KmsApp {
         { method: req.method, path: q < 0 ? req.originalUrl : req.originalUrl.slice(0, q), query: q < 0 ? '' : req.originalUrl.slice(q + 1), rawHeaders: req.rawHeaders, body: raw },
         { credentials: config.credentials, region: config.region, now: deps.clock() },
       );
-      const principalArn = signer?.principalArn ?? config.principalArn;
+      const caller = resolveCaller(config.identities, accessKeyIdOf(req.rawHeaders), defaultCaller(config, signer?.principalArn));
+      // KMS's answer to an access key it does not know (strict identities).
+      if (caller === undefined) throw kmsError.UnrecognizedClientException('The security token included in the request is invalid.', { detail: 'access key id not in the identities file (strict mode)' });
       operation = parseTarget(req.get('x-amz-target'));
       const handler = Object.hasOwn(operations, operation) ? operations[operation] : undefined;
       if (handler === undefined) throw kmsError.UnknownOperationException(`${operation} is not an operation of the KMS API (TrentService).`);
       const body = parseKmsBody(raw);
-      const out = await handler(body, { requestId, principalArn, viaService: req.get(VIA_SERVICE_HEADER) });
+      const out = await handler(body, { requestId, principalArn: caller.principalArn, viaService: req.get(VIA_SERVICE_HEADER), caller });
       res.status(200).type(KMS_CONTENT_TYPE).send(JSON.stringify(out));
       logger.info({ kmsRequestId: requestId, operation, status: 200, durationMs: Date.now() - started }, 'kms request');
     } catch (e) {
@@ -129,6 +139,15 @@ export function createKmsApp(deps: KmsAppDeps): KmsApp {
       pool.close();
     },
   };
+}
+
+/**
+ * The caller when the access key is not in the identities file: the signing credential's principal ARN (credential
+ * mode) or the emulator's default principal, in the emulator's account, with no IAM policy.
+ */
+function defaultCaller(config: KmsEmulatorConfig, principalArn: string | undefined): Identity {
+  const arn = principalArn ?? config.principalArn;
+  return { accessKeyId: '', principalArn: arn, account: accountOfPrincipalArn(arn) ?? config.accountId, iamPolicy: undefined };
 }
 
 function sendError(res: Response, err: KmsException): void {

@@ -8,6 +8,7 @@ import { createCryptoService, type CryptoService } from './resources/crypto-oper
 import { createCustomKeyStoreService, type CustomKeyStoreService, type CustomKeyStoreStatus } from './custom-key-stores/custom-key-stores.js';
 import { createGrantService, type GrantService } from './resources/grants.js';
 import { createKeyPolicyService, type KeyPolicyService } from './resources/key-policies.js';
+import { createKeyAccess, type KeyAccess } from './resources/key-access.js';
 import { createKeyResolver, type KeyResolver } from './resources/key-resolver.js';
 import { createRotationService, type RotationService } from './resources/key-rotation.js';
 import { createKeySealing } from './resources/key-sealing.js';
@@ -25,6 +26,8 @@ export interface KmsService {
   readonly keyPolicies: KeyPolicyService;
   readonly grants: GrantService;
   readonly rotation: RotationService;
+  /** Key policies and grants decide; the recent decisions. */
+  readonly access: KeyAccess;
   /** Key lookup by id, ARN, alias name or alias ARN (for views that show one key). */
   readonly resolver: KeyResolver;
   /** Finish transitions interrupted by a restart; restart health checks of CONNECTED stores. */
@@ -40,16 +43,18 @@ export function createKmsService(deps: KmsServiceDeps): KmsService {
   const resolver = createKeyResolver(deps);
   const sealing = createKeySealing(deps, resolver);
   const customKeyStores = createCustomKeyStoreService(deps);
+  const access = createKeyAccess(deps, resolver, sealing);
   return {
     customKeyStores,
-    keys: createKeyService(deps, resolver),
+    keys: createKeyService(deps, resolver, access),
     crypto: createCryptoService(deps, resolver, sealing),
     aliases: createAliasService(deps, resolver),
     tags: createTagService(deps, resolver),
-    keyPolicies: createKeyPolicyService(deps, resolver),
+    keyPolicies: createKeyPolicyService(deps, resolver, access),
     grants: createGrantService(deps, resolver),
     rotation: createRotationService(deps, resolver),
     resolver,
+    access,
     resume: () => customKeyStores.resume(),
     statusView: () => ({ customKeyStores: customKeyStores.statusView(), proxyConnections: deps.proxyConnections?.() ?? [] }),
     idle: () => customKeyStores.idle(),

@@ -14,6 +14,7 @@ import type { KmsService } from './kms-service.js';
 import { refuseForKeyType } from './resources/key-type-errors.js';
 import type { RequestContext } from './context/service-context.js';
 import type { JsonObject } from './wire/fields.js';
+import { validateRequest } from './wire/validate-request.js';
 
 export type OperationSupport = 'emulated' | 'aws-error' | 'not-emulated';
 
@@ -33,7 +34,7 @@ export const KMS_OPERATIONS: Readonly<Record<string, OperationSpec>> = Object.fr
   ConnectCustomKeyStore: e('GetHealthStatus probe; CONNECTING, then CONNECTED or FAILED with a ConnectionErrorCode.'),
   CreateAlias: e('Name rules, `alias/aws/` reserved, 50 aliases per key.'),
   CreateCustomKeyStore: e('EXTERNAL_KEY_STORE only; CloudHSM key stores: UnsupportedOperationException.'),
-  CreateGrant: e('Stored and listed, never enforced.', true),
+  CreateGrant: e('Grants decide: their operations for their grantee, within their constraints.', true),
   CreateKey: e('SYMMETRIC_DEFAULT keys with Origin AWS_KMS or EXTERNAL_KEY_STORE; Policy, Tags, Description. Other key specs and origins: UnsupportedOperationException.'),
   Decapsulate: a('InvalidKeyUsageException (needs a KEY_ENCAPSULATION key).', true),
   Decrypt: e('Both key types; Recipient refused (UnsupportedOperationException).', true),
@@ -51,7 +52,7 @@ export const KMS_OPERATIONS: Readonly<Record<string, OperationSpec>> = Object.fr
   Encapsulate: a('InvalidKeyUsageException (needs a KEY_ENCAPSULATION key).', true),
   Encrypt: e('Both key types; XKS keys call the proxy.', true),
   GenerateDataKey: e('Both key types; Recipient refused.', true),
-  GenerateDataKeyPair: e('Standard keys (RSA and ECC key pairs); XKS keys: UnsupportedOperationException; Recipient refused.', true),
+  GenerateDataKeyPair: e('Standard keys (RSA, ECC and Ed25519 key pairs; ML-KEM and SM2: UnsupportedOperationException); XKS keys: UnsupportedOperationException; Recipient refused.', true),
   GenerateDataKeyPairWithoutPlaintext: e('As GenerateDataKeyPair, without the private key in plaintext.', true),
   GenerateDataKeyWithoutPlaintext: e('Both key types.', true),
   GenerateMac: a('InvalidKeyUsageException (needs a GENERATE_VERIFY_MAC key).', true),
@@ -69,7 +70,7 @@ export const KMS_OPERATIONS: Readonly<Record<string, OperationSpec>> = Object.fr
   ListKeys: e('Pagination.'),
   ListResourceTags: e('Pagination.'),
   ListRetirableGrants: e('Pagination.'),
-  PutKeyPolicy: e('JSON, 32 KB, MalformedPolicyDocumentException cases; never evaluated.'),
+  PutKeyPolicy: e('JSON, 32 KB, MalformedPolicyDocumentException cases, invalid principals, the lockout safety check; evaluated on every key operation.'),
   ReEncrypt: e('Between any two keys of either type.', true),
   ReplicateKey: a('UnsupportedOperationException (single-Region keys).'),
   RetireGrant: e('By GrantToken, or KeyId and GrantId.', true),
@@ -149,9 +150,17 @@ export function buildDispatchTable(s: KmsService): Readonly<Record<string, Opera
     if (spec.support === 'emulated') {
       const h = emulated[name];
       if (h === undefined) throw new Error(`operation table: ${name} is marked emulated but has no handler`);
-      table[name] = h;
+      table[name] = async (b, c) => {
+        validateRequest(name, b);
+        s.access.authorize(name, b, c);
+        return h(b, c);
+      };
     } else if (spec.support === 'aws-error') {
-      table[name] = async (b) => refuseForKeyType(s.resolver, name, b);
+      table[name] = async (b, c) => {
+        validateRequest(name, b);
+        s.access.authorize(name, b, c);
+        return refuseForKeyType(s.resolver, name, b);
+      };
     } else {
       table[name] = async () => {
         throw kmsError.UnsupportedOperationException(`${name} is not emulated by the KMS emulator (see the operation table in docs/kms-emulator.md).`);

@@ -35,6 +35,7 @@ export const LAYERS: readonly string[] = [
   'proxy/server',
   // the KMS side, locally
   'kms-emulator/store',
+  'kms-emulator/access',
   'kms-emulator/context',
   'kms-emulator/wire',
   'kms-emulator/custom-key-stores',

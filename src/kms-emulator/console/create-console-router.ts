@@ -11,6 +11,8 @@ import { CONSOLE_CSS, CONSOLE_JS } from './console-assets.js';
 import { createConsoleGuard, type ConsoleAccess } from './console-guard.js';
 import { html } from './html.js';
 import { renderKeysPage, type KeyEntry } from './keys-view.js';
+import { renderKeyAccessPage } from './key-access-view.js';
+import type { KeyAccessView } from '../resources/key-access.js';
 import { EMPTY_STORE_FORM, renderKeyStoresPage, renderStoreForm, renderStoreRows, type StoreEntry, type StoreFormValues } from './key-stores-view.js';
 import { layout, type ConsolePage } from './layout.js';
 import { filterCalls, renderCallDetail, renderCallRows, renderProxyCallsPage, type CallFilters } from './proxy-calls-view.js';
@@ -28,6 +30,8 @@ export interface ConsoleDeps {
   readonly region: string;
   readonly access: ConsoleAccess;
   readonly randomBytes: (n: number) => Buffer;
+  /** The emulator's view of a key with its recent access decisions (key policies and grants); absent: no key pages. */
+  readonly keyAccess?: (keyId: string) => KeyAccessView | undefined;
 }
 
 const STORE_ACTIONS: Readonly<Record<string, readonly [string, string]>> = {
@@ -210,6 +214,14 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     const calls = deps.proxyCalls.byRequestId(r.requestId);
     const decodedText = r.ok && param(req, 'kind') === 'decrypt' ? Buffer.from(String(r.response['Plaintext']), 'base64').toString('utf8') : undefined;
     res.json({ ...r, calls, ...(decodedText !== undefined && { decodedText }) });
+  });
+
+  // A key's page: its access decisions, key policy and grants (why KMS said no). The emulator's own view of the
+  // key, not a KMS call: a key whose policy refuses the console's caller can still be explained.
+  router.get('/keys/:id', (req, res) => {
+    const view = deps.keyAccess?.(param(req, 'id'));
+    if (view === undefined) return page(res, 404, 'KMS key not found', 'keys', html`<p class="error" role="alert">No KMS key ${param(req, 'id')} in this emulator.</p><p><a href="/console/keys">All KMS keys</a></p>`);
+    page(res, 200, `KMS key ${view.keyId}`, 'keys', renderKeyAccessPage(view));
   });
 
   // Proxy calls and explanations.

@@ -35,7 +35,7 @@ export function renderKeysPage(options: { csrfToken: string; stores: readonly St
 <tbody>${options.keys.length === 0
     ? html`<tr><td colspan="6" class="empty">No KMS keys here yet.</td></tr>`
     : options.keys.map(
-        (k) => html`<tr data-key-id="${k.KeyId}" data-state="${k.KeyState}"><td><code>${k.KeyId}</code>${k.Description ? html`<br><small>${k.Description}</small>` : ''}</td>
+        (k) => html`<tr data-key-id="${k.KeyId}" data-state="${k.KeyState}"><td><a href="/console/keys/${k.KeyId}" title="Access decisions, key policy and grants"><code>${k.KeyId}</code></a>${k.Description ? html`<br><small>${k.Description}</small>` : ''}</td>
 <td><code>${k.XksKeyConfiguration?.Id ?? ''}</code></td><td>${storeName(k.CustomKeyStoreId)}</td>
 <td><span class="key-state key-${k.KeyState.toLowerCase()}">${k.KeyState}${k.DeletionDate === undefined ? '' : html` (deletion ${formatTime(k.DeletionDate * 1000)})`}</span></td>
 <td>${formatTime(k.CreationDate * 1000)}</td>

@@ -2,6 +2,7 @@
  * The emulator's options, validated once and frozen. Tests build it as a plain object with
  * `buildKmsEmulatorConfig({...overrides})`; the CLI builds it from flags and an optional JSON file.
  */
+import { NO_IDENTITIES, type Identities } from '../access/identities.js';
 import type { ResolvedAddress } from '../../xks-client/xks-transport.js';
 
 /** An entry of the emulated registry of VPC endpoint services (spec B4 requirements). */
@@ -58,6 +59,8 @@ export interface KmsEmulatorConfig {
   readonly credentials: readonly EmulatorCredential[] | undefined;
   /** Fault injection: every Connect ends FAILED with INTERNAL_ERROR. */
   readonly faultConnectInternalError: boolean;
+  /** `--identities`: access key id -> principal ARN, account, IAM policy; strict mode (NO_IDENTITIES: none, not strict). */
+  readonly identities: Identities;
 }
 
 export const DEFAULT_KMS_EMULATOR_CONFIG: KmsEmulatorConfig = Object.freeze({
@@ -80,6 +83,7 @@ export const DEFAULT_KMS_EMULATOR_CONFIG: KmsEmulatorConfig = Object.freeze({
   requestCdiv: true,
   credentials: undefined,
   faultConnectInternalError: false,
+  identities: NO_IDENTITIES,
 });
 
 export function buildKmsEmulatorConfig(overrides: Partial<KmsEmulatorConfig> = {}): KmsEmulatorConfig {

@@ -5,6 +5,7 @@
  * call the same functions.
  */
 import type { Logger } from 'pino';
+import type { Identity } from '../access/identities.js';
 import type { KmsEmulatorConfig } from './kms-config.js';
 import type { KmsStateStore } from '../store/kms-state-store.js';
 import type { XksClient } from '../../xks-client/xks-client.js';
@@ -16,6 +17,8 @@ export interface RequestContext {
   readonly principalArn: string;
   /** kmsViaService sent to the proxy when set (spec A3). */
   readonly viaService?: string | undefined;
+  /** Who is calling (the identities file, or the emulator's default caller): what key policies and grants judge. */
+  readonly caller: Identity;
 }
 
 export interface KmsServiceDeps {

@@ -94,8 +94,8 @@ export function parseCredential(body: JsonObject): ProxyCredential | undefined {
   if (cred === undefined) return undefined;
   // spec B9: the credential always carries both parts.
   return {
-    accessKeyId: requiredString(cred, 'AccessKeyId', ACCESS_KEY_ID),
-    rawSecretAccessKey: requiredString(cred, 'RawSecretAccessKey', RAW_SECRET_ACCESS_KEY),
+    accessKeyId: requiredString(cred, 'AccessKeyId', { ...ACCESS_KEY_ID, at: 'XksProxyAuthenticationCredential.AccessKeyId' }),
+    rawSecretAccessKey: requiredString(cred, 'RawSecretAccessKey', { ...RAW_SECRET_ACCESS_KEY, at: 'XksProxyAuthenticationCredential.RawSecretAccessKey' }),
   };
 }
 

@@ -2,8 +2,9 @@
  * The cryptographic operations on symmetric keys of both types (spec B11 for XKS keys): Encrypt, Decrypt,
  * GenerateDataKey, GenerateDataKeyWithoutPlaintext, GenerateDataKeyPair(WithoutPlaintext) (standard keys only; an
  * XKS key does not support it, spec B1), ReEncrypt in any direction between the two types, GenerateRandom.
- * DryRun: every check runs (key, state, parameters), then DryRunOperationException; nothing is done and no
- * proxy is called. Recipient (attested enclaves) is refused: the emulator cannot verify attestation documents.
+ * DryRun: every check runs (key, state, parameters), then DryRunOperationException; nothing is stored. Decrypt and
+ * ReEncrypt validate the ciphertext (opening it; for an XKS key that is a proxy Decrypt) unless DryRunModifiers
+ * has IGNORE_CIPHERTEXT; no other dry run calls the proxy. Recipient (attested enclaves) is refused: the emulator cannot verify attestation documents.
  */
 import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -23,6 +24,7 @@ import {
   requiredString,
   type JsonObject,
 } from '../wire/fields.js';
+import { KMS_ENUMS } from '../wire/kms-model.js';
 
 /** spec B1: KMS Encrypt takes at most 4096 bytes of plaintext. */
 export const MAX_PLAINTEXT_BYTES = 4096;
@@ -30,8 +32,9 @@ export const MAX_BLOB_INPUT_BYTES = 6144;
 /** API model GrantTokenList / GrantTokenType. */
 const GRANT_TOKEN = { min: 1, max: 8192 } as const;
 const MAX_GRANT_TOKENS = 10;
-const ENCRYPTION_ALGORITHMS = ['SYMMETRIC_DEFAULT', 'RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256', 'SM2PKE'];
-const KEY_PAIR_SPECS = ['RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1', 'SM2'];
+/** The API model's enums (kms-model.ts, generated from the SDK). */
+const ENCRYPTION_ALGORITHMS = KMS_ENUMS['EncryptionAlgorithmSpec'] ?? [];
+const KEY_PAIR_SPECS = KMS_ENUMS['DataKeyPairSpec'] ?? [];
 export const DRY_RUN_MESSAGE = 'The request would have succeeded, but the DryRun option is set.';
 
 type Blob64 = string;
@@ -94,6 +97,15 @@ function ignoreCiphertext(body: JsonObject): boolean {
   return (optionalStringList(body, 'DryRunModifiers', { oneOf: ['IGNORE_CIPHERTEXT'] }) ?? []).includes('IGNORE_CIPHERTEXT');
 }
 
+/**
+ * A dry run of Decrypt or ReEncrypt has validated the ciphertext by opening it (KMS validates it unless
+ * DryRunModifiers says IGNORE_CIPHERTEXT): the plaintext is wiped, and the answer is DryRunOperationException.
+ */
+function dryRunDone(plaintext: Buffer): never {
+  plaintext.fill(0);
+  throw kmsError.DryRunOperationException(DRY_RUN_MESSAGE);
+}
+
 function checkAlgorithm(body: JsonObject, member: string): void {
   const v = optionalString(body, member, { oneOf: ENCRYPTION_ALGORITHMS });
   if (v !== undefined && v !== 'SYMMETRIC_DEFAULT') {
@@ -154,10 +166,13 @@ export function createCryptoService(deps: KmsServiceDeps, resolver: KeyResolver,
     resolver.usableForCrypto(k);
     if (k.origin === 'EXTERNAL_KEY_STORE') throw kmsError.UnsupportedOperationException(`${op} is not supported on a KMS key in an external key store (${k.arn}).`);
     if (spec === 'SM2') throw kmsError.UnsupportedOperationException('KeyPairSpec SM2 is available only in China Regions.');
+    if (spec.startsWith('ML_KEM_')) throw kmsError.UnsupportedOperationException(`KeyPairSpec ${spec} is not emulated: the KMS emulator generates RSA, ECC and Ed25519 data key pairs.`);
     if (dryRun) throw kmsError.DryRunOperationException(DRY_RUN_MESSAGE);
     const pair = spec.startsWith('RSA_')
       ? await generateKeyPairAsync('rsa', { modulusLength: Number(spec.slice(4)) })
-      : await generateKeyPairAsync('ec', { namedCurve: { ECC_NIST_P256: 'prime256v1', ECC_NIST_P384: 'secp384r1', ECC_NIST_P521: 'secp521r1' }[spec] ?? 'secp256k1' });
+      : spec === 'ECC_NIST_EDWARDS25519'
+        ? await generateKeyPairAsync('ed25519')
+        : await generateKeyPairAsync('ec', { namedCurve: { ECC_NIST_P256: 'prime256v1', ECC_NIST_P384: 'secp384r1', ECC_NIST_P521: 'secp521r1' }[spec] ?? 'secp256k1' });
     const privateDer = pair.privateKey.export({ format: 'der', type: 'pkcs8' });
     const publicDer = pair.publicKey.export({ format: 'der', type: 'spki' });
     const blob = await sealing.seal(k, privateDer, context, op, ctx);
@@ -187,8 +202,9 @@ export function createCryptoService(deps: KmsServiceDeps, resolver: KeyResolver,
       checkAlgorithm(body, 'EncryptionAlgorithm');
       const { key, parsed } = readSource(body, 'KeyId', dryRun);
       resolver.usableForCrypto(key);
-      if (dryRun || parsed === undefined) throw kmsError.DryRunOperationException(DRY_RUN_MESSAGE);
+      if (parsed === undefined) throw kmsError.DryRunOperationException(DRY_RUN_MESSAGE);
       const plaintext = await sealing.open(key, parsed, context, 'Decrypt', ctx);
+      if (dryRun) dryRunDone(plaintext);
       return { KeyId: key.arn, Plaintext: plaintext.toString('base64'), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
     },
 
@@ -217,8 +233,9 @@ export function createCryptoService(deps: KmsServiceDeps, resolver: KeyResolver,
       const { key: source, parsed } = readSource(body, 'SourceKeyId', dryRun);
       resolver.usableForCrypto(source);
       resolver.usableForCrypto(destination);
-      if (dryRun || parsed === undefined) throw kmsError.DryRunOperationException(DRY_RUN_MESSAGE);
+      if (parsed === undefined) throw kmsError.DryRunOperationException(DRY_RUN_MESSAGE);
       const plaintext = await sealing.open(source, parsed, sourceContext, 'ReEncrypt', ctx);
+      if (dryRun) dryRunDone(plaintext);
       try {
         const out = await sealing.seal(destination, plaintext, destinationContext, 'ReEncrypt', ctx);
         return { CiphertextBlob: out.toString('base64'), SourceKeyId: source.arn, KeyId: destination.arn, SourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT', DestinationEncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };

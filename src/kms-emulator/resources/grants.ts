@@ -1,6 +1,6 @@
 /**
- * Grants: CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant. Stored and listed, never
- * enforced (documented): a grant neither allows nor denies anything in the emulator. Operations and constraints
+ * Grants: CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant. A grant allows its operations to
+ * its grantee within its constraints, and may be retired by its retiring principal (resources/key-access.ts). Operations and constraints
  * are checked as KMS checks them for a symmetric encryption key.
  */
 import { DRY_RUN_MESSAGE, readCommon } from './crypto-operations.js';
@@ -10,6 +10,7 @@ import { pageOutput, paginate, paginateKeyed, type Page } from './pagination.js'
 import type { EmptyOutput, KmsServiceDeps, RequestContext } from '../context/service-context.js';
 import type { GrantConstraintsRecord, GrantRecord } from '../store/records.js';
 import { optionalEncryptionContext, optionalObject, optionalString, optionalStringList, requiredString, type JsonObject } from '../wire/fields.js';
+import { KMS_ENUMS } from '../wire/kms-model.js';
 
 /** API model GrantNameType, PrincipalIdType, GrantIdType, GrantTokenType. */
 const GRANT_NAME = { min: 1, max: 256, pattern: /^[a-zA-Z0-9:/_-]+$/ } as const;
@@ -17,7 +18,7 @@ const PRINCIPAL = { min: 1, max: 256, pattern: /^[\w+=,.@:/-]+$/ } as const;
 const GRANT_ID = { min: 1, max: 128 } as const;
 const GRANT_TOKEN = { min: 1, max: 8192 } as const;
 /** The grant operations of the API model; those a symmetric encryption key allows. */
-const ALL_OPERATIONS = ['Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'Sign', 'Verify', 'GetPublicKey', 'CreateGrant', 'RetireGrant', 'DescribeKey', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext', 'GenerateMac', 'VerifyMac', 'DeriveSharedSecret'];
+const ALL_OPERATIONS = KMS_ENUMS['GrantOperation'] ?? [];
 const SYMMETRIC_OPERATIONS = new Set(['Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'CreateGrant', 'RetireGrant', 'DescribeKey', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext']);
 /** KMS quota "Grants per KMS key". */
 export const MAX_GRANTS_PER_KEY = 50_000;

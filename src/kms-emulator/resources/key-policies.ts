@@ -1,5 +1,6 @@
-/** Key policies: GetKeyPolicy, PutKeyPolicy, ListKeyPolicies; stored and returned, never evaluated (key-policy-rules.ts). */
+/** Key policies: GetKeyPolicy, PutKeyPolicy (principals and the lockout safety check: key-access.ts), ListKeyPolicies. */
 import { kmsError } from '../wire/kms-exceptions.js';
+import type { KeyAccess } from './key-access.js';
 import type { KeyResolver } from './key-resolver.js';
 import { checkKeyPolicy, DEFAULT_POLICY_NAME, POLICY_NAME } from './key-policy-rules.js';
 import { pageOutput, paginate } from './pagination.js';
@@ -25,7 +26,7 @@ function policyName(body: JsonObject): string {
   return name;
 }
 
-export function createKeyPolicyService(deps: KmsServiceDeps, resolver: KeyResolver): KeyPolicyService {
+export function createKeyPolicyService(deps: KmsServiceDeps, resolver: KeyResolver, access: Pick<KeyAccess, 'checkNewPolicy'>): KeyPolicyService {
   const { store, logger } = deps;
   const idOnly = { aliases: false } as const;
   return {
@@ -39,8 +40,9 @@ export function createKeyPolicyService(deps: KmsServiceDeps, resolver: KeyResolv
       policyName(input);
       if (input.Policy === undefined || input.Policy === null) throw kmsError.ValidationException("1 validation error detected: Value null at 'policy' failed to satisfy constraint: Member must not be null");
       const policy = checkKeyPolicy(input.Policy);
-      optionalBoolean(input, 'BypassPolicyLockoutSafetyCheck');
+      const bypass = optionalBoolean(input, 'BypassPolicyLockoutSafetyCheck') ?? false;
       resolver.notPendingDeletion(k, 'PutKeyPolicy');
+      access.checkNewPolicy(policy, k.arn, ctx, bypass);
       store.putKey({ ...k, policy });
       logger.info({ kmsRequestId: ctx.requestId, keyArn: k.arn, policyBytes: Buffer.byteLength(policy) }, 'key policy replaced');
       return {};

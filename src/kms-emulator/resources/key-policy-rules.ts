@@ -1,8 +1,7 @@
 /**
- * Key policies are stored and returned, never evaluated (documented in docs/kms-emulator.md): any caller may do
- * anything. What is checked is what KMS checks before it stores a document: the PolicyType constraints of the
- * API model, the 32 KB quota, and that the document is a JSON policy (MalformedPolicyDocumentException).
- * The lockout safety check needs evaluation and is not done; BypassPolicyLockoutSafetyCheck is accepted.
+ * What KMS checks in a key policy document before it stores it: the PolicyType constraints of the API model, the
+ * 32 KB quota, and that the document is a JSON policy (MalformedPolicyDocumentException). Its principals and the
+ * lockout safety check are key-access.ts's (they need the caller); evaluation is access/decide-access.ts.
  */
 import { kmsError } from '../wire/kms-exceptions.js';
 import { checkString, type JsonObject } from '../wire/fields.js';

@@ -8,6 +8,7 @@
 import { kmsError, KmsException } from '../wire/kms-exceptions.js';
 import { buildKeyMetadata, type KeyMetadata } from './key-metadata.js';
 import { checkKeyPolicy } from './key-policy-rules.js';
+import type { KeyAccess } from './key-access.js';
 import { KEY_ID, type KeyResolver } from './key-resolver.js';
 import { DAY_MS, newMaterialVersion } from './key-rotation-rules.js';
 import { pageOutput, paginateKeyed } from './pagination.js';
@@ -60,7 +61,7 @@ export interface KeyService {
   updateKeyDescription(input: UpdateKeyDescriptionInput): Promise<EmptyOutput>;
 }
 
-export function createKeyService(deps: KmsServiceDeps, resolver: KeyResolver): KeyService {
+export function createKeyService(deps: KmsServiceDeps, resolver: KeyResolver, access: Pick<KeyAccess, 'checkNewPolicy'>): KeyService {
   const { config, store, xks, clock, logger } = deps;
   const idOnly = { aliases: false } as const;
 
@@ -107,8 +108,11 @@ export function createKeyService(deps: KmsServiceDeps, resolver: KeyResolver): K
       const keySpec = optionalString(body, 'KeySpec') ?? optionalString(body, 'CustomerMasterKeySpec') ?? 'SYMMETRIC_DEFAULT';
       const keyUsage = optionalString(body, 'KeyUsage') ?? 'ENCRYPT_DECRYPT';
       const description = optionalString(body, 'Description', DESCRIPTION) ?? '';
-      const policy = body['Policy'] === undefined || body['Policy'] === null ? buildDefaultKeyPolicy(config.accountId) : checkKeyPolicy(body['Policy']);
-      optionalBoolean(body, 'BypassPolicyLockoutSafetyCheck');
+      const given = body['Policy'] === undefined || body['Policy'] === null ? undefined : checkKeyPolicy(body['Policy']);
+      const bypass = optionalBoolean(body, 'BypassPolicyLockoutSafetyCheck') ?? false;
+      // The new key's ARN is not known yet: the lockout check asks about any key of the account.
+      if (given !== undefined) access.checkNewPolicy(given, `${resolver.keyArnPrefix}*`, ctx, bypass);
+      const policy = given ?? buildDefaultKeyPolicy(config.accountId);
       const tags = mergeTags([], parseTags(body) ?? []);
       if (origin !== 'EXTERNAL_KEY_STORE' && body['XksKeyId'] !== undefined) throw kmsError.ValidationException('XksKeyId is valid only when Origin is EXTERNAL_KEY_STORE.');
       if (origin === 'EXTERNAL' || origin === 'AWS_CLOUDHSM') {

@@ -22,9 +22,9 @@ export function parseTags(body: JsonObject, member = 'Tags'): ResourceTag[] | un
   const list = optionalObjectList(body, member);
   if (list === undefined) return undefined;
   const seen = new Set<string>();
-  return list.map((t) => {
-    const TagKey = checkKey(requiredString(t, 'TagKey', TAG_KEY));
-    const TagValue = requiredString(t, 'TagValue', TAG_VALUE);
+  return list.map((t, i) => {
+    const TagKey = checkKey(requiredString(t, 'TagKey', { ...TAG_KEY, at: `${member}.${i + 1}.member.TagKey` }));
+    const TagValue = requiredString(t, 'TagValue', { ...TAG_VALUE, at: `${member}.${i + 1}.member.TagValue` });
     if (seen.has(TagKey)) throw kmsError.TagException(`The tag key ${TagKey} appears more than once in the request.`);
     seen.add(TagKey);
     return { TagKey, TagValue };

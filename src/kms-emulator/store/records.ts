@@ -89,7 +89,7 @@ export interface KmsKeyRecord {
   readonly pendingWindowInDays: number | undefined;
   /** Oldest first; the last one encrypts. */
   readonly materials: readonly KeyMaterialVersion[];
-  /** The key policy document (stored and returned, never evaluated). */
+  /** The key policy document (evaluated on every key operation: resources/key-access.ts). */
   readonly policy: string;
   readonly tags: readonly ResourceTag[];
   readonly rotation: KeyRotationSettings;
@@ -108,7 +108,7 @@ export interface GrantConstraintsRecord {
   readonly EncryptionContextEquals?: Readonly<Record<string, string>>;
 }
 
-/** A grant, stored and listed; never enforced (documented). */
+/** A grant: it allows its operations to its grantee (resources/key-access.ts). */
 export interface GrantRecord {
   readonly grantId: string;
   readonly grantToken: string;

@@ -116,3 +116,12 @@ function signatureExpiredMessage(amzDate: string, now: number): string {
   }
   return `Signature not yet current: ${amzDate} is still later than ${formatAmzDate(now + MAX_CLOCK_SKEW_MS)} (${formatAmzDate(now)} + ${skewMin} min.)`;
 }
+
+/** The access key id of a request's Authorization header (call after authenticateKmsRequest accepted it). */
+export function accessKeyIdOf(rawHeaders: readonly string[]): string | undefined {
+  try {
+    return parseAuthorization(collectHeaders(rawHeaders).get('authorization')?.[0] ?? '').accessKeyId;
+  } catch {
+    return undefined;
+  }
+}

@@ -14,10 +14,16 @@ export interface StringRule {
   readonly pattern?: RegExp;
   readonly oneOf?: readonly string[];
   readonly sensitive?: boolean;
+  /** The member's path in messages when it is nested, e.g. `XksProxyAuthenticationCredential.AccessKeyId`. */
+  readonly at?: string;
 }
 
-function lowerFirst(name: string): string {
-  return name.charAt(0).toLowerCase() + name.slice(1);
+/** KMS names members in messages lower-camel, each segment of a nested path: `xksProxyAuthenticationCredential.accessKeyId`. */
+export function lowerFirst(name: string): string {
+  return name
+    .split('.')
+    .map((part) => part.charAt(0).toLowerCase() + part.slice(1))
+    .join('.');
 }
 
 function shown(value: string, sensitive: boolean | undefined): string {
@@ -31,7 +37,8 @@ export function validationFailure(member: string, value: string, constraint: str
   );
 }
 
-export function checkString(member: string, value: unknown, rule: StringRule): string {
+export function checkString(name: string, value: unknown, rule: StringRule): string {
+  const member = rule.at ?? name;
   if (typeof value !== 'string') {
     throw kmsError.SerializationException(`Member ${member} must be a string`);
   }
@@ -60,7 +67,7 @@ export function requiredString(body: JsonObject, member: string, rule: StringRul
   const value = optionalString(body, member, rule);
   if (value === undefined) {
     throw kmsError.ValidationException(
-      `1 validation error detected: Value null at '${lowerFirst(member)}' failed to satisfy constraint: Member must not be null`,
+      `1 validation error detected: Value null at '${lowerFirst(rule.at ?? member)}' failed to satisfy constraint: Member must not be null`,
     );
   }
   return value;

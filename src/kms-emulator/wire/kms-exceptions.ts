@@ -4,56 +4,100 @@
  * `detail` is for the emulator's log only and never reaches the client.
  */
 
-/** spec B8: exception shape -> HTTP status. Kept honest against the SDK's model by test/kms/kms-exceptions.test.ts. */
+/**
+ * Where the KMS API reference (the "HTTP Status Code" of each exception on every operation page) differs from the
+ * `httpError` of the SDK's model (which carries the legacy awsQuery codes): the emulator answers what the reference
+ * and the service answer. test/unit/kms-emulator/wire/kms-exception-status.test.ts checks that each entry still
+ * differs from the model, so an SDK that fixes its model makes the override go.
+ */
+export const API_REFERENCE_OVERRIDES: Readonly<Record<string, number>> = Object.freeze({
+  AlreadyExistsException: 400,
+  DisabledException: 400,
+  KMSInvalidStateException: 400,
+  NotFoundException: 400,
+  DependencyTimeoutException: 500,
+});
+
+/**
+ * Exception shape -> HTTP status: every exception of the API model (SDK model `httpError`, or the API reference
+ * where API_REFERENCE_OVERRIDES says so), then the awsJson1_1 common errors the service returns. Kept honest
+ * against the SDK's model by test/unit/kms-emulator/wire/kms-exception-status.test.ts; docs/kms-emulator.md
+ * carries it as a table (renderExceptionStatusTable).
+ */
 export const KMS_EXCEPTION_STATUS = Object.freeze({
-  CustomKeyStoreNotFoundException: 400,
+  AlreadyExistsException: 400,
+  CloudHsmClusterInUseException: 400,
+  CloudHsmClusterInvalidConfigurationException: 400,
+  CloudHsmClusterNotActiveException: 400,
+  CloudHsmClusterNotFoundException: 400,
+  CloudHsmClusterNotRelatedException: 400,
+  ConflictException: 409,
+  CustomKeyStoreHasCMKsException: 400,
   CustomKeyStoreInvalidStateException: 400,
   CustomKeyStoreNameInUseException: 400,
-  CustomKeyStoreHasCMKsException: 400,
-  XksProxyUriInUseException: 400,
-  XksProxyUriEndpointInUseException: 400,
-  XksProxyVpcEndpointServiceInUseException: 400,
-  XksProxyVpcEndpointServiceNotFoundException: 400,
-  XksProxyVpcEndpointServiceInvalidConfigurationException: 400,
+  CustomKeyStoreNotFoundException: 400,
+  DependencyTimeoutException: 500,
+  DisabledException: 400,
+  DryRunOperationException: 412,
+  ExpiredImportTokenException: 400,
+  IncorrectKeyException: 400,
+  IncorrectKeyMaterialException: 400,
+  IncorrectTrustAnchorException: 400,
+  InvalidAliasNameException: 400,
+  InvalidArnException: 400,
+  InvalidCiphertextException: 400,
+  InvalidGrantIdException: 400,
+  InvalidGrantTokenException: 400,
+  InvalidImportTokenException: 400,
+  InvalidKeyUsageException: 400,
+  InvalidMarkerException: 400,
+  KeyUnavailableException: 500,
+  KMSInternalException: 500,
+  KMSInvalidMacException: 400,
+  KMSInvalidSignatureException: 400,
+  KMSInvalidStateException: 400,
+  LimitExceededException: 400,
+  MalformedPolicyDocumentException: 400,
+  NotFoundException: 400,
+  TagException: 400,
+  UnsupportedOperationException: 400,
+  XksKeyAlreadyInUseException: 400,
+  XksKeyInvalidConfigurationException: 400,
+  XksKeyNotFoundException: 400,
   XksProxyIncorrectAuthenticationCredentialException: 400,
   XksProxyInvalidConfigurationException: 400,
   XksProxyInvalidResponseException: 400,
+  XksProxyUriEndpointInUseException: 400,
+  XksProxyUriInUseException: 400,
   XksProxyUriUnreachableException: 400,
-  XksKeyAlreadyInUseException: 400,
-  XksKeyNotFoundException: 400,
-  XksKeyInvalidConfigurationException: 400,
-  UnsupportedOperationException: 400,
-  LimitExceededException: 400,
-  InvalidMarkerException: 400,
-  KMSInvalidStateException: 409,
-  DisabledException: 409,
-  NotFoundException: 404,
-  KMSInternalException: 500,
-  KeyUnavailableException: 500,
-  DependencyTimeoutException: 503,
-  // Not in B8 but returned by the real service for these cases (API model / awsJson1_1 common errors).
+  XksProxyVpcEndpointServiceInUseException: 400,
+  XksProxyVpcEndpointServiceInvalidConfigurationException: 400,
+  XksProxyVpcEndpointServiceNotFoundException: 400,
+  // awsJson1_1 common errors (not in the API model; AWS's common-errors list and the service's answers).
+  AccessDeniedException: 400,
   ValidationException: 400,
-  InvalidCiphertextException: 400,
-  IncorrectKeyException: 400,
-  InvalidArnException: 400,
-  InvalidKeyUsageException: 400,
   UnknownOperationException: 400,
   SerializationException: 400,
   MissingAuthenticationTokenException: 403,
   IncompleteSignatureException: 400,
   InvalidSignatureException: 400,
   UnrecognizedClientException: 400,
-  // Aliases, policies, tags, grants, DryRun (API model shapes).
-  AlreadyExistsException: 409,
-  InvalidAliasNameException: 400,
-  MalformedPolicyDocumentException: 400,
-  TagException: 400,
-  InvalidGrantIdException: 400,
-  InvalidGrantTokenException: 400,
-  DryRunOperationException: 412,
-  /** awsJson1_1 common error: the emulator sends it when it, not the proxy, is the bottleneck (SDKs retry it). */
+  /** The emulator sends it when it, not the proxy, is the bottleneck (SDKs retry it). */
   ThrottlingException: 400,
 } as const);
+
+/** The awsJson1_1 common errors of KMS_EXCEPTION_STATUS: not in the API model. */
+export const COMMON_ERRORS: readonly string[] = Object.freeze([
+  'AccessDeniedException',
+  'ValidationException',
+  'UnknownOperationException',
+  'SerializationException',
+  'MissingAuthenticationTokenException',
+  'IncompleteSignatureException',
+  'InvalidSignatureException',
+  'UnrecognizedClientException',
+  'ThrottlingException',
+]);
 
 export type KmsExceptionName = keyof typeof KMS_EXCEPTION_STATUS;
 

@@ -119,7 +119,7 @@ describe('KMS surface: standard keys, aliases, tags, policies, grants, rotation,
     await h.kms.send(new CreateAliasCommand({ AliasName: 'alias/app-a', TargetKeyId: stdKeyId }));
     await h.kms.send(new CreateAliasCommand({ AliasName: 'alias/app-b', TargetKeyId: stdArn }));
     await h.kms.send(new CreateAliasCommand({ AliasName: 'alias/xks', TargetKeyId: xksKeyId }));
-    await rejectsWith(h.kms.send(new CreateAliasCommand({ AliasName: 'alias/app-a', TargetKeyId: xksKeyId })), 'AlreadyExistsException', 409);
+    await rejectsWith(h.kms.send(new CreateAliasCommand({ AliasName: 'alias/app-a', TargetKeyId: xksKeyId })), 'AlreadyExistsException', 400);
     await rejectsWith(h.kms.send(new CreateAliasCommand({ AliasName: 'alias/app-c', TargetKeyId: 'alias/app-a' })), 'NotFoundException');
     const aliasArn = `arn:aws:kms:us-east-1:111122223333:alias/app-b`;
     assert.equal((await h.kms.send(new DescribeKeyCommand({ KeyId: 'alias/app-a' }))).KeyMetadata?.KeyId, stdKeyId);
@@ -127,7 +127,7 @@ describe('KMS surface: standard keys, aliases, tags, policies, grants, rotation,
     const e = await h.kms.send(new EncryptCommand({ KeyId: 'alias/xks', Plaintext: Buffer.from('via alias') }));
     assert.equal((await h.kms.send(new DecryptCommand({ CiphertextBlob: e.CiphertextBlob, KeyId: 'alias/xks' }))).KeyId?.endsWith(xksKeyId), true);
     await rejectsWith(h.kms.send(new EnableKeyCommand({ KeyId: 'alias/app-a' })), 'NotFoundException');
-    await rejectsWith(h.kms.send(new DescribeKeyCommand({ KeyId: 'alias/none' })), 'NotFoundException', 404);
+    await rejectsWith(h.kms.send(new DescribeKeyCommand({ KeyId: 'alias/none' })), 'NotFoundException', 400);
     const ofStd = await h.kms.send(new ListAliasesCommand({ KeyId: stdKeyId }));
     assert.deepEqual(ofStd.Aliases?.map((a) => [a.AliasName, a.TargetKeyId, a.AliasArn]), [['alias/app-a', stdKeyId, 'arn:aws:kms:us-east-1:111122223333:alias/app-a'], ['alias/app-b', stdKeyId, aliasArn]]);
     const page1 = await h.kms.send(new ListAliasesCommand({ Limit: 2 }));
@@ -163,7 +163,10 @@ describe('KMS surface: standard keys, aliases, tags, policies, grants, rotation,
     assert.equal(def.Statement[0]?.Principal.AWS, 'arn:aws:iam::111122223333:root');
     await rejectsWith(h.kms.send(new CreateKeyCommand({ Policy: 'notjson' })), 'MalformedPolicyDocumentException');
     await rejectsWith(h.kms.send(new PutKeyPolicyCommand({ KeyId: stdKeyId, PolicyName: 'default', Policy: '{"Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}' })), 'MalformedPolicyDocumentException');
-    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'x', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' }] });
+    const decryptOnly = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'x', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' }] });
+    // The lockout safety check: the caller could not change this policy afterwards.
+    await rejectsWith(h.kms.send(new PutKeyPolicyCommand({ KeyId: stdKeyId, PolicyName: 'default', Policy: decryptOnly })), 'MalformedPolicyDocumentException');
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'root', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }, { Sid: 'x', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' }] });
     await h.kms.send(new PutKeyPolicyCommand({ KeyId: stdKeyId, PolicyName: 'default', Policy: policy }));
     assert.equal((await h.kms.send(new GetKeyPolicyCommand({ KeyId: stdKeyId, PolicyName: 'default' }))).Policy, policy);
     const big = JSON.stringify({ Statement: [{ Sid: 'x'.repeat(33_000), Effect: 'Allow', Principal: '*', Action: '*' }] });
@@ -214,17 +217,29 @@ describe('KMS surface: standard keys, aliases, tags, policies, grants, rotation,
     }
   });
 
-  it('DryRun on Encrypt/GenerateDataKey/Decrypt/ReEncrypt of an XKS key -> 412 DryRunOperationException, no proxy call', async () => {
+  it('DryRun on Encrypt/GenerateDataKey of an XKS key -> 412, no proxy call; Decrypt/ReEncrypt validate the ciphertext (one proxy Decrypt) unless IGNORE_CIPHERTEXT', async () => {
     const e = await h.kms.send(new EncryptCommand({ KeyId: xksKeyId, Plaintext: Buffer.from('x') }));
     const before = fake.requests.length;
     await rejectsWith(h.kms.send(new EncryptCommand({ KeyId: xksKeyId, Plaintext: Buffer.from('x'), DryRun: true })), 'DryRunOperationException', 412);
     await rejectsWith(h.kms.send(new GenerateDataKeyCommand({ KeyId: xksKeyId, KeySpec: 'AES_256', DryRun: true })), 'DryRunOperationException', 412);
-    await rejectsWith(h.kms.send(new DecryptCommand({ CiphertextBlob: e.CiphertextBlob, DryRun: true })), 'DryRunOperationException', 412);
     await rejectsWith(h.kms.send(new DecryptCommand({ KeyId: xksKeyId, DryRun: true, DryRunModifiers: ['IGNORE_CIPHERTEXT'] })), 'DryRunOperationException', 412);
-    await rejectsWith(h.kms.send(new ReEncryptCommand({ CiphertextBlob: e.CiphertextBlob, DestinationKeyId: stdKeyId, DryRun: true })), 'DryRunOperationException', 412);
     // DryRun still runs every check: an unknown key is NotFoundException, not DryRunOperationException.
     await rejectsWith(h.kms.send(new EncryptCommand({ KeyId: 'alias/none', Plaintext: Buffer.from('x'), DryRun: true })), 'NotFoundException');
-    assert.equal(fake.requests.length, before, 'no proxy call for a dry run');
+    assert.equal(fake.requests.length, before, 'no proxy call for these dry runs');
+    await rejectsWith(h.kms.send(new DecryptCommand({ CiphertextBlob: e.CiphertextBlob, DryRun: true })), 'DryRunOperationException', 412);
+    await rejectsWith(h.kms.send(new ReEncryptCommand({ CiphertextBlob: e.CiphertextBlob, DestinationKeyId: stdKeyId, DryRun: true })), 'DryRunOperationException', 412);
+    assert.equal(fake.requests.length, before + 2, 'each ciphertext validated by one proxy Decrypt');
+  });
+
+  it('DryRun validates the ciphertext: a tampered blob or another encryption context -> InvalidCiphertextException; IGNORE_CIPHERTEXT skips it', async () => {
+    const e = await h.kms.send(new EncryptCommand({ KeyId: stdKeyId, Plaintext: Buffer.from('secret'), EncryptionContext: { tenant: 'blue' } }));
+    const tampered = Buffer.from(e.CiphertextBlob ?? new Uint8Array());
+    tampered[tampered.length - 1] = (tampered[tampered.length - 1] ?? 0) ^ 1;
+    await rejectsWith(h.kms.send(new DecryptCommand({ CiphertextBlob: tampered, EncryptionContext: { tenant: 'blue' }, DryRun: true })), 'InvalidCiphertextException', 400);
+    await rejectsWith(h.kms.send(new DecryptCommand({ CiphertextBlob: e.CiphertextBlob, EncryptionContext: { tenant: 'red' }, DryRun: true })), 'InvalidCiphertextException', 400);
+    await rejectsWith(h.kms.send(new ReEncryptCommand({ CiphertextBlob: tampered, SourceEncryptionContext: { tenant: 'blue' }, DestinationKeyId: stdKeyId, DryRun: true })), 'InvalidCiphertextException', 400);
+    await rejectsWith(h.kms.send(new DecryptCommand({ CiphertextBlob: e.CiphertextBlob, EncryptionContext: { tenant: 'blue' }, DryRun: true })), 'DryRunOperationException', 412);
+    await rejectsWith(h.kms.send(new DecryptCommand({ CiphertextBlob: tampered, KeyId: stdKeyId, DryRun: true, DryRunModifiers: ['IGNORE_CIPHERTEXT'] })), 'DryRunOperationException', 412);
   });
 
   it('Recipient refused; EncryptionContext over 8192 bytes -> ValidationException; GenerateRandom', async () => {
@@ -265,6 +280,6 @@ describe('KMS surface: standard keys, aliases, tags, policies, grants, rotation,
     assert.ok(m.DeletionDate instanceof Date);
     assert.equal(m.PendingDeletionWindowInDays, undefined);
     assert.equal(m.Enabled, false);
-    await rejectsWith(h.kms.send(new UpdateKeyDescriptionCommand({ KeyId: k.KeyId, Description: 'x' })), 'KMSInvalidStateException', 409);
+    await rejectsWith(h.kms.send(new UpdateKeyDescriptionCommand({ KeyId: k.KeyId, Description: 'x' })), 'KMSInvalidStateException', 400);
   });
 });

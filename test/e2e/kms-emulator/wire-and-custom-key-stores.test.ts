@@ -41,7 +41,7 @@ describe('wire protocol and custom key store rules', () => {
       ['TrentService.CreateAlias', '{}', AUTH, 400, 'ValidationException'],
       ['TrentService.DescribeCustomKeyStores', '{nope', AUTH, 400, 'SerializationException'],
       ['TrentService.ConnectCustomKeyStore', '{"CustomKeyStoreId":"cks-1"}', AUTH, 400, 'CustomKeyStoreNotFoundException'],
-      ['TrentService.DescribeKey', '{"KeyId":"1234abcd-12ab-34cd-56ef-1234567890ab"}', AUTH, 404, 'NotFoundException'],
+      ['TrentService.DescribeKey', '{"KeyId":"1234abcd-12ab-34cd-56ef-1234567890ab"}', AUTH, 400, 'NotFoundException'],
     ];
     for (const [target, body, auth, status, type] of cases) {
       const res = await post(target, body, auth);
