@@ -53,6 +53,8 @@ export const KMS_EXCEPTION_STATUS = Object.freeze({
   DryRunOperationException: 412,
   /** awsJson1_1 common error: the emulator sends it when it, not the proxy, is the bottleneck (SDKs retry it). */
   ThrottlingException: 400,
+  /** awsJson1_1 common error: the emulator sends it for a Host header that is not this host's (DNS rebinding). */
+  AccessDeniedException: 400,
 } as const);
 
 export type KmsExceptionName = keyof typeof KMS_EXCEPTION_STATUS;

@@ -101,7 +101,7 @@ export interface HealthIdentity {
 export interface ProxyConfig {
   readonly listen: { readonly host: string; readonly port: number; readonly tls?: TlsConfig };
   /** Loopback-only admin listener for `xks status`; absent = off. */
-  readonly admin?: { readonly host: string; readonly port: number };
+  readonly admin?: { readonly host: string; readonly port: number; readonly allowedHosts?: readonly string[] };
   readonly crypto: { readonly engine: AesGcmEngineName };
   readonly logging: { readonly level: string };
   readonly health: HealthIdentity;

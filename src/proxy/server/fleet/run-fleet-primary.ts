@@ -219,7 +219,7 @@ export async function runFleetPrimary(o: FleetPrimaryOptions): Promise<void> {
   o.stderr.write(`fleet of ${o.workers} workers (pids ${pids.join(', ')}); primary pid ${process.pid}\n`);
   let adminServer: Server | undefined;
   if (o.config.admin !== undefined) {
-    adminServer = createServer(createAdminApp({ status, metrics: aggregatedMetrics, metricsContentType: metrics.contentType, decisions: fleetDecisions }));
+    adminServer = createServer(createAdminApp({ status, metrics: aggregatedMetrics, metricsContentType: metrics.contentType, decisions: fleetDecisions, ...(o.config.admin.allowedHosts !== undefined && { allowedHosts: o.config.admin.allowedHosts }) }));
     const adminUrl = await listen(adminServer, o.config.admin.port, o.config.admin.host);
     o.stderr.write(`admin listener (xks status) on ${adminUrl}\n`);
   }
