@@ -227,15 +227,19 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): ProxyCon
   });
 }
 
-/** Read and validate a JSON configuration file. */
-export function loadConfigFile(path: string, options: { env?: Readonly<Record<string, string | undefined>> } = {}): ProxyConfig {
+/** Read and validate a JSON configuration file (`readFile`: where it and the files it names are read from). */
+export function loadConfigFile(
+  path: string,
+  options: { env?: Readonly<Record<string, string | undefined>>; readFile?: (path: string) => string } = {},
+): ProxyConfig {
   const file = resolve(path);
+  const readFile = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = JSON.parse(readFile(file));
   } catch (error) {
     const why = error instanceof SyntaxError ? `not valid JSON: ${error.message}` : `cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
     throw new ConfigError(file, [why]);
   }
-  return parseConfig(raw, { baseDir: dirname(file), source: file, ...(options.env !== undefined && { env: options.env }) });
+  return parseConfig(raw, { baseDir: dirname(file), source: file, readFile, ...(options.env !== undefined && { env: options.env }) });
 }
