@@ -24,6 +24,8 @@ import type { CliContext } from './cli-context.js';
 import { resolveConfig } from './resolve-config.js';
 import { createAdminExplainer } from './admin-client.js';
 import { FAULT_INJECTION_WARNING } from './faults-command.js';
+import { checkAllowedHosts } from '../net/local-host.js';
+import { exposedEmulatorWarning, isLoopbackListenHost } from './exposed-emulator-warning.js';
 
 interface KmsOptions {
   host: string;
@@ -55,6 +57,7 @@ interface KmsOptions {
   console: boolean;
   consoleRemote?: boolean;
   proxyAdminUrl?: string;
+  allowHost: string[];
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -114,8 +117,12 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
     .option('--proxy-admin-port <port>', "with --with-proxy: the proxy's admin listener port instead of admin.port", integerOption('--proxy-admin-port', 0, 65535))
     .option('--no-console', 'do not serve the KMS console at /console')
     .option('--console-remote', 'serve the console to non-loopback clients too (only with a --host other than loopback; unauthenticated)')
+    .option('--allow-host <name>', 'also answer requests whose Host header names NAME (repeatable); default: loopback names only (DNS rebinding)', collect, [])
     .option('--proxy-admin-url <url>', "admin listener of a local proxy, so the console explains that proxy's decisions (implied by --with-proxy)")
     .action(async (o: KmsOptions) => {
+      const hostProblems = checkAllowedHosts(o.allowHost);
+      if (hostProblems.length > 0) throw new Error(`--allow-host: ${hostProblems.join('; ')}`);
+      if (!isLoopbackListenHost(o.host)) out.write(exposedEmulatorWarning(o.host));
       let proxy: RunningProxy | undefined;
       let sandboxHint = '';
       if (o.withProxy === true) {
@@ -177,6 +184,7 @@ export function registerKmsCommand(program: Command, ctx?: CliContext): void {
         clock: () => Date.now(),
         randomBytes,
         randomUUID,
+        allowedHosts: o.allowHost,
         console: o.console && { access: o.consoleRemote === true ? 'any' : 'loopback', ...(explain !== undefined && { explain }) },
       });
       kms.customKeyStores.resume();

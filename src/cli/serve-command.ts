@@ -6,14 +6,15 @@ import type { ProxyConfig } from '../proxy/config/load-config.js';
 import { createLogger } from '../logging/create-logger.js';
 import { startProxy, type RunningProxy } from '../proxy/server/start-proxy.js';
 import { runFleetPrimary } from '../proxy/server/fleet/run-fleet-primary.js';
-import { runFleetWorker } from '../proxy/server/fleet/run-fleet-worker.js';
+import { receiveConfigSnapshot, runFleetWorker } from '../proxy/server/fleet/run-fleet-worker.js';
 import { parseWorkersOption, resolveWorkerCount, shareQuotas } from '../proxy/server/fleet/worker-share.js';
 import { createConfigReloader } from '../proxy/server/config-reloader.js';
 import { loadConfigFile } from '../proxy/config/load-config.js';
 import { markDevSecretShown } from '../proxy/config/dev-setup.js';
 import { integerOption } from './parse-integer.js';
 import type { CliContext } from './cli-context.js';
-import { resolveConfig } from './resolve-config.js';
+import { locateConfig } from './resolve-config.js';
+import { loadConfigSnapshot, loadConfigWithSnapshot, type LoadedConfig } from '../proxy/config/config-snapshot.js';
 import { buildServeBanner } from './serve-banner.js';
 import { withListenHint } from './listen-hint.js';
 import { applyListenOverrides } from './listen-overrides.js';
@@ -39,7 +40,11 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .option('--no-watch', 'do not reload when the configuration, certificate or policy files change (SIGHUP still reloads)')
     .option('--workers <n>', 'worker processes sharing the port (node:cluster), or "auto" for one per core; default: config `workers`, else 1', parseWorkersOption)
     .action(async (options: { config?: string; host?: string; port?: number; adminPort?: number; watch?: boolean; workers?: number | 'auto'; allowFaults?: boolean }) => {
-      const resolved = resolveConfig(ctx, options.config, 'serve');
+      const { path, dev } = locateConfig(ctx, options.config, 'serve');
+      // A fleet worker starts from the primary's last good configuration, never from the files, which may be broken
+      // on disk since the fleet started (docs/operations.md "Worker processes").
+      const loaded = cluster.isWorker ? { config: loadConfigSnapshot(await receiveConfigSnapshot(process), { env: ctx.env }) } : loadConfigWithSnapshot(path, { env: ctx.env });
+      const resolved = { config: loaded.config, ...(dev !== undefined && { dev }) };
       // Command-line overrides apply to the first load and to every reload.
       const withOverrides = (loaded: ProxyConfig): ProxyConfig => applyListenOverrides(loaded, options);
       const config = withOverrides(resolved.config);
@@ -68,20 +73,25 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       // docs/operations.md: with more than one worker, this process is the primary and forks the workers.
       const workers = resolveWorkerCount(options.workers ?? config.workers);
       const load = () => withOverrides(loadConfigFile(config.source, { env: ctx.env }));
+      const loadForFleet = (): LoadedConfig => {
+        const next = loadConfigWithSnapshot(config.source, { env: ctx.env });
+        return { config: withOverrides(next.config), snapshot: next.snapshot };
+      };
       // Fault rules live in one process and are changed through its admin listener: no fleet (docs/faults.md).
       if (options.allowFaults === true && workers > 1) throw new Error('--allow-faults needs a single process: use --workers 1');
       if (cluster.isWorker) {
         const share = (c: ProxyConfig) => shareQuotas(c, workers);
         const workerLogger = logger.child({ worker: cluster.worker?.id });
         ctx.reloadSignal?.on('reload', () => workerLogger.warn('SIGHUP goes to the primary, which reloads every worker; ignored'));
-        await runFleetWorker({ config: share(config), load: () => share(load()), logger: workerLogger, banner, stopSignal: ctx.stopSignal, channel: process });
+        await runFleetWorker({ config: share(config), load: (snapshot) => share(withOverrides(loadConfigSnapshot(snapshot, { env: ctx.env }))), logger: workerLogger, banner, stopSignal: ctx.stopSignal, channel: process });
         return;
       }
       if (workers > 1) {
         await runFleetPrimary({
           workers,
           config,
-          load,
+          snapshot: 'snapshot' in loaded ? loaded.snapshot : { path: config.source, files: {} },
+          load: loadForFleet,
           logger: logger.child({ role: 'primary' }),
           stderr: ctx.stderr,
           stopSignal: ctx.stopSignal,

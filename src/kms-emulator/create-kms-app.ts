@@ -18,12 +18,16 @@ import { createXksConnectionPool, DEFAULT_POOL_OPTIONS } from '../xks-client/xks
 import { createTrust, postToXksProxy } from '../xks-client/xks-transport.js';
 import { createProxyCallLog, type ProxyCallLog } from './custom-key-stores/proxy-call-log.js';
 import { createConsoleRouter, type ConsoleDeps, type InvokeResult } from './console/create-console-router.js';
+import { createHostRefusals } from '../net/local-host.js';
+import { createLocalHostGuard } from './local-host-guard.js';
 
 export interface KmsAppDeps extends Omit<KmsServiceDeps, 'xks'> {
   /** Defaults to real sockets; tests may inject a fake. */
   readonly transport?: XksTransport;
   /** The KMS console at /console (default: on, loopback clients only); false: off. */
   readonly console?: Pick<ConsoleDeps, 'access' | 'explain'> | false;
+  /** Host names besides loopback ones the listener answers under (`xks kms --allow-host`); others get refused. */
+  readonly allowedHosts?: readonly string[];
 }
 
 export interface KmsApp {
@@ -75,13 +79,17 @@ export function createKmsApp(deps: KmsAppDeps): KmsApp {
   const app = express();
   app.disable('etag');
   app.disable('x-powered-by');
+  const allowedHosts = deps.allowedHosts ?? [];
+  const hostRefusals = createHostRefusals();
+  // Before every route: DNS rebinding must reach neither the API, nor the console, nor the status view.
+  app.use(createLocalHostGuard(allowedHosts, hostRefusals, logger));
   if (deps.console !== false) {
     const consoleOptions = deps.console ?? { access: 'loopback' as const };
-    app.use('/console', createConsoleRouter({ ...consoleOptions, invoke, proxyCalls: calls.log, region: config.region, randomBytes: deps.randomBytes, keyAccess: (keyId) => service.access.keyView(keyId) }));
+    app.use('/console', createConsoleRouter({ ...consoleOptions, allowedHosts, invoke, proxyCalls: calls.log, region: config.region, randomBytes: deps.randomBytes, keyAccess: (keyId) => service.access.keyView(keyId) }));
   }
 
   app.get('/_emulator/status', (_req, res) => {
-    res.json({ region: config.region, accountId: config.accountId, ...service.statusView() });
+    res.json({ region: config.region, accountId: config.accountId, ...service.statusView(), refusedHosts: hostRefusals.count() });
   });
 
   // Why KMS said no: the recent key policy and grant decisions, newest first (`?keyId=` for one key).

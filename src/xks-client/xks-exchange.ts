@@ -1,8 +1,11 @@
 /**
  * One HTTP exchange with an XKS proxy on a given agent, bounded by the proxy's budget (clause A16: 250 ms), that
- * names the phase that failed. The budget is the proxy's: when the emulator's own event loop was busy and the
- * budget timer fires late, the call gets that time back (bounded) and the lag is reported as the emulator's, and
- * before a timeout is declared, answers already received get processed.
+ * names the phase that failed. The budget is the proxy's time on the wire: it starts when the request has its
+ * socket (a kept-alive socket: the moment the request is written; a new one: its TCP and TLS handshakes, which
+ * A16 also covers) and ends with the response's last byte, never earlier (time spent waiting for a socket is the
+ * emulator's). When the emulator's own event loop was busy and the budget timer fires late, the call gets that
+ * time back (bounded) and the lag is reported as the emulator's, and before a timeout is declared, answers
+ * already received get processed.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -40,9 +43,12 @@ export interface ProxyExchange {
 
 export type ExchangeResult = XksTransportResult & { readonly staleSocket?: boolean };
 
+/** A request that never gets a socket within this many budgets fails as the emulator's (it never reached the wire). */
+const SOCKET_WAIT_BUDGETS = 20;
+
 export function exchangeWithProxy(x: ProxyExchange): Promise<ExchangeResult> {
-  const started = performance.now();
-  const elapsed = (): number => Math.round(performance.now() - started);
+  let onWire: number | undefined;
+  const elapsed = (): number => (onWire === undefined ? 0 : Math.round(performance.now() - onWire));
   return new Promise((resolve) => {
     let settled = false;
     let connected = false;
@@ -73,6 +79,10 @@ export function exchangeWithProxy(x: ProxyExchange): Promise<ExchangeResult> {
       res.on('error', (e) => finish({ kind: 'failure', phase: 'tcp', detail: e.message, elapsedMs: elapsed() }));
     });
     req.on('socket', (socket) => {
+      // The proxy's budget starts here, not when the call was made.
+      clearTimeout(timer);
+      onWire = performance.now();
+      arm(x.timeoutMs);
       // A kept-alive socket is already connected (and secured).
       if (!socket.connecting) {
         connected = true;
@@ -114,7 +124,11 @@ export function exchangeWithProxy(x: ProxyExchange): Promise<ExchangeResult> {
         });
       }, ms);
     };
-    arm(x.timeoutMs);
+    // Guard: a socket the agent never hands out is the emulator's failure, not the proxy's.
+    timer = setTimeout(() => {
+      finish({ kind: 'failure', phase: 'emulator-queue', detail: `no connection to the proxy within ${x.timeoutMs * SOCKET_WAIT_BUDGETS} ms`, elapsedMs: 0 });
+      req.destroy();
+    }, x.timeoutMs * SOCKET_WAIT_BUDGETS);
     req.end(x.body);
   });
 }

@@ -56,8 +56,14 @@ describe('e2e: the KMS surface around XKS keys (real emulator + real proxy proce
   let kms: KMSClient;
   const agent = new http.Agent({ keepAlive: true, maxSockets: BURST });
   const stateDir = mkdtempSync(join(tmpdir(), 'kms-surface-'));
+  // --proxy-timeout-ms 5000, a hang guard, not the spec's 250 ms: here the proxy shares a loaded CI machine with the
+  // emulator and the SDK, and the OS can leave it unscheduled for longer than 250 ms after a request is on the wire
+  // (measured: no answer 265 ms after the write while the emulator's loop read its sockets every 15 ms and the
+  // proxy's own slowest Encrypt took 130 ms; issue 21). That would be the proxy's time for KMS too, so no emulator
+  // fix can hide it. That queueing and emulator stalls never count against the 250 ms is proven with a proxy the
+  // test controls: test/e2e/kms-emulator/proxy-call-fairness.test.ts, test/e2e/xks-client/exchange-wire-time.test.ts.
   const startEmulator = (): Promise<ProxyProcess> =>
-    startProxyProcess(['kms', '--port', '0', '--state', join(stateDir, 'kms.sqlite'), '--allow-http-loopback', '--connecting-ms', '50', '--dns', 'static', '--log-level', 'info']);
+    startProxyProcess(['kms', '--port', '0', '--state', join(stateDir, 'kms.sqlite'), '--allow-http-loopback', '--connecting-ms', '50', '--dns', 'static', '--log-level', 'info', '--proxy-timeout-ms', '5000']);
   const client = (): KMSClient => new KMSClient({ endpoint: emulator.url, region: 'us-east-1', credentials: CALLER, maxAttempts: 1, requestHandler: { httpAgent: agent } });
   let storeId = '';
   let xksKeyId = '';

@@ -67,6 +67,9 @@ export interface ProxyProcess {
   stop(): Promise<number | null>;
 }
 
+/** A hang guard, not a speed check: under tsx on a loaded 2-core machine a start took over 20 s (issue 21). */
+const DEFAULT_START_TIMEOUT_MS = 90_000;
+
 /** Start `xks <args>` (default: serve) with tsx and wait until it prints its listening URL. */
 export async function startProxyProcess(
   args: readonly string[],
@@ -93,7 +96,7 @@ export async function startProxyProcess(
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`proxy did not start in time:\n${err}`));
-    }, options.timeoutMs ?? 20_000);
+    }, options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS);
     const check = () => {
       const m = (options.ready ?? /listening on (https?:\/\/[^\s]+)/).exec(err);
       if (m?.[1] !== undefined) {

@@ -16,6 +16,8 @@ export const LAYERS: readonly string[] = [
   'sigv4',
   'logging',
   'xks',
+  // pure rules about network names (which Host headers a local-only listener answers)
+  'net',
   // the one client of an XKS proxy, shared by the emulator, the checker and the probe
   'xks-client',
   // the proxy

@@ -5,16 +5,10 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { isLocalHostHeader, isLoopbackAddress } from '../../net/local-host.js';
 
 /** 'loopback': loopback clients and Host names only (default); 'any': whoever reaches the emulator's --host. */
 export type ConsoleAccess = 'loopback' | 'any';
-
-const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d{1,5})?$/i;
-
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (address === undefined) return false;
-  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
-}
 
 export interface ConsoleGuard {
   readonly csrfToken: string;
@@ -24,7 +18,7 @@ export interface ConsoleGuard {
   stateChange(req: Request, res: Response, next: NextFunction): void;
 }
 
-export function createConsoleGuard(options: { access: ConsoleAccess; randomBytes: (n: number) => Buffer }): ConsoleGuard {
+export function createConsoleGuard(options: { access: ConsoleAccess; randomBytes: (n: number) => Buffer; allowedHosts?: readonly string[] }): ConsoleGuard {
   const csrfToken = options.randomBytes(32).toString('base64url');
   const expected = Buffer.from(csrfToken);
   const refuse = (res: Response, status: number, message: string): void => {
@@ -35,7 +29,9 @@ export function createConsoleGuard(options: { access: ConsoleAccess; randomBytes
     access(req, res, next) {
       if (options.access === 'loopback') {
         if (!isLoopbackAddress(req.socket.remoteAddress)) return refuse(res, 403, 'The console answers loopback clients only (xks kms --console-remote to change).');
-        if (!LOOPBACK_HOST.test(req.headers.host ?? '')) return refuse(res, 403, 'The console answers only under a loopback host name (localhost, 127.0.0.1, [::1]).');
+        // The emulator's app refuses other Host names before any route (local-host.ts); kept here for a router
+        // mounted on its own.
+        if (!isLocalHostHeader(req.headers.host, options.allowedHosts)) return refuse(res, 403, 'The console answers only under a loopback host name (localhost, 127.0.0.1, [::1]) or one allowed with --allow-host.');
       }
       res.setHeader('X-Frame-Options', 'DENY');
       res.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'");

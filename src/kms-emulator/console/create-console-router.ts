@@ -29,6 +29,8 @@ export interface ConsoleDeps {
   readonly explain?: (kmsRequestId: string) => Promise<readonly DecisionRecord[] | undefined>;
   readonly region: string;
   readonly access: ConsoleAccess;
+  /** Host names besides loopback ones the console answers under (`xks kms --allow-host`). */
+  readonly allowedHosts?: readonly string[];
   readonly randomBytes: (n: number) => Buffer;
   /** The emulator's view of a key with its recent access decisions (key policies and grants); absent: no key pages. */
   readonly keyAccess?: (keyId: string) => KeyAccessView | undefined;
@@ -60,7 +62,7 @@ function query(req: Request, name: string): string {
 }
 
 export function createConsoleRouter(deps: ConsoleDeps): Router {
-  const guard = createConsoleGuard({ access: deps.access, randomBytes: deps.randomBytes });
+  const guard = createConsoleGuard({ access: deps.access, randomBytes: deps.randomBytes, ...(deps.allowedHosts !== undefined && { allowedHosts: deps.allowedHosts }) });
   const router = express.Router();
   const form = express.urlencoded({ extended: false, limit: '16kb' });
   const json = express.json({ limit: '64kb' });

@@ -74,6 +74,7 @@ export const KMS_EXCEPTION_STATUS = Object.freeze({
   XksProxyVpcEndpointServiceInvalidConfigurationException: 400,
   XksProxyVpcEndpointServiceNotFoundException: 400,
   // awsJson1_1 common errors (not in the API model; AWS's common-errors list and the service's answers).
+  // AccessDeniedException: a policy or grant said no, or a Host header that is not this host's (DNS rebinding).
   AccessDeniedException: 400,
   ValidationException: 400,
   UnknownOperationException: 400,

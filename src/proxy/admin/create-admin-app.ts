@@ -3,6 +3,7 @@ import type { DecisionRecord } from '../explain/decision-log.js';
 import { sendJson } from '../http/send-json.js';
 import type { FaultState } from '../http/fault-injector.js';
 import { registerFaultRoutes } from './fault-routes.js';
+import { createHostRefusals, isLocalHostHeader, refusedHostMessage } from '../../net/local-host.js';
 import type { ProxyStatus } from './proxy-status.js';
 import type { FaultScope } from '../faults/fault-targets.js';
 
@@ -16,8 +17,11 @@ export interface DecisionReader {
 const MAX_RECENT = 200;
 
 /**
- * The admin app: unauthenticated, so it must only ever listen on loopback (config `admin.host`). Separate from the
- * XKS listener so nothing here is reachable by KMS or the load balancer.
+ * The admin app: unauthenticated, so it must only ever listen on loopback (config `admin.host`) and answer only
+ * under a loopback Host name or one of `admin.allowedHosts` (DNS rebinding: a web page whose name is rebound to
+ * 127.0.0.1 must not read /decisions or PUT /faults). Refusals: 403 JSON, counted in /status (`refusedHosts`) and
+ * /metrics (`xks_admin_refused_hosts_total`). Separate from the XKS listener so nothing here is reachable by KMS
+ * or the load balancer.
  * - GET /status: `xks status`.
  * - GET /metrics: Prometheus.
  * - GET /decisions/<kmsRequestId>: `xks explain` and the KMS console: the order-of-checks trace of recent requests.
@@ -35,15 +39,24 @@ export function createAdminApp(deps: {
   faults?: FaultState;
   /** The key stores and keys fault rules may name (a rule naming anything else is refused). */
   faultScopes?: () => readonly FaultScope[];
+  /** Host names besides loopback ones this listener answers under (config `admin.allowedHosts`). */
+  allowedHosts?: readonly string[];
 }): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.get('/status', async (_req, res) => sendJson(res, 200, await deps.status()));
+  const refusals = createHostRefusals();
+  const refusedMessage = refusedHostMessage('admin.allowedHosts');
+  app.use((req, res, next) => {
+    if (isLocalHostHeader(req.headers.host, deps.allowedHosts)) return next();
+    refusals.refuse();
+    sendJson(res, 403, { error: refusedMessage });
+  });
+  app.get('/status', async (_req, res) => sendJson(res, 200, { ...(await deps.status()), refusedHosts: refusals.count() }));
   const { metrics, decisions } = deps;
   if (metrics !== undefined) {
     app.get('/metrics', async (_req, res) => {
-      const body = await metrics();
+      const body = `${await metrics()}${refusedHostsExposition(refusals.count())}`;
       res.status(200).set('Content-Type', deps.metricsContentType ?? 'text/plain; version=0.0.4; charset=utf-8').send(body);
     });
   }
@@ -67,4 +80,11 @@ export function createAdminApp(deps: {
   // A body that is not JSON (PUT /faults): 400, not Express's HTML page.
   app.use((_err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => sendJson(res, 400, { error: 'the body must be a JSON array of fault rules' }));
   return app;
+}
+
+function refusedHostsExposition(count: number): string {
+  return (
+    '# HELP xks_admin_refused_hosts_total Requests to the admin listener refused for a Host header that is not a loopback or allowed name (DNS rebinding).\n' +
+    `# TYPE xks_admin_refused_hosts_total counter\nxks_admin_refused_hosts_total ${count}\n`
+  );
 }

@@ -54,6 +54,8 @@ export interface ProxyStatus {
   readonly refusals?: Readonly<Record<RefusalReason, number>>;
   /** With --workers: every worker's own status; the fields above then merge them (worst health, latest use). */
   readonly workers?: readonly WorkerStatus[];
+  /** Requests the admin listener refused for their Host header (DNS rebinding), since it started. */
+  readonly refusedHosts?: number;
 }
 
 export function buildProxyStatus(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ALLOWED_HOST_NAME } from '../../net/local-host.js';
 import { faultsSchema } from '../faults/fault-rules.js';
 import { externalKeyIdSchema } from '../keystore/external-key-id.js';
 import { KEY_STATUSES, KEY_USAGES } from '../keystore/key-store.js';
@@ -135,6 +136,8 @@ export const configSchema = z
       .object({
         host: z.string().regex(/^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/, 'the admin listener is unauthenticated: use a loopback address'),
         port: z.number().int().min(0).max(65535),
+        // DNS rebinding: requests are answered only under a loopback Host name or one of these (src/net/local-host.ts).
+        allowedHosts: z.array(z.string().regex(ALLOWED_HOST_NAME, 'a host name (a DNS name or an IP address, without a port)')).max(32).optional(),
       })
       .strict()
       .optional(),

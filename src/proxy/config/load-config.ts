@@ -107,7 +107,7 @@ export interface HealthIdentity {
 export interface ProxyConfig {
   readonly listen: { readonly host: string; readonly port: number; readonly tls?: TlsConfig };
   /** Loopback-only admin listener for `xks status`; absent = off. */
-  readonly admin?: { readonly host: string; readonly port: number };
+  readonly admin?: { readonly host: string; readonly port: number; readonly allowedHosts?: readonly string[] };
   readonly crypto: { readonly engine: AesGcmEngineName };
   readonly logging: { readonly level: string };
   readonly health: HealthIdentity;
@@ -237,17 +237,21 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): ProxyCon
   });
 }
 
-/** Read and validate a JSON configuration file. */
-export function loadConfigFile(path: string, options: { env?: Readonly<Record<string, string | undefined>> } = {}): ProxyConfig {
+/** Read and validate a JSON configuration file (`readFile`: where it and the files it names are read from). */
+export function loadConfigFile(
+  path: string,
+  options: { env?: Readonly<Record<string, string | undefined>>; readFile?: (path: string) => string } = {},
+): ProxyConfig {
   const file = resolve(path);
+  const readFile = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
   let raw: unknown;
   let text = '';
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFile(file);
     raw = JSON.parse(text);
   } catch (error) {
     const why = error instanceof SyntaxError ? `not valid JSON: ${describeJsonError(text, error)}` : `cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
     throw new ConfigError(file, [why]);
   }
-  return parseConfig(raw, { baseDir: dirname(file), source: file, ...(options.env !== undefined && { env: options.env }) });
+  return parseConfig(raw, { baseDir: dirname(file), source: file, readFile, ...(options.env !== undefined && { env: options.env }) });
 }

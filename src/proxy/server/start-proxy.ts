@@ -205,7 +205,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     url = await listen(server, config.listen.port, config.listen.host, listener.scheme, 'proxy', config.limits.listenBacklog);
     if (tls !== undefined) logger.info(tlsSummary(tls), 'TLS enabled');
     if (config.admin !== undefined && options.adminListener !== false) {
-      adminServer = createServer(createAdminApp({ status, metrics: () => metrics.registry.metrics(), metricsContentType: metrics.registry.contentType, decisions, ...(faults !== undefined && { faults, faultScopes }) }));
+      adminServer = createServer(createAdminApp({ status, metrics: () => metrics.registry.metrics(), metricsContentType: metrics.registry.contentType, decisions, ...(faults !== undefined && { faults, faultScopes }), ...(config.admin.allowedHosts !== undefined && { allowedHosts: config.admin.allowedHosts }) }));
       adminUrl = await listen(adminServer, config.admin.port, config.admin.host, 'http', 'admin');
     }
   } catch (error) {

@@ -2,6 +2,8 @@
  * The IPC protocol between the fleet primary and its workers (node:cluster's channel). Every message carries
  * `xks` so other users of the channel (none today) cannot be mistaken for ours.
  */
+import { parseConfigSnapshot, type ConfigSnapshot } from '../../config/config-snapshot.js';
+
 export type FleetRequestKind = 'status' | 'metrics' | 'reload' | 'decisions';
 
 /** Primary -> worker. */
@@ -14,11 +16,16 @@ export type PrimaryMessage =
       /** 'decisions': the records of this kmsRequestId, else the newest `limit` (`xks explain`). */
       readonly kmsRequestId?: string;
       readonly limit?: number;
+      /** 'reload': the configuration the primary validated, which the worker applies (it never reads the files). */
+      readonly snapshot?: ConfigSnapshot;
     }
-  | { readonly xks: 'shutdown'; readonly graceMs: number };
+  | { readonly xks: 'shutdown'; readonly graceMs: number }
+  /** The answer to 'config-request': the fleet's last good configuration, which a starting worker serves. */
+  | { readonly xks: 'config'; readonly snapshot: ConfigSnapshot };
 
 /** Worker -> primary. */
 export type WorkerMessage =
+  | { readonly xks: 'config-request' }
   | { readonly xks: 'ready'; readonly url: string; readonly banner: string }
   | { readonly xks: 'failed'; readonly error: string }
   | { readonly xks: 'response'; readonly id: number; readonly ok: true; readonly value: unknown }
@@ -35,6 +42,10 @@ const isRecord = (m: unknown): m is Record<string, unknown> => typeof m === 'obj
 export function parsePrimaryMessage(m: unknown): PrimaryMessage | undefined {
   if (!isRecord(m)) return undefined;
   if (m.xks === 'shutdown' && typeof m.graceMs === 'number') return { xks: 'shutdown', graceMs: m.graceMs };
+  if (m.xks === 'config') {
+    const snapshot = parseConfigSnapshot(m.snapshot);
+    return snapshot === undefined ? undefined : { xks: 'config', snapshot };
+  }
   if (m.xks === 'request' && typeof m.id === 'number' && (m.kind === 'status' || m.kind === 'metrics' || m.kind === 'reload' || m.kind === 'decisions')) {
     return {
       xks: 'request',
@@ -43,6 +54,7 @@ export function parsePrimaryMessage(m: unknown): PrimaryMessage | undefined {
       ...(typeof m.reason === 'string' && { reason: m.reason }),
       ...(typeof m.kmsRequestId === 'string' && { kmsRequestId: m.kmsRequestId }),
       ...(typeof m.limit === 'number' && { limit: m.limit }),
+      ...(parseConfigSnapshot(m.snapshot) !== undefined && { snapshot: parseConfigSnapshot(m.snapshot) }),
     };
   }
   return undefined;
@@ -50,6 +62,7 @@ export function parsePrimaryMessage(m: unknown): PrimaryMessage | undefined {
 
 export function parseWorkerMessage(m: unknown): WorkerMessage | undefined {
   if (!isRecord(m)) return undefined;
+  if (m.xks === 'config-request') return { xks: 'config-request' };
   if (m.xks === 'ready' && typeof m.url === 'string' && typeof m.banner === 'string') return { xks: 'ready', url: m.url, banner: m.banner };
   if (m.xks === 'failed' && typeof m.error === 'string') return { xks: 'failed', error: m.error };
   if (m.xks === 'response' && typeof m.id === 'number') {

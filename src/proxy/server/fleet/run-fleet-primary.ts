@@ -6,6 +6,7 @@ import { createAdminApp, type DecisionReader } from '../../admin/create-admin-ap
 import type { DecisionRecord } from '../../explain/decision-log.js';
 import type { ProxyStatus, WorkerStatus } from '../../admin/proxy-status.js';
 import { ConfigError, type ProxyConfig } from '../../config/load-config.js';
+import type { ConfigSnapshot, LoadedConfig } from '../../config/config-snapshot.js';
 import type { Logger } from '../../../logging/create-logger.js';
 import { createFleetMetrics, parseMetricsJson, type MetricsJson } from '../../metrics/fleet-metrics.js';
 import { DEFAULT_RELOAD_DEBOUNCE_MS, filesToWatch } from '../config-reloader.js';
@@ -18,8 +19,10 @@ import { restartDelayMs, STABLE_WORKER_MS } from './worker-share.js';
 export interface FleetPrimaryOptions {
   readonly workers: number;
   readonly config: ProxyConfig;
+  /** The bytes `config` was loaded from: what a worker starts from (it never reads the configuration files). */
+  readonly snapshot: ConfigSnapshot;
   /** Load and validate the configuration again (SIGHUP, file change): the primary checks it before the workers. */
-  readonly load: () => ProxyConfig;
+  readonly load: () => LoadedConfig;
   readonly logger: Logger;
   readonly stderr: Writable;
   readonly stopSignal: Promise<string>;
@@ -58,6 +61,9 @@ export async function runFleetPrimary(o: FleetPrimaryOptions): Promise<void> {
   let started = false;
   let startupFailure: ((error: Error) => void) | undefined;
   const readyWaiters: (() => void)[] = [];
+  // What every worker starts from, (re)started or not: the last configuration every running worker accepted. A file
+  // broken on disk since then cannot keep a dead worker from being replaced.
+  let lastGood = o.snapshot;
   const metrics = createFleetMetrics(() => slots.filter((s) => s.worker !== undefined && s.ready).length);
 
   function fork(slot: Slot): void {
@@ -75,6 +81,10 @@ export async function runFleetPrimary(o: FleetPrimaryOptions): Promise<void> {
     worker.on('message', (raw: unknown) => {
       const m = parseWorkerMessage(raw);
       if (m === undefined) return;
+      if (m.xks === 'config-request') {
+        worker.send({ xks: 'config', snapshot: lastGood } satisfies PrimaryMessage);
+        return;
+      }
       if (m.xks === 'failed') {
         if (!started) startupFailure?.(new Error(`worker ${worker.id} could not start: ${m.error}`));
         else logger.error({ worker: worker.id, error: m.error }, 'worker could not start');
@@ -118,7 +128,7 @@ export async function runFleetPrimary(o: FleetPrimaryOptions): Promise<void> {
     });
   }
 
-  function ask(slot: Slot, kind: FleetRequestKind, reason?: string, args: { kmsRequestId?: string; limit?: number } = {}): Promise<unknown> {
+  function ask(slot: Slot, kind: FleetRequestKind, reason?: string, args: { kmsRequestId?: string; limit?: number; snapshot?: ConfigSnapshot } = {}): Promise<unknown> {
     const worker = slot.worker;
     if (worker === undefined || !slot.ready || !worker.isConnected()) return Promise.reject(new Error('worker not running'));
     const id = nextId++;
@@ -172,7 +182,7 @@ export async function runFleetPrimary(o: FleetPrimaryOptions): Promise<void> {
 
   /** spec A12 / C57 for a fleet: validated once here, then applied by every worker; a rejection is logged once. */
   async function reloadAll(reason: string): Promise<boolean> {
-    let next: ProxyConfig;
+    let next: LoadedConfig;
     try {
       next = o.load();
     } catch (error) {
@@ -180,10 +190,10 @@ export async function runFleetPrimary(o: FleetPrimaryOptions): Promise<void> {
       logger.error({ reason, problems }, 'configuration reload rejected; the previous configuration keeps serving');
       return false;
     }
-    // A worker that is (re)starting reads the configuration file itself when it starts.
+    // A worker that is (re)starting asks for lastGood when it starts.
     const running = slots.filter((slot) => slot.ready && slot.worker !== undefined);
     const results = await Promise.all(
-      running.map((slot) => ask(slot, 'reload', reason).then(parseReloadResult, (e: Error): WorkerReloadResult => ({ ok: false, problems: [e.message] }))),
+      running.map((slot) => ask(slot, 'reload', reason, { snapshot: next.snapshot }).then(parseReloadResult, (e: Error): WorkerReloadResult => ({ ok: false, problems: [e.message] }))),
     );
     const failed = results.flatMap((r, i) => (r.ok ? [] : [{ slot: slots.indexOf(running[i] as Slot) + 1, problems: r.problems }]));
     if (failed.length > 0) {
@@ -191,8 +201,9 @@ export async function runFleetPrimary(o: FleetPrimaryOptions): Promise<void> {
       logger.error({ reason, workers: failed.map((f) => f.slot), problems }, 'configuration reload rejected; the previous configuration keeps serving');
       return false;
     }
-    logger.info({ reason, source: next.source, workers: running.length }, 'configuration reloaded on every worker');
-    rewatch(next);
+    lastGood = next.snapshot;
+    logger.info({ reason, source: next.config.source, workers: running.length }, 'configuration reloaded on every worker');
+    rewatch(next.config);
     return true;
   }
 
@@ -225,7 +236,7 @@ export async function runFleetPrimary(o: FleetPrimaryOptions): Promise<void> {
   o.stderr.write(`fleet of ${o.workers} workers (pids ${pids.join(', ')}); primary pid ${process.pid}\n`);
   let adminServer: Server | undefined;
   if (o.config.admin !== undefined) {
-    adminServer = createServer(createAdminApp({ status, metrics: aggregatedMetrics, metricsContentType: metrics.contentType, decisions: fleetDecisions }));
+    adminServer = createServer(createAdminApp({ status, metrics: aggregatedMetrics, metricsContentType: metrics.contentType, decisions: fleetDecisions, ...(o.config.admin.allowedHosts !== undefined && { allowedHosts: o.config.admin.allowedHosts }) }));
     const adminUrl = await listen(adminServer, o.config.admin.port, o.config.admin.host);
     o.stderr.write(`admin listener (xks status) on ${adminUrl}\n`);
   }

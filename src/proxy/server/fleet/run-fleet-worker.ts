@@ -1,4 +1,5 @@
 import type { ProxyConfig } from '../../config/load-config.js';
+import type { ConfigSnapshot } from '../../config/config-snapshot.js';
 import type { Logger } from '../../../logging/create-logger.js';
 import { createConfigReloader } from '../config-reloader.js';
 import { DEFAULT_SHUTDOWN_GRACE_MS, startProxy, type RunningProxy } from '../start-proxy.js';
@@ -7,8 +8,8 @@ import { parsePrimaryMessage, type PrimaryMessage, type WorkerMessage, type Work
 export interface FleetWorkerOptions {
   /** The configuration with this worker's share of the quotas (worker-share.ts). */
   readonly config: ProxyConfig;
-  /** Load the configuration again, shared the same way (a reload the primary passes on). */
-  readonly load: () => ProxyConfig;
+  /** The configuration of a snapshot the primary passes on with a reload, shared the same way. */
+  readonly load: (snapshot: ConfigSnapshot) => ProxyConfig;
   readonly logger: Logger;
   /** The start-up banner, sent to the primary, which prints one for the fleet. */
   readonly banner: (proxy: RunningProxy) => string;
@@ -32,8 +33,13 @@ export async function runFleetWorker(o: FleetWorkerOptions): Promise<void> {
     throw error;
   }
   let rejected: readonly string[] = [];
+  // The snapshot of the reload being applied: the primary validated it; this worker never reads the files itself.
+  let offered: ConfigSnapshot | undefined;
   const reloader = createConfigReloader({
-    load: o.load,
+    load: () => {
+      if (offered === undefined) throw new Error('no configuration from the primary');
+      return o.load(offered);
+    },
     proxy,
     initial: o.config,
     logger: o.logger,
@@ -55,6 +61,7 @@ export async function runFleetWorker(o: FleetWorkerOptions): Promise<void> {
         return m.kmsRequestId !== undefined ? proxy.decisions.find(m.kmsRequestId) : proxy.decisions.recent(m.limit ?? 50);
       case 'reload': {
         rejected = [];
+        offered = m.snapshot;
         const ok = reloader.reload(m.reason ?? 'primary');
         return { ok, problems: rejected } satisfies WorkerReloadResult;
       }
@@ -65,6 +72,7 @@ export async function runFleetWorker(o: FleetWorkerOptions): Promise<void> {
     const onMessage = (raw: unknown) => {
       const m = parsePrimaryMessage(raw);
       if (m === undefined) return;
+      if (m.xks === 'config') return;
       if (m.xks === 'shutdown') {
         o.channel.off('message', onMessage);
         resolve(m.graceMs);
@@ -84,4 +92,26 @@ export async function runFleetWorker(o: FleetWorkerOptions): Promise<void> {
   reloader.close();
   await proxy.close(graceMs);
   if (o.channel.connected) o.channel.disconnect();
+}
+
+/**
+ * A starting worker's configuration: the primary's last good one (issue 21, finding 2), asked for over IPC, never
+ * read from the files, which may be broken on disk since the fleet started.
+ */
+export function receiveConfigSnapshot(channel: FleetWorkerOptions['channel'], timeoutMs = 30_000): Promise<ConfigSnapshot> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      channel.off('message', onMessage);
+      reject(new Error(`no configuration from the fleet's primary within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onMessage = (raw: unknown) => {
+      const m = parsePrimaryMessage(raw);
+      if (m?.xks !== 'config') return;
+      clearTimeout(timer);
+      channel.off('message', onMessage);
+      resolve(m.snapshot);
+    };
+    channel.on('message', onMessage);
+    channel.send?.({ xks: 'config-request' } satisfies WorkerMessage);
+  });
 }
