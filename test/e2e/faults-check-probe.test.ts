@@ -13,6 +13,7 @@ import { createAdminApp } from '../../src/proxy/admin/create-admin-app.js';
 import type { CheckReport } from '../../src/check/run-check.js';
 import type { ProxyStatus } from '../../src/proxy/admin/proxy-status.js';
 import { createTempProxyDir, MAIN_TS, startProxyProcess, TSX_LOADER, type ProxyProcess, type TempProxyDir } from '../support/proxy-process.js';
+import { pollUntil } from '../support/poll-until.js';
 import { runCli } from '../support/run-cli.js';
 import { DEFAULT_TEST_KEYS, TEST_ACCESS_KEY_ID, TEST_SECRET } from '../support/test-app.js';
 
@@ -45,8 +46,9 @@ describe('e2e: injected faults -> xks check names the case, xks probe exit codes
     return { report: JSON.parse(r.stdout) as CheckReport, exitCode: r.exitCode };
   };
   const probe = async (...extra: string[]): Promise<{ exitCode: number | undefined; line: string }> => {
-    // --warn-ms 2000: a loaded test machine must not turn OK into WARNING (the latency row passes its own 250).
-    const r = await runCli(['probe', '--endpoint', url, '--access-key-id', TEST_ACCESS_KEY_ID, '--warn-ms', '2000', ...extra], { cwd: dir.dir, env: ENV });
+    // --warn-ms and --timeout-ms 30000: a loaded test machine must not turn OK into WARNING or CRITICAL (the latency
+    // row passes its own 250); a test about the timeout passes its own --timeout-ms after these (the last one wins).
+    const r = await runCli(['probe', '--endpoint', url, '--access-key-id', TEST_ACCESS_KEY_ID, '--warn-ms', '30000', '--timeout-ms', '30000', ...extra], { cwd: dir.dir, env: ENV });
     return { exitCode: r.exitCode, line: r.stdout.trim() };
   };
   const status = (report: CheckReport, id: string) => report.results.find((r) => r.id === id);
@@ -58,7 +60,7 @@ describe('e2e: injected faults -> xks check names the case, xks probe exit codes
     assert.equal(exitCode, 0);
     const p = await probe('--key-id', 'key-1');
     assert.equal(p.exitCode, 0, p.line);
-    assert.match(p.line, /^XKS OK - .*fleet in-process-1=ACTIVE \| GetHealthStatus=\d+ms;2000 GetKeyMetadata=\d+ms;2000 Encrypt=\d+ms;2000 Decrypt=\d+ms;2000$/);
+    assert.match(p.line, /^XKS OK - .*fleet in-process-1=ACTIVE \| GetHealthStatus=\d+ms;30000 GetKeyMetadata=\d+ms;30000 Encrypt=\d+ms;30000 Decrypt=\d+ms;30000$/);
     assert.match(proxy.stdout(), /"reason":"start","msg":"FAULT INJECTION ENABLED \(--allow-faults\): 0 rule\(s\) active/);
   });
 
@@ -135,8 +137,9 @@ describe('e2e: injected faults -> xks check names the case, xks probe exit codes
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     try {
       const lines = async (n: number) => {
-        for (let i = 0; i < 400 && out.split('\n').filter((l) => l !== '').length < n; i++) await new Promise((r) => setTimeout(r, 50));
-        return out.split('\n').filter((l) => l !== '');
+        const seen = () => out.split('\n').filter((l) => l !== '');
+        await pollUntil(`${n} probe line(s)`, () => seen().length >= n, { intervalMs: 50, timeoutMs: 60_000, describe: () => out });
+        return seen();
       };
       assert.match((await lines(1))[0] ?? '', /^XKS OK - /);
       await faults('set', 'health:DEGRADED');
