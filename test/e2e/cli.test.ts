@@ -11,7 +11,7 @@ import { testKey } from '../support/test-app.js';
 function xks(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
   const r = spawnSync(process.execPath, ['--import', TSX_LOADER, MAIN_TS, ...args], {
     encoding: 'utf8',
-    timeout: 30_000,
+    timeout: 120_000,
     cwd: options.cwd,
     env: { ...process.env, XKS_CONFIG: '', ...options.env },
   });

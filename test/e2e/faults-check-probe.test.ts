@@ -122,7 +122,7 @@ describe('e2e: injected faults -> xks check names the case, xks probe exit codes
     assert.match(wrong.stdout, /HTTP 401 AuthenticationFailedException/);
     // An unknown option (commander's error) and a missing credential (the command's own check).
     for (const args of [['--bogus'], ['--endpoint', url, '--format', 'xml']]) {
-      const r = spawnSync(process.execPath, ['--import', TSX_LOADER, MAIN_TS, 'probe', ...args], { encoding: 'utf8', env: { ...process.env, ...ENV }, timeout: 30_000 });
+      const r = spawnSync(process.execPath, ['--import', TSX_LOADER, MAIN_TS, 'probe', ...args], { encoding: 'utf8', env: { ...process.env, ...ENV }, timeout: 120_000 });
       assert.equal(r.status, 3, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
     }
   });
@@ -155,7 +155,7 @@ describe('e2e: injected faults -> xks check names the case, xks probe exit codes
   it('a configuration with faults is refused without --allow-faults (the process exits and says why); /faults is 403 then', async () => {
     const cfg = join(dir.dir, 'with-faults.json');
     writeFileSync(cfg, JSON.stringify({ ...JSON.parse(JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, keyStores: [{ name: 'e2e', uriPrefix: '', regions: ['us-east-1'], credentials: [{ accessKeyId: TEST_ACCESS_KEY_ID, secretAccessKey: TEST_SECRET }], keyDirectory: 'keys' }] })), faults: [{ fault: { type: 'drop-connection' } }] }));
-    const r = spawnSync(process.execPath, ['--import', TSX_LOADER, MAIN_TS, 'serve', '--config', cfg, '--no-watch'], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, ['--import', TSX_LOADER, MAIN_TS, 'serve', '--config', cfg, '--no-watch'], { encoding: 'utf8', timeout: 120_000 });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /fault injection is configured, but xks serve was not started with --allow-faults/);
     const app = createAdminApp({ status: () => ({}) as ProxyStatus });

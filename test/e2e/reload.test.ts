@@ -136,7 +136,7 @@ test('reload: kill switches by reload -> blocked store answers InvalidStateExcep
 });
 
 function xks(args: readonly string[]) {
-  const r = spawnSync(process.execPath, ['--import', TSX_LOADER, MAIN_TS, ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, XKS_CONFIG: '' } });
+  const r = spawnSync(process.execPath, ['--import', TSX_LOADER, MAIN_TS, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, XKS_CONFIG: '' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

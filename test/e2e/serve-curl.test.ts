@@ -20,7 +20,7 @@ function curl(url: string, body: string, options: { secret?: string; method?: st
       ...(options.method === undefined ? ['--data-binary', body] : ['-X', options.method]),
       url,
     ],
-    { encoding: 'utf8', timeout: 10_000 },
+    { encoding: 'utf8', timeout: 60_000 },
   );
   assert.equal(result.status, 0, result.stderr);
   const split = result.stdout.lastIndexOf('\n');
