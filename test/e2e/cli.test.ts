@@ -84,7 +84,7 @@ test('cli: status reads the admin listener of a running proxy', async () => {
     const adminUrl = /admin listener \(xks status\) on (\S+)/.exec(proxy.stderr())?.[1];
     assert.ok(adminUrl !== undefined, proxy.stderr());
     const r = xks(['status', '--url', adminUrl]);
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 0, `xks status exited ${r.code}; stdout: ${r.stdout}; stderr: ${r.stderr}`);
     assert.match(r.stdout, /key store e2e {2}\/kms\/xks\/v1 {2}health ACTIVE {2}keys 2/);
     assert.match(r.stdout, /credential AKIAI2SFODNN7EXAMPLE/);
   } finally {
