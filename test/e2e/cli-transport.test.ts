@@ -9,7 +9,7 @@ import { createTempProxyDir, MAIN_TS, startProxyProcess, TSX_LOADER } from '../s
 import { testKey } from '../support/test-app.js';
 
 function xks(args: readonly string[], cwd?: string) {
-  const r = spawnSync(process.execPath, ['--import', TSX_LOADER, MAIN_TS, ...args], { encoding: 'utf8', timeout: 30_000, cwd, env: { ...process.env, XKS_CONFIG: '' } });
+  const r = spawnSync(process.execPath, ['--import', TSX_LOADER, MAIN_TS, ...args], { encoding: 'utf8', timeout: 120_000, cwd, env: { ...process.env, XKS_CONFIG: '' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -11,7 +11,7 @@ import { testKey } from '../support/test-app.js';
 function xks(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
   const r = spawnSync(process.execPath, ['--import', TSX_LOADER, MAIN_TS, ...args], {
     encoding: 'utf8',
-    timeout: 30_000,
+    timeout: 120_000,
     cwd: options.cwd,
     env: { ...process.env, XKS_CONFIG: '', ...options.env },
   });
@@ -84,7 +84,7 @@ test('cli: status reads the admin listener of a running proxy', async () => {
     const adminUrl = /admin listener \(xks status\) on (\S+)/.exec(proxy.stderr())?.[1];
     assert.ok(adminUrl !== undefined, proxy.stderr());
     const r = xks(['status', '--url', adminUrl]);
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 0, `xks status exited ${r.code}; stdout: ${r.stdout}; stderr: ${r.stderr}`);
     assert.match(r.stdout, /key store e2e {2}\/kms\/xks\/v1 {2}health ACTIVE {2}keys 2/);
     assert.match(r.stdout, /credential AKIAI2SFODNN7EXAMPLE/);
   } finally {

@@ -13,6 +13,7 @@ import { createAdminApp } from '../../src/proxy/admin/create-admin-app.js';
 import type { CheckReport } from '../../src/check/run-check.js';
 import type { ProxyStatus } from '../../src/proxy/admin/proxy-status.js';
 import { createTempProxyDir, MAIN_TS, startProxyProcess, TSX_LOADER, type ProxyProcess, type TempProxyDir } from '../support/proxy-process.js';
+import { pollUntil } from '../support/poll-until.js';
 import { runCli } from '../support/run-cli.js';
 import { DEFAULT_TEST_KEYS, TEST_ACCESS_KEY_ID, TEST_SECRET } from '../support/test-app.js';
 
@@ -45,8 +46,9 @@ describe('e2e: injected faults -> xks check names the case, xks probe exit codes
     return { report: JSON.parse(r.stdout) as CheckReport, exitCode: r.exitCode };
   };
   const probe = async (...extra: string[]): Promise<{ exitCode: number | undefined; line: string }> => {
-    // --warn-ms 2000: a loaded test machine must not turn OK into WARNING (the latency row passes its own 250).
-    const r = await runCli(['probe', '--endpoint', url, '--access-key-id', TEST_ACCESS_KEY_ID, '--warn-ms', '2000', ...extra], { cwd: dir.dir, env: ENV });
+    // --warn-ms and --timeout-ms 30000: a loaded test machine must not turn OK into WARNING or CRITICAL (the latency
+    // row passes its own 250); a test about the timeout passes its own --timeout-ms after these (the last one wins).
+    const r = await runCli(['probe', '--endpoint', url, '--access-key-id', TEST_ACCESS_KEY_ID, '--warn-ms', '30000', '--timeout-ms', '30000', ...extra], { cwd: dir.dir, env: ENV });
     return { exitCode: r.exitCode, line: r.stdout.trim() };
   };
   const status = (report: CheckReport, id: string) => report.results.find((r) => r.id === id);
@@ -58,7 +60,7 @@ describe('e2e: injected faults -> xks check names the case, xks probe exit codes
     assert.equal(exitCode, 0);
     const p = await probe('--key-id', 'key-1');
     assert.equal(p.exitCode, 0, p.line);
-    assert.match(p.line, /^XKS OK - .*fleet in-process-1=ACTIVE \| GetHealthStatus=\d+ms;2000 GetKeyMetadata=\d+ms;2000 Encrypt=\d+ms;2000 Decrypt=\d+ms;2000$/);
+    assert.match(p.line, /^XKS OK - .*fleet in-process-1=ACTIVE \| GetHealthStatus=\d+ms;30000 GetKeyMetadata=\d+ms;30000 Encrypt=\d+ms;30000 Decrypt=\d+ms;30000$/);
     assert.match(proxy.stdout(), /"reason":"start","msg":"FAULT INJECTION ENABLED \(--allow-faults\): 0 rule\(s\) active/);
   });
 
@@ -120,7 +122,7 @@ describe('e2e: injected faults -> xks check names the case, xks probe exit codes
     assert.match(wrong.stdout, /HTTP 401 AuthenticationFailedException/);
     // An unknown option (commander's error) and a missing credential (the command's own check).
     for (const args of [['--bogus'], ['--endpoint', url, '--format', 'xml']]) {
-      const r = spawnSync(process.execPath, ['--import', TSX_LOADER, MAIN_TS, 'probe', ...args], { encoding: 'utf8', env: { ...process.env, ...ENV }, timeout: 30_000 });
+      const r = spawnSync(process.execPath, ['--import', TSX_LOADER, MAIN_TS, 'probe', ...args], { encoding: 'utf8', env: { ...process.env, ...ENV }, timeout: 120_000 });
       assert.equal(r.status, 3, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
     }
   });
@@ -135,8 +137,9 @@ describe('e2e: injected faults -> xks check names the case, xks probe exit codes
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     try {
       const lines = async (n: number) => {
-        for (let i = 0; i < 400 && out.split('\n').filter((l) => l !== '').length < n; i++) await new Promise((r) => setTimeout(r, 50));
-        return out.split('\n').filter((l) => l !== '');
+        const seen = () => out.split('\n').filter((l) => l !== '');
+        await pollUntil(`${n} probe line(s)`, () => seen().length >= n, { intervalMs: 50, timeoutMs: 60_000, describe: () => out });
+        return seen();
       };
       assert.match((await lines(1))[0] ?? '', /^XKS OK - /);
       await faults('set', 'health:DEGRADED');
@@ -152,7 +155,7 @@ describe('e2e: injected faults -> xks check names the case, xks probe exit codes
   it('a configuration with faults is refused without --allow-faults (the process exits and says why); /faults is 403 then', async () => {
     const cfg = join(dir.dir, 'with-faults.json');
     writeFileSync(cfg, JSON.stringify({ ...JSON.parse(JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, keyStores: [{ name: 'e2e', uriPrefix: '', regions: ['us-east-1'], credentials: [{ accessKeyId: TEST_ACCESS_KEY_ID, secretAccessKey: TEST_SECRET }], keyDirectory: 'keys' }] })), faults: [{ fault: { type: 'drop-connection' } }] }));
-    const r = spawnSync(process.execPath, ['--import', TSX_LOADER, MAIN_TS, 'serve', '--config', cfg, '--no-watch'], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, ['--import', TSX_LOADER, MAIN_TS, 'serve', '--config', cfg, '--no-watch'], { encoding: 'utf8', timeout: 120_000 });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /fault injection is configured, but xks serve was not started with --allow-faults/);
     const app = createAdminApp({ status: () => ({}) as ProxyStatus });

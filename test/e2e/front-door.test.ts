@@ -53,7 +53,7 @@ async function closedWithin(socket: Socket, boundMs: number, what: string): Prom
 function roundTrip(socket: Socket, request: string | Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
     let data = '';
-    const timer = setTimeout(() => reject(new Error('no response within 5 s')), 5000);
+    const timer = setTimeout(() => reject(new Error('no response within 30 s (hang guard)')), 30_000);
     const onData = (d: Buffer): void => {
       data += d.toString('latin1');
       const end = data.indexOf('\r\n\r\n');
@@ -80,7 +80,7 @@ function heldRequest(secret: string, length: number, sent = 0): string {
 }
 
 
-describe('front door', { timeout: 60_000 }, () => {
+describe('front door', { timeout: 300_000 }, () => {
   it('pipelining: 2000 pipelined GET /ping never read -> connection closed at maxPipelinedRequests (16), counted; a signed client is served', async () => {
     const p = await start({});
     const flood = await open(p);
@@ -169,8 +169,8 @@ describe('front door', { timeout: 60_000 }, () => {
     for (let i = 0; i < 5; i++) assert.equal(await roundTrip(client, signedHealth()), 200, 'the signed client is served while 20 requests wait for bodies');
     client.destroy();
     await Promise.all(held.map((s) => closedWithin(s, 5000, 'a request whose body never came')));
-    await pollUntil('slowBody counted 20 times', () => p.proxy.refusals.snapshot().slowBody >= 20, { timeoutMs: 10_000 });
-    await pollUntil('20 aborted request lines', () => p.logs.filter((l) => l.outcome === 'aborted').length >= 20, { timeoutMs: 10_000 });
+    await pollUntil('slowBody counted 20 times', () => p.proxy.refusals.snapshot().slowBody >= 20);
+    await pollUntil('20 aborted request lines', () => p.logs.filter((l) => l.outcome === 'aborted').length >= 20);
     for (const line of p.logs.filter((l) => l.msg === 'xks request' && l.outcome === 'aborted')) {
       assert.equal(Object.hasOwn(line, 'status'), false, 'an aborted request has no status');
       assert.equal(line.accessKeyIdUnverified, TEST_ACCESS_KEY_ID);
@@ -186,13 +186,12 @@ describe('front door', { timeout: 60_000 }, () => {
     holder.write(heldRequest(TEST_SECRET, 262_144, 262_143));
     const client = await open(p);
     let status = 0;
-    const deadline = Date.now() + 3000;
-    while (status !== 429 && Date.now() < deadline) {
+    await pollUntil('a health call refused with 429 while the body is held', async () => {
       const c = await open(p);
       status = await roundTrip(c, signedHealth());
       c.destroy();
-    }
-    assert.equal(status, 429);
+      return status === 429;
+    }, { describe: () => `status ${status}` });
     assert.equal(p.proxy.refusals.snapshot().bodyBudget >= 1, true);
     const line = p.logs.find((l) => l.refusedBy === 'bodyBudget');
     assert.equal(line?.outcome, 'refused');

@@ -7,6 +7,10 @@
  * fsync ordering in writeFileAtomic (data fsync before rename, directory fsync after), which a test cannot cut.
  *
  * The child is bundled once with esbuild (already present as tsx's engine) so each start costs ~0.1 s, not ~0.5 s.
+ *
+ * The work is bounded by count (KILLS writer starts), never by time. On a busy machine each Node start-up can take
+ * seconds, so the deadlines are hang guards that scale with the count: one per writer start (a writer that never
+ * says ready) and one for the whole test (KILL_GUARD_MS per kill and lane), not a budget an idle machine meets.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -27,6 +31,13 @@ import { REPO_ROOT } from '../support/repo-root.js';
 
 const KILLS = Number(process.env.XKS_KILL_LOOP_KILLS ?? '220');
 const CHILD_TS = join(REPO_ROOT, 'test', 'support', 'key-writer-child.ts');
+/** Hang guard for one writer start: it must say ready within this (a hung start fails with its stderr, not a time-out). */
+const READY_GUARD_MS = 60_000;
+/**
+ * Hang guard per kill and lane for the whole test: generous against a loaded 2-core machine. Measured: 220 kills in
+ * 468 s (about 4 s per start in each lane) at a load average of 25 on 2 cores (the old fixed 240 s would have failed).
+ */
+const KILL_GUARD_MS = 20_000;
 
 async function childCommand(work: string): Promise<string[]> {
   try {
@@ -53,9 +64,16 @@ function runAndKill(args: string[], delayMs: number): Promise<{ signal: NodeJS.S
     let stdout = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stdout.once('data', () => setTimeout(() => child.kill('SIGKILL'), delayMs));
-    child.once('error', reject);
-    child.once('exit', (_code, signal) => resolve({ signal, stderr, ops: stdout.split('.').length - 1 }));
+    const guard = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the writer did not say ready within ${READY_GUARD_MS} ms (hang guard): ${stderr}`));
+    }, READY_GUARD_MS);
+    child.stdout.once('data', () => {
+      clearTimeout(guard);
+      setTimeout(() => child.kill('SIGKILL'), delayMs);
+    });
+    child.once('error', (error) => (clearTimeout(guard), reject(error)));
+    child.once('exit', (_code, signal) => (clearTimeout(guard), resolve({ signal, stderr, ops: stdout.split('.').length - 1 })));
   });
 }
 
@@ -117,8 +135,9 @@ async function killLane(args: readonly string[], dir: string, kills: number, lan
   return { keys: final.length, versions: final.reduce((n, k) => n + k.versions.length, 0), samples: samples.length, ops };
 }
 
-test(`durability: writer SIGKILLed ${KILLS} times at random moments -> every key loads and decrypts what it encrypted before`, { timeout: 240_000 }, async (t) => {
+test(`durability: writer SIGKILLed ${KILLS} times at random moments -> every key loads and decrypts what it encrypted before`, { timeout: Math.ceil(KILLS / LANES) * KILL_GUARD_MS }, async (t) => {
   const work = mkdtempSync(join(tmpdir(), 'xks-kill-'));
+  const started = performance.now();
   try {
     const args = await childCommand(work);
     const perLane = Math.ceil(KILLS / LANES);
@@ -129,7 +148,7 @@ test(`durability: writer SIGKILLed ${KILLS} times at random moments -> every key
         return killLane(args, dir, perLane, lane);
       }),
     );
-    t.diagnostic(`lanes: ${JSON.stringify(results)}`);
+    t.diagnostic(`lanes: ${JSON.stringify(results)}; ${perLane * LANES} kills in ${Math.round((performance.now() - started) / 1000)} s`);
     const total = (f: (r: (typeof results)[number]) => number) => results.reduce((n, r) => n + f(r), 0);
     assert.ok(perLane * LANES >= 200, `${perLane * LANES} kills`);
     // At least one completed change per kill on average: the kills land among real writes, not only at start-up.

@@ -15,6 +15,7 @@ import { after, before, test } from 'node:test';
 import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../support/proxy-process.js';
 import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../support/test-app.js';
 import { signXksHeaders } from '../support/sign-xks.js';
+import { pollUntil } from '../support/poll-until.js';
 
 const MiB = 1024 * 1024;
 const ENCRYPT = '/kms/xks/v1/keys/k1/encrypt';
@@ -230,10 +231,10 @@ test('lingering close: a 50 MiB sender is cut at the 8 MiB bound, well before it
       .split('\n')
       .filter((l) => l.includes('lingering close ended'))
       .map((l) => JSON.parse(l) as { lingerOutcome: string; discardedBytes: number });
-  const logDeadline = Date.now() + 3000;
-  while (!lingerLines().some((l) => l.lingerOutcome === 'byte-limit') && Date.now() < logDeadline) await new Promise((r) => setTimeout(r, 50));
-  const line = lingerLines().find((l) => l.lingerOutcome === 'byte-limit');
-  assert.ok(line !== undefined, `the proxy logged a lingering close ended by the byte bound: ${JSON.stringify(lingerLines().slice(-3))}`);
+  const line = await pollUntil('a lingering close ended by the byte bound in the log', () => lingerLines().find((l) => l.lingerOutcome === 'byte-limit'), {
+    intervalMs: 50,
+    describe: () => JSON.stringify(lingerLines().slice(-3)),
+  });
   assert.ok(line.discardedBytes > 8 * MiB && line.discardedBytes < 8 * MiB + 1 * MiB, `discarded ${line.discardedBytes}`);
 });
 
@@ -245,8 +246,7 @@ test('lingering close: the lingering connection holds no concurrency slot, and b
   socket.on('data', (d: Buffer) => (response += d.toString('latin1')));
   // Unsigned: refused with 401 from the headers; the 20-byte body and a whole pipelined request follow it.
   socket.write(`POST ${ENCRYPT} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n`);
-  const deadline = Date.now() + 5000;
-  while (!response.includes('\r\n\r\n') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await pollUntil('the 401 response head', () => response.includes('\r\n\r\n'), { describe: () => JSON.stringify(response) });
   assert.match(response, /^HTTP\/1\.1 401/);
   socket.write(`${'a'.repeat(20)}POST /kms/xks/v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}`);
   // While that connection lingers, the one concurrency slot is free: a signed request is answered, not throttled.
@@ -255,7 +255,8 @@ test('lingering close: the lingering connection holds no concurrency slot, and b
   await new Promise((r) => setTimeout(r, 200));
   socket.destroy();
   assert.equal(response.match(/HTTP\/1\.1 /g)?.length, 1, 'one response on the lingering connection');
-  await new Promise((r) => setTimeout(r, 100));
-  const after = proxy.stdout().split('\n').filter((l) => l.includes('"xks request"')).length;
-  assert.equal(after - before, 2, 'two request log lines: the 401 and the other client, none for the pipelined bytes');
+  const requestLines = () => proxy.stdout().split('\n').filter((l) => l.includes('"xks request"')).length;
+  await pollUntil('the two request log lines', () => requestLines() - before >= 2);
+  await new Promise((r) => setTimeout(r, 100)); // a third line, if the pipelined bytes had become a request
+  assert.equal(requestLines() - before, 2, 'two request log lines: the 401 and the other client, none for the pipelined bytes');
 });

@@ -34,7 +34,7 @@ before(async () => {
     },
   });
   // A broken key file: one key-file problem for the store (picked up by the key directory watcher).
-  const swapped = proxy.waitForLog('runtime reloaded', proxy.logs.length, 10_000);
+  const swapped = proxy.waitForLog('runtime reloaded', proxy.logs.length);
   writeFileSync(join(proxy.dir.keyDir, 'broken.json'), '{ not json');
   await swapped;
   const url = proxy.proxy.url;

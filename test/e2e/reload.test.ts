@@ -8,6 +8,7 @@ import { createTempProxyDir, MAIN_TS, startProxyProcess, TSX_LOADER } from '../s
 import { startInProcessProxy } from '../support/in-process-proxy.js';
 import { kmsMetadata, TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../support/test-app.js';
 import { healthBody, signedXksRequest } from '../support/tls-client.js';
+import { pollUntil } from '../support/poll-until.js';
 
 const NEW_ID = 'NEWKEYIDAAAAAAAAAAAA2345';
 const NEW_SECRET = 'bmV3LXNlY3JldC1mb3Itcm90YXRpb24tdGVzdHMtMDEyMzQ1Njc4OQ==';
@@ -135,7 +136,7 @@ test('reload: kill switches by reload -> blocked store answers InvalidStateExcep
 });
 
 function xks(args: readonly string[]) {
-  const r = spawnSync(process.execPath, ['--import', TSX_LOADER, MAIN_TS, ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, XKS_CONFIG: '' } });
+  const r = spawnSync(process.execPath, ['--import', TSX_LOADER, MAIN_TS, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, XKS_CONFIG: '' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -148,8 +149,7 @@ test('reload: real `xks serve` process reloads on SIGHUP; `xks status` shows eac
     const store = config.keyStores[0] ?? {};
     writeFileSync(dir.configPath, JSON.stringify({ ...config, keyStores: [{ ...store, credentials: [OLD, NEW] }] }));
     proxy.child.kill('SIGHUP');
-    const deadline = Date.now() + 10_000;
-    while (!proxy.stdout().includes('configuration reloaded') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await pollUntil('the proxy to log "configuration reloaded"', () => proxy.stdout().includes('configuration reloaded'), { intervalMs: 50 });
     assert.match(proxy.stdout(), /"reason":"SIGHUP"[^\n]*configuration reloaded/);
     assert.equal((await health(proxy.url, NEW)).status, 200);
     assert.equal((await health(proxy.url, NEW)).status, 200);
@@ -161,8 +161,7 @@ test('reload: real `xks serve` process reloads on SIGHUP; `xks status` shows eac
     assert.match(status.stdout, new RegExp(`credential ${NEW_ID} {2}last used \\d{4}-\\d\\d-\\d\\dT[^ ]+ {2}requests 2`));
     // spawnSync above blocked this event loop: let the proxy's buffered log lines arrive before reading them.
     const firstUse = new RegExp(`^(?=[^\\n]*"accessKeyId":"${NEW_ID}")(?=[^\\n]*"credentialFirstUse":true)`, 'm');
-    const logDeadline = Date.now() + 5_000;
-    while (!firstUse.test(proxy.stdout()) && Date.now() < logDeadline) await new Promise((r) => setTimeout(r, 50));
+    await pollUntil('the credentialFirstUse log line', () => firstUse.test(proxy.stdout()), { intervalMs: 50 });
     assert.match(proxy.stdout(), firstUse);
   } finally {
     await proxy.stop();

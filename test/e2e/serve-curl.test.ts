@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { computeCdiv } from '../../src/xks/cdiv.js';
+import { pollUntil } from '../support/poll-until.js';
 import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../support/proxy-process.js';
 import { TEST_ACCESS_KEY_ID, TEST_REGION, TEST_SECRET, testKey } from '../support/test-app.js';
 
@@ -19,7 +20,7 @@ function curl(url: string, body: string, options: { secret?: string; method?: st
       ...(options.method === undefined ? ['--data-binary', body] : ['-X', options.method]),
       url,
     ],
-    { encoding: 'utf8', timeout: 10_000 },
+    { encoding: 'utf8', timeout: 60_000 },
   );
   assert.equal(result.status, 0, result.stderr);
   const split = result.stdout.lastIndexOf('\n');
@@ -123,9 +124,8 @@ test('e2e curl --aws-sigv4: wrong secret -> 401 AuthenticationFailedException, l
   });
   assert.equal(r.status, 401);
   assert.equal(JSON.parse(r.body).errorName, 'AuthenticationFailedException');
-  // The log line is written asynchronously: wait for it (generous bound for a loaded machine).
-  for (let i = 0; i < 60 && !/signature-mismatch/.test(proxy.stdout()); i++) await new Promise((res) => setTimeout(res, 50));
-  assert.match(proxy.stdout(), /signature-mismatch/);
+  // The log line is written asynchronously: wait for it (pollUntil's deadline is a hang guard).
+  await pollUntil('the signature-mismatch log line', () => /signature-mismatch/.test(proxy.stdout()), { intervalMs: 50 });
 });
 
 test('e2e curl: GET on an API URI -> 405', () => {

@@ -88,7 +88,7 @@ test('tls: signed XKS request over HTTPS (node https + aws4) -> 200', async () =
 /** Async: the proxy runs in this process, so a blocking spawnSync would starve it. */
 function curl(args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('curl', ['-sS', '-o', '-', '-w', '\n%{http_code}', ...args], { encoding: 'utf8', timeout: 10_000 }, (error, stdout, stderr) => {
+    execFile('curl', ['-sS', '-o', '-', '-w', '\n%{http_code}', ...args], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
     });
   });

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
+import { pollUntil } from './poll-until.js';
 import { REPO_ROOT } from './proxy-process.js';
 
 /** A loopback port that was free a moment ago (HAProxy and a restarted replica need to know it up front). */
@@ -52,13 +53,14 @@ export async function startHaproxy(example: string, env: Record<string, string>)
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const end = Date.now() + 10_000;
-  while (!(await canConnect(frontendPort))) {
-    if (child.exitCode !== null || Date.now() > end) {
-      child.kill('SIGKILL');
-      throw new Error(`haproxy did not start:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  try {
+    await pollUntil('haproxy to accept connections', async () => {
+      if (child.exitCode !== null) throw new Error(`haproxy exited with ${child.exitCode}`);
+      return canConnect(frontendPort);
+    }, { intervalMs: 50, timeoutMs: 60_000 });
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`haproxy did not start (${error instanceof Error ? error.message : String(error)}):\n${out}`);
   }
   const rows = async () => {
     const csv = await (await fetch(`http://127.0.0.1:${statsPort}/stats;csv`, { signal: AbortSignal.timeout(5000) })).text();
@@ -79,14 +81,16 @@ export async function startHaproxy(example: string, env: Record<string, string>)
       const backend = (await rows()).find((f) => f[0] === 'xks_replicas' && f[1] === 'BACKEND') ?? [];
       return { retries: Number(backend[15] ?? 0), redispatches: Number(backend[16] ?? 0) };
     },
-    async waitFor(server, status, timeoutMs = 20_000) {
+    async waitFor(server, status, timeoutMs = 60_000) {
       const start = Date.now();
-      for (;;) {
-        // "UP 1/2" while rising, "DOWN 1/2" while falling: only the settled state counts.
-        if ((await serverStates()).get(server) === status) return Date.now() - start;
-        if (Date.now() - start > timeoutMs) throw new Error(`${server} not ${status} after ${timeoutMs} ms: ${JSON.stringify([...(await serverStates())])}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      let last: [string, string][] = [];
+      // "UP 1/2" while rising, "DOWN 1/2" while falling: only the settled state counts.
+      await pollUntil(`${server} ${status} in haproxy's stats`, async () => {
+        const states = await serverStates();
+        last = [...states];
+        return states.get(server) === status;
+      }, { intervalMs: 100, timeoutMs, describe: () => JSON.stringify(last) });
+      return Date.now() - start;
     },
     output: () => out,
     stop: () =>

@@ -72,7 +72,7 @@ export async function startInProcessProxy(options: {
     logs,
     rawLogs,
     writeConfig: (c) => writeFileSync(dir.configPath, JSON.stringify(c, null, 2)),
-    waitForLog(msg, since = 0, timeoutMs = 5000) {
+    waitForLog(msg, since = 0, timeoutMs = 30_000) {
       const found = logs.slice(since).find((l) => l.msg === msg);
       if (found !== undefined) return Promise.resolve(found);
       return new Promise((resolve, reject) => {

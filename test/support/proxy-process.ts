@@ -16,6 +16,13 @@ export const MAIN_TS = join(REPO_ROOT, 'src', 'main.ts');
 /** tsx's loader by absolute URL, so child processes can run in any working directory. */
 export const TSX_LOADER = import.meta.resolve('tsx');
 
+/**
+ * The deep health check's slow threshold in test configs: generous, because a busy machine can stall one round trip
+ * past the default 100 ms and turn ACTIVE into DEGRADED in a test that is not about slowness. A test about the
+ * threshold sets its own `healthCheck` through extraConfig (or injects a clock in the unit test).
+ */
+export const TEST_HEALTH_CHECK = Object.freeze({ slowMs: 60_000 });
+
 export interface TempProxyDir {
   readonly dir: string;
   readonly configPath: string;
@@ -41,6 +48,7 @@ export function createTempProxyDir(options: {
     listen: { host: '127.0.0.1', port: 0 },
     crypto: { engine: options.engine ?? 'node' },
     logging: { level: options.logLevel ?? 'info' },
+    healthCheck: TEST_HEALTH_CHECK,
     keyStores: [
       {
         name: 'e2e',

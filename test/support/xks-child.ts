@@ -24,7 +24,7 @@ export function runXks(args: readonly string[], options: { cwd?: string; env?: R
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000); // a hang guard: tsx starts slowly on a loaded machine
   return new Promise((resolve) => {
     child.once('exit', (code, signal) => {
       clearTimeout(timer);

@@ -39,7 +39,9 @@ function setup(options: { keyDirectory?: string; engine?: AesGcmEngine; now?: ()
     engine,
     random: secureRandomBytes,
     clock: () => clockNow,
-    ...(options.now !== undefined && { now: options.now }),
+    // A frozen monotonic clock: every round trip takes 0 ms, so a busy machine cannot turn ACTIVE into DEGRADED here;
+    // the slow-threshold test injects its own clock.
+    now: options.now ?? (() => 0),
     config: { intervalMs: 15_000, maxAgeMs: 60_000, slowMs: 100 },
   };
   const monitor = createHealthMonitor(deps);
