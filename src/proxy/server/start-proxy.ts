@@ -166,7 +166,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   await health.runChecks();
   health.start();
   if (options.watchKeyDirectories !== false) {
-    watcher = watchKeyDirectories({ holder, logger, loadKeys: (store, previous) => loadStoreKeys(store, { logger, codecs, clock }, previous) });
+    watcher = watchKeyDirectories({ holder, logger, loadKeys: (store, previous) => loadStoreKeys(store, { logger, codecs, clock }, previous), onReloaded: () => void health.runChecks() });
   }
   const faultScopes = () => [...holder.current().storesByPrefix.values()].map((s) => ({ name: s.config.name, keys: s.keys.listKeys().map((k) => k.externalKeyId) }));
   const status = (): ProxyStatus => ({

@@ -23,6 +23,11 @@ export function watchKeyDirectories(deps: {
   readonly loadKeys: (store: KeyStoreConfig, previous: KeyStore) => KeyStore;
   readonly logger: Logger;
   readonly debounceMs?: number;
+  /**
+   * After a directory's keys were reloaded: the deep health check runs again at once, so a directory that came back
+   * is not reported by the failed check it left behind (until the next tick, up to healthCheck.intervalMs later).
+   */
+  readonly onReloaded?: () => void;
 }): KeyDirectoryWatcher {
   const debounceMs = deps.debounceMs ?? 200;
   /** store name -> watcher of its directory */
@@ -38,6 +43,7 @@ export function watchKeyDirectories(deps: {
     storesByPrefix.set(prefix, { ...store, keys: applyKeyOverrides(fileKeys, store.config.keys), fileKeys });
     const next: ProxyRuntime = Object.freeze({ ...current, storesByPrefix });
     deps.holder.swap(next, `key directory of ${name} changed`);
+    deps.onReloaded?.();
   }
 
   function schedule(name: string): void {
