@@ -49,7 +49,10 @@ after(async () => {
 
 const row = () => page.locator('#key-stores tbody tr').first();
 async function waitForState(label: string): Promise<void> {
-  await row().locator('.state', { hasText: label }).first().waitFor({ timeout: 30_000 });
+  // The state's first word, not a substring: Playwright's hasText string ignores case, so 'Connected' would match
+  // 'Disconnected' (a FAILED state reads `Failed <code>`).
+  const whole = new RegExp(`^[^A-Za-z]*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![a-z])`);
+  await row().locator('.state', { hasText: whole }).first().waitFor({ timeout: 30_000 });
 }
 /** `*Key store actions → Connect*`: the menu, then its item, by the names the page gives. */
 async function storeAction(menu: string, item: string): Promise<void> {
