@@ -24,7 +24,8 @@ test('workers on one token: every worker serves the token with its own sessions;
     const adminUrl = /admin listener \(xks status\) on (\S+)/.exec(proxy.stderr())?.[1] ?? '';
     const status = async () => (await (await fetch(`${adminUrl}/status`, { signal: AbortSignal.timeout(10_000) })).json()) as ProxyStatus;
     let s = await status();
-    for (let i = 0; i < 100 && !(s.workers?.every((w) => w.status?.keyStores[0]?.health === 'ACTIVE') ?? false); i++) {
+    // Up to 100 s (a hang guard): two workers each log in to the token and run a deep check; slow on a busy machine.
+    for (let i = 0; i < 500 && !(s.workers?.every((w) => w.status?.keyStores[0]?.health === 'ACTIVE') ?? false); i++) {
       await new Promise((r) => setTimeout(r, 200));
       s = await status();
     }

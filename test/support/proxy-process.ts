@@ -1,9 +1,14 @@
 /**
  * Real proxy processes for e2e tests and benchmarks: a temporary directory with a config and key files, and
  * `xks serve` started as a child process on 127.0.0.1 with port 0 (the URL is read from its banner).
+ *
+ * The child writes its stdout and stderr into files, not pipes. A proxy writes its log synchronously and waits for a
+ * reader that is behind (src/logging/buffered-stdout.ts): through a pipe, a test that blocked its own event loop
+ * (spawnSync, a long synchronous loop) would stall the proxy it was testing once 64 KiB of log waited. A file never
+ * waits, and everything the child wrote is there as soon as it exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keyFileName, serializeKeyFile } from '../../src/proxy/keystore/key-file.js';
@@ -75,6 +80,12 @@ export interface ProxyProcess {
   stop(): Promise<number | null>;
 }
 
+/** The children's output files, removed when the test process exits (tests read them until the end). */
+const childOutputDirs = new Set<string>();
+process.once('exit', () => {
+  for (const dir of childOutputDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A hang guard, not a speed check: under tsx on a loaded 2-core machine a start took over 20 s (issue 21). */
 const DEFAULT_START_TIMEOUT_MS = 90_000;
 
@@ -90,39 +101,57 @@ export async function startProxyProcess(
     ready?: RegExp;
   } = {},
 ): Promise<ProxyProcess> {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN_TS, ...args], {
-    cwd: options.cwd ?? REPO_ROOT,
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const outputs = mkdtempSync(join(tmpdir(), 'xks-child-'));
+  childOutputDirs.add(outputs);
+  const outPath = join(outputs, 'stdout');
+  const errPath = join(outputs, 'stderr');
+  const outFd = openSync(outPath, 'a');
+  const errFd = openSync(errPath, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN_TS, ...args], {
+      cwd: options.cwd ?? REPO_ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', options.stdout === 'ignore' ? 'ignore' : outFd, errFd],
+    });
+  } finally {
+    // The child has its own copies of the descriptors.
+    closeSync(outFd);
+    closeSync(errFd);
+  }
+  const read = (path: string) => (): string => readFileSync(path, 'utf8');
+  const stdout = read(outPath);
+  const stderr = read(errPath);
   const url = await new Promise<string>((resolveUrl, reject) => {
+    const stopWaiting = (): void => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      child.off('exit', onExit);
+    };
     // A start that times out is killed: a child left running would keep the test file from ever exiting.
     const timer = setTimeout(() => {
+      stopWaiting();
       child.kill('SIGKILL');
-      reject(new Error(`proxy did not start in time:\n${err}`));
+      reject(new Error(`proxy did not start in time:\n${stderr()}`));
     }, options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS);
-    const check = () => {
-      const m = (options.ready ?? /listening on (https?:\/\/[^\s]+)/).exec(err);
+    const poll = setInterval(() => {
+      const m = (options.ready ?? /listening on (https?:\/\/[^\s]+)/).exec(stderr());
       if (m?.[1] !== undefined) {
-        clearTimeout(timer);
+        stopWaiting();
         resolveUrl(m[1]);
       }
+    }, 20);
+    const onExit = (code: number | null): void => {
+      stopWaiting();
+      reject(new Error(`proxy exited with ${code}:\n${stderr()}`));
     };
-    child.stderr?.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`proxy exited with ${code}:\n${err}`));
-    });
+    child.once('exit', onExit);
   });
   return {
     child,
     url,
-    stdout: () => out,
-    stderr: () => err,
+    stdout,
+    stderr,
     stop: () =>
       new Promise((resolveStop) => {
         if (child.exitCode !== null) return resolveStop(child.exitCode);
