@@ -26,6 +26,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProxyDir } from '../support/proxy-process.js';
 import { TEST_ACCESS_KEY_ID, TEST_SECRET, testKey } from '../support/test-app.js';
 import { createPublicStore } from '../support/kms-harness.js';
+import { pollUntil } from '../support/poll-until.js';
 
 const AWS = '/usr/bin/aws';
 /** The proxy wants one access key id per key store: derive one per prefix (20 chars of A-Z2-7). */
@@ -41,14 +42,18 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Wait until the store leaves CONNECTING / DISCONNECTING (a 60 s hang guard, not a count of tries). */
 async function settle(kms: KMSClient, id: string): Promise<{ state?: string; code?: string }> {
-  for (let i = 0; i < 200; i++) {
-    const d = await kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: id }));
-    const e = d.CustomKeyStores?.[0];
-    if (e?.ConnectionState !== 'CONNECTING' && e?.ConnectionState !== 'DISCONNECTING') return { state: e?.ConnectionState, code: e?.ConnectionErrorCode };
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('store did not settle');
+  let last: string | undefined;
+  return pollUntil(
+    'the store to settle',
+    async () => {
+      const e = (await kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: id }))).CustomKeyStores?.[0];
+      last = e?.ConnectionState;
+      return e?.ConnectionState !== 'CONNECTING' && e?.ConnectionState !== 'DISCONNECTING' ? { state: e?.ConnectionState, code: e?.ConnectionErrorCode } : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 25, describe: () => String(last) },
+  );
 }
 
 describe('e2e: real proxy + KMS emulator processes', { timeout: 300_000 }, () => {
