@@ -121,7 +121,11 @@ describe('e2e: migrating from the AWS sample proxy (file backend)', { timeout: 3
   it('step 3: the page\'s xks check command passes against the new replica', async () => {
     const [check] = sectionFences('## 3. Verify with `xks check`');
     assert.match(check?.body ?? '', /http:\/\/10\.0\.0\.7:8081/);
-    const script = localize(check!.body).replaceAll('http://10.0.0.7:8081', proxy!.url);
+    // The page's command as written, with --latency-budget-ms 30000 added: this step is about the imported
+    // configuration answering correctly; a loaded test machine must not fail it on KMS's 250 ms (the latency
+    // verdict itself: test/e2e/faults-check-probe.test.ts).
+    const script = localize(check!.body.replace(/^xks check /m, 'xks check --latency-budget-ms 30000 ')).replaceAll('http://10.0.0.7:8081', proxy!.url);
+    assert.match(script, / check --latency-budget-ms 30000 --endpoint /);
     // Not spawnSync: the proxy child logs every request to a pipe this process must keep reading.
     const run = await runBash(script, { cwd: root, env, timeoutMs: 180_000 });
     assert.equal(run.status, 0, `${run.stderr}\n${run.stdout}`);

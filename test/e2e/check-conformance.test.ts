@@ -52,6 +52,9 @@ const KEY_ARGS = [
   '--disabled-key', 'key-disabled',
   '--second-access-key-id', SECOND_ACCESS_KEY_ID,
   '--latency-samples', '10',
+  // Not a test of the proxy's speed: a loaded test machine must not fail latency.* (faults-check-probe proves the
+  // 250 ms verdict against a fault that delays by 400 ms).
+  '--latency-budget-ms', '30000',
 ];
 const ENV = { XKS_SECRET_ACCESS_KEY: TEST_SECRET, XKS_SECOND_SECRET_ACCESS_KEY: SECOND_SECRET };
 
@@ -102,8 +105,7 @@ describe('e2e: xks check against xks serve', { timeout: 240_000 }, () => {
     assert.equal(r.error, undefined, r.stderr);
     const report = JSON.parse(r.stdout) as CheckReport;
     const results = byId(report);
-    // latency.p99 is a SHOULD judged on a short run; a loaded test machine may make it a warning.
-    assert.deepEqual(failures(report, ['fail', 'warn']).filter((f) => !f.startsWith('latency.p99')), []);
+    assert.deepEqual(failures(report, ['fail', 'warn']), []);
     assert.equal(r.exitCode, 0);
     assert.equal(report.passed, true);
     for (const c of report.results.filter((x) => x.id.startsWith('tls.') || x.id.startsWith('mtls.'))) {
@@ -114,7 +116,7 @@ describe('e2e: xks check against xks serve', { timeout: 240_000 }, () => {
     for (const id of ['usage.encrypt-only-key', 'usage.decrypt-only-key', 'usage.no-usage-key', 'state.disabled-key', 'auth.second-credential']) {
       assert.equal(results.get(id)?.status, 'pass', id);
     }
-    assert.match(results.get('latency.encrypt')?.detail ?? '', /^p50 \d+ ms, p99 \d+ ms, max \d+ ms over 10 calls/);
+    assert.match(results.get('latency.encrypt')?.detail ?? '', /^p50 \d+ ms, p99 \d+ ms, max \d+ ms over 10 calls \(budget 30000 ms\)$/);
     const xml = readFileSync(junit, 'utf8');
     assert.match(xml, new RegExp(`<testsuite name="xks check" tests="${report.results.length}" failures="0"`));
     assert.match(xml, /<testcase classname="xks\.check\.encrypt" name="encrypt\.round-trip \[MUST A5,A6,A9/);
@@ -151,7 +153,9 @@ describe('e2e: xks check against xks serve', { timeout: 240_000 }, () => {
 
   it('probe over TLS with mTLS: OK (0) with the CA and client certificate; expiring within --cert-warn-days -> WARNING (1); untrusted CA -> CRITICAL (2)', async () => {
     const dir = dirs[1] as TempProxyDir;
-    const base = ['probe', '--endpoint', httpsUrl, '--uri-path', '/tenant-a/kms/xks/v1', '--access-key-id', TEST_ACCESS_KEY_ID, '--client-cert', tls['cert'] ?? '', '--client-key', tls['key'] ?? '', '--warn-ms', '2000'];
+    const base = ['probe', '--endpoint', httpsUrl, '--uri-path', '/tenant-a/kms/xks/v1', '--access-key-id', TEST_ACCESS_KEY_ID, '--client-cert', tls['cert'] ?? '', '--client-key', tls['key'] ?? '', '--warn-ms', '30000', '--timeout-ms', '30000'];
+    // --warn-ms and --timeout-ms 30000: a loaded test machine must not turn OK into WARNING (or CRITICAL); the
+    // verdicts tested here are the certificate's.
     const ok = await runCli([...base, '--ca-file', tls['ca'] ?? '', '--json'], { cwd: dir.dir, env: ENV });
     assert.equal(ok.exitCode, 0, ok.stdout);
     const days = (JSON.parse(ok.stdout) as { certificate: { daysLeft: number } }).certificate.daysLeft;

@@ -41,10 +41,14 @@ describe('e2e: injected faults -> xks check names the case, xks probe exit codes
     assert.equal(r.error, undefined, r.error?.message);
     return r.stdout;
   };
-  const check = async (...only: string[]): Promise<{ report: CheckReport; exitCode: number | undefined }> => {
-    const r = await runCli(['check', '--endpoint', url, '--access-key-id', TEST_ACCESS_KEY_ID, '--key-id', 'key-1', '--latency-samples', '3', '--json', ...only.flatMap((o) => ['--only', o])], { cwd: dir.dir, env: ENV });
+  // --latency-budget-ms 30000: a loaded test machine must not fail latency.* when no latency fault is set; the test
+  // about the latency verdict passes KMS's 250 after it (the last one wins), against a fault that delays by 400 ms.
+  const checkWith = async (extra: readonly string[], only: readonly string[]): Promise<{ report: CheckReport; exitCode: number | undefined }> => {
+    const args = ['check', '--endpoint', url, '--access-key-id', TEST_ACCESS_KEY_ID, '--key-id', 'key-1', '--latency-samples', '3', '--latency-budget-ms', '30000', ...extra];
+    const r = await runCli([...args, '--json', ...only.flatMap((o) => ['--only', o])], { cwd: dir.dir, env: ENV });
     return { report: JSON.parse(r.stdout) as CheckReport, exitCode: r.exitCode };
   };
+  const check = (...only: string[]) => checkWith([], only);
   const probe = async (...extra: string[]): Promise<{ exitCode: number | undefined; line: string }> => {
     // --warn-ms and --timeout-ms 30000: a loaded test machine must not turn OK into WARNING or CRITICAL (the latency
     // row passes its own 250); a test about the timeout passes its own --timeout-ms after these (the last one wins).
@@ -65,7 +69,7 @@ describe('e2e: injected faults -> xks check names the case, xks probe exit codes
   });
 
   // fault (xks faults set args) -> the check case that must fail, what its detail says, and the probe's verdict.
-  const rows: { fault: string[]; failing: string; detail: RegExp; probe: number; probeArgs?: string[]; only?: string[] }[] = [
+  const rows: { fault: string[]; failing: string; detail: RegExp; probe: number; probeArgs?: string[]; only?: string[]; checkArgs?: string[] }[] = [
     { fault: ['error:InternalException', '--operation', 'Encrypt'], failing: 'encrypt.round-trip', detail: /HTTP 500 InternalException/, probe: 2, probeArgs: ['--key-id', 'key-1'] },
     { fault: ['error:ThrottlingException', '--operation', 'GetHealthStatus'], failing: 'health.report', detail: /HTTP 429 ThrottlingException/, probe: 2 },
     { fault: ['malformed-body', '--operation', 'GetHealthStatus'], failing: 'health.report', detail: /malformed-response: response body is not a JSON object/, probe: 2 },
@@ -74,12 +78,12 @@ describe('e2e: injected faults -> xks check names the case, xks probe exit codes
     { fault: ['flip-ciphertext-bit', '--operation', 'Encrypt'], failing: 'encrypt.required-fields-only', detail: /Decrypt of the Encrypt answer: HTTP 400 InvalidCiphertextException/, probe: 2, probeArgs: ['--key-id', 'key-1'] },
     { fault: ['drop-connection', '--operation', 'GetHealthStatus'], failing: 'health.report', detail: /tcp failure: ECONNRESET/, probe: 2 },
     { fault: ['health:UNAVAILABLE'], failing: 'health.not-all-unavailable', detail: /every key manager reports UNAVAILABLE/, probe: 2 },
-    { fault: ['latency:400', '--operation', 'GetHealthStatus'], failing: 'latency.get-health-status', detail: /p50 \d{3,} ms/, probe: 1, probeArgs: ['--warn-ms', '250'], only: ['latency.get-health-status'] },
+    { fault: ['latency:400', '--operation', 'GetHealthStatus'], failing: 'latency.get-health-status', detail: /p50 \d{3,} ms.*\(budget 250 ms\)/, probe: 1, probeArgs: ['--warn-ms', '250'], only: ['latency.get-health-status'], checkArgs: ['--latency-budget-ms', '250'] },
   ];
   for (const row of rows) {
     it(`fault ${row.fault.join(' ')} -> check fails ${row.failing} (exit 1), probe exit ${row.probe}`, async () => {
       assert.match(await faults('set', ...row.fault), /^1\. /);
-      const { report, exitCode } = await check(...(row.only ?? ['health.', 'encrypt.', 'latency.get-health-status']));
+      const { report, exitCode } = await checkWith(row.checkArgs ?? [], row.only ?? ['health.', 'encrypt.', 'latency.get-health-status']);
       const c = status(report, row.failing);
       assert.equal(c?.status, 'fail', `${row.failing}: ${c?.detail}`);
       assert.match(c?.detail ?? '', row.detail);
@@ -90,6 +94,16 @@ describe('e2e: injected faults -> xks check names the case, xks probe exit codes
       await faults('clear');
     });
   }
+
+  it('latency:400 with --latency-budget-ms 10000 -> latency.get-health-status passes, its detail naming that budget (exit 0)', async () => {
+    assert.match(await faults('set', 'latency:400', '--operation', 'GetHealthStatus'), /^1\. /);
+    const { report, exitCode } = await checkWith(['--latency-budget-ms', '10000'], ['latency.get-health-status']);
+    const c = status(report, 'latency.get-health-status');
+    assert.equal(c?.status, 'pass', c?.detail);
+    assert.match(c?.detail ?? '', /^p50 \d{3,} ms, .*\(budget 10000 ms\)$/);
+    assert.equal(exitCode, 0);
+    await faults('clear');
+  });
 
   it('health:DEGRADED -> check passes with a warning on health.all-active (exit 0), probe WARNING (1); slower than --timeout-ms -> CRITICAL (2)', async () => {
     await faults('set', 'health:DEGRADED');

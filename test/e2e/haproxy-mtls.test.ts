@@ -94,8 +94,9 @@ async function barrier(): Promise<void> {
   await until(() => proxy.stdout().includes(path), `the proxy logged ${path}`);
 }
 const withCert = (c: CertFiles | undefined): ConnectionOptions => (c === undefined ? {} : { cert: certs.read(c.cert), key: certs.read(c.key) });
+/** A 60 s hang guard, not a timing assertion. */
 async function until(probe: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 10_000;
+  const end = Date.now() + 60_000;
   while (!probe()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));

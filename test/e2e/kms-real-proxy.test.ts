@@ -26,13 +26,8 @@ import { createTempProxyDir, startProxyProcess, type ProxyProcess, type TempProx
 import { TEST_ACCESS_KEY_ID, TEST_SECRET, testKey } from '../support/test-app.js';
 import { createPublicStore } from '../support/kms-harness.js';
 import { AWS_CLI as AWS, runAwsCli } from '../support/aws-cli.js';
+import { pollUntil } from '../support/poll-until.js';
 
-/**
- * The emulator's budget per proxy call. None of these tests is about the 250 ms rule (test/e2e/xks-client and
- * proxy-call-fairness are): on a busy machine the proxy process may not be scheduled within 250 ms, which KMS would
- * rightly call a timeout, but which would fail a test about something else. A hung proxy still times out.
- */
-const PROXY_TIMEOUT_MS = 2000;
 /** The proxy wants one access key id per key store: derive one per prefix (20 chars of A-Z2-7). */
 const akidFor = (prefix: string): string => (prefix === '' ? TEST_ACCESS_KEY_ID : `${TEST_ACCESS_KEY_ID.slice(0, 19)}${prefix.slice(1, 2).toUpperCase()}`);
 const CALLER = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
@@ -46,14 +41,18 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Wait until the store leaves CONNECTING / DISCONNECTING (a 60 s hang guard, not a count of tries). */
 async function settle(kms: KMSClient, id: string): Promise<{ state?: string; code?: string }> {
-  for (let i = 0; i < 200; i++) {
-    const d = await kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: id }));
-    const e = d.CustomKeyStores?.[0];
-    if (e?.ConnectionState !== 'CONNECTING' && e?.ConnectionState !== 'DISCONNECTING') return { state: e?.ConnectionState, code: e?.ConnectionErrorCode };
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('store did not settle');
+  let last: string | undefined;
+  return pollUntil(
+    'the store to settle',
+    async () => {
+      const e = (await kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: id }))).CustomKeyStores?.[0];
+      last = e?.ConnectionState;
+      return e?.ConnectionState !== 'CONNECTING' && e?.ConnectionState !== 'DISCONNECTING' ? { state: e?.ConnectionState, code: e?.ConnectionErrorCode } : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 25, describe: () => String(last) },
+  );
 }
 
 describe('e2e: real proxy + KMS emulator processes', { timeout: 300_000 }, () => {
@@ -89,7 +88,12 @@ describe('e2e: real proxy + KMS emulator processes', { timeout: 300_000 }, () =>
     dir = createTempProxyDir({ keys: [testKey('key-1'), testKey('key-2'), testKey('key-disabled', { status: 'DISABLED' }), testKey('key-encrypt-only', { usage: ['ENCRYPT'] })] });
     proxyPort = await freePort();
     proxy = await startRealProxy();
-    emulator = await startProxyProcess(['kms', '--port', '0', '--state', join(stateDir, 'kms.sqlite'), '--allow-http-loopback', '--connecting-ms', '100', '--disconnecting-ms', '50', '--dns', 'static', '--log-level', 'debug', '--proxy-timeout-ms', String(PROXY_TIMEOUT_MS)]);
+    // --proxy-timeout-ms 5000, a hang guard, not the spec's 250 ms (as in kms-surface.test.ts): the real proxy process
+    // shares a loaded machine, and the OS can leave it unscheduled for longer than 250 ms (measured: a Connect probe
+    // FAILED XKS_PROXY_TIMED_OUT instead of XKS_PROXY_INVALID_CONFIGURATION, 1 run in 3 with a core kept busy). The
+    // SIGSTOPped proxy still times out; the 250 ms attribution is proven with proxies the test controls
+    // (test/e2e/kms-emulator/proxy-call-fairness.test.ts, test/e2e/xks-client/exchange-wire-time.test.ts).
+    emulator = await startProxyProcess(['kms', '--port', '0', '--state', join(stateDir, 'kms.sqlite'), '--allow-http-loopback', '--connecting-ms', '100', '--disconnecting-ms', '50', '--dns', 'static', '--log-level', 'debug', '--proxy-timeout-ms', '5000']);
     kms = new KMSClient({ endpoint: emulator.url, region: 'us-east-1', credentials: CALLER, maxAttempts: 1 });
   });
   after(async () => {

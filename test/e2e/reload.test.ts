@@ -54,8 +54,12 @@ test('reload: two credentials side by side; removing one by file change -> effec
     assert.equal((await health(p.proxy.url, NEW)).status, 200);
     assert.equal((await health(p.proxy.url, NEW)).status, 200);
 
+    // In flight once the proxy has parsed its headers (its server's 'request' event, after the proxy's own listener
+    // took the runtime): awaited, not slept for (a reload before that would judge it by the new credentials).
+    let requests = 0;
+    p.proxy.server.on('request', () => (requests += 1));
     const inFlight = await startSlowRequest(p.proxy.port, OLD);
-    await new Promise((r) => setTimeout(r, 50));
+    await pollUntil('the proxy to receive the in-flight request', () => requests === 1);
     const since = p.logs.length;
     const config = JSON.parse(readFileSync(p.dir.configPath, 'utf8')) as Record<string, unknown>;
     p.writeConfig({ ...config, keyStores: [storeConfig([NEW])] });

@@ -191,14 +191,16 @@ test('workers: SIGTERM lets a request in flight finish, then the whole fleet exi
   socket.on('data', (d: Buffer) => (answer += d.toString()));
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   const head = Object.entries(signed.headers as Record<string, string>).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-  socket.write(`POST /kms/xks/v1/keys/k1/encrypt HTTP/1.1\r\n${head}\r\n${body.slice(0, 20)}`);
-  await new Promise((r) => setTimeout(r, 300));
+  // Expect: 100-continue (not signed): Node answers "100 Continue" once a worker has parsed the headers, so the
+  // test knows the request is in flight (not a connection still silent, which a stopping worker may close).
+  socket.write(`POST /kms/xks/v1/keys/k1/encrypt HTTP/1.1\r\n${head}Expect: 100-continue\r\n\r\n${body.slice(0, 20)}`);
+  await pollUntil('a worker to take the request (100 Continue)', () => answer.startsWith('HTTP/1.1 100 Continue\r\n\r\n'), { describe: () => JSON.stringify(answer) });
   const exited = proxy.stop();
   // The workers are told to stop; the request whose body is still arriving is finished, not dropped.
   await pollUntil('the workers to stop accepting', () => (logLines().filter((l) => l.msg === 'worker stopping: no new connections, finishing requests in flight').length >= 2 ? true : undefined));
   socket.end(body.slice(20));
   await closed;
-  assert.match(answer, /^HTTP\/1\.1 200 /, answer);
+  assert.match(answer, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /, answer);
   assert.equal(await exited, 0);
   assert.ok(logLines().some((l) => l.msg === 'fleet stopped'));
 });

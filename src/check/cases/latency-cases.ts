@@ -48,13 +48,17 @@ async function measure(ctx: CheckContext, operation: string, request: Request): 
   }
   samples.sort((a, b) => a - b);
   ctx.latency.set(operation, samples);
-  const figures = describe(samples);
-  if (percentile(samples, 50) > KMS_CALL_BUDGET_MS) fail(figures);
+  const budgetMs = latencyBudget(ctx);
+  const figures = describe(samples, budgetMs);
+  if (percentile(samples, 50) > budgetMs) fail(figures);
   return figures;
 }
 
-const describe = (sorted: readonly number[]): string =>
-  `p50 ${percentile(sorted, 50)} ms, p99 ${percentile(sorted, 99)} ms, max ${sorted.at(-1) ?? 0} ms over ${sorted.length} calls (budget ${KMS_CALL_BUDGET_MS} ms)`;
+/** KMS's 250 ms unless the run was given another budget (`--latency-budget-ms`). */
+const latencyBudget = (ctx: CheckContext): number => ctx.inputs.latencyBudgetMs ?? KMS_CALL_BUDGET_MS;
+
+const describe = (sorted: readonly number[], budgetMs: number): string =>
+  `p50 ${percentile(sorted, 50)} ms, p99 ${percentile(sorted, 99)} ms, max ${sorted.at(-1) ?? 0} ms over ${sorted.length} calls (budget ${budgetMs} ms)`;
 
 function latencyCase(operation: string, request: (ctx: CheckContext) => Promise<Request>): CheckCase {
   return {
@@ -123,8 +127,9 @@ export const LATENCY_CASES: readonly CheckCase[] = [
     level: 'SHOULD',
     async run(ctx) {
       if (ctx.latency.size === 0) fail('no latency samples (the latency cases did not run)');
-      const slow = [...ctx.latency].filter(([, s]) => percentile(s, 99) > KMS_CALL_BUDGET_MS);
-      if (slow.length > 0) fail(slow.map(([op, s]) => `${op}: ${describe(s)}`).join('; '));
+      const budgetMs = latencyBudget(ctx);
+      const slow = [...ctx.latency].filter(([, s]) => percentile(s, 99) > budgetMs);
+      if (slow.length > 0) fail(slow.map(([op, s]) => `${op}: ${describe(s, budgetMs)}`).join('; '));
       return [...ctx.latency].map(([op, s]) => `${op} ${percentile(s, 99)} ms`).join(', ');
     },
   },

@@ -50,7 +50,8 @@ test('readBody deadline: a body that never comes is refused at the deadline, onT
     const { outcome, afterMs, slow } = await ended;
     assert.equal(outcome, 'The request body did not arrive in time');
     assert.equal(slow, 1);
-    assert.ok(afterMs >= 250 && afterMs < 2000, `cut after ${afterMs} ms`);
+    // Not before the deadline (lower bounds hold on a busy machine); the upper bound is only a hang guard (100x).
+    assert.ok(afterMs >= 300 * 0.95 && afterMs < 30_000, `cut after ${afterMs} ms`);
     await closed;
   });
 });

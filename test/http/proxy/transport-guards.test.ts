@@ -8,6 +8,7 @@ import { createCredentialUsage } from '../../../src/proxy/usage/credential-usage
 import aws4 from 'aws4';
 import { formatAmzDate } from '../../../src/sigv4/index.js';
 import { b64, createTestApp, kmsMetadata, signedRequest, TEST_ACCESS_KEY_ID, TEST_HOST, TEST_NOW, TEST_REGION, TEST_SECRET } from '../../support/test-app.js';
+import { pollUntil } from '../../support/poll-until.js';
 import { REPO_ROOT } from '../../support/repo-root.js';
 
 const SAMPLE_POLICY = resolve(REPO_ROOT, 'examples', 'authorization-policy.json');
@@ -165,13 +166,11 @@ test('throttling: a pipelined request queued behind a held response, connection 
     socket.write(`GET /held HTTP/1.1\r\nHost: x\r\n\r\nPOST /kms/xks/v1/health HTTP/1.1\r\n${head}\r\n\r\n${body}`);
     // Processed (its credential use is recorded once the signature verified), its answer queued behind /held.
     const processed = () => credentialUsage.get('test', TEST_ACCESS_KEY_ID) !== undefined;
-    for (let i = 0; i < 200 && !processed(); i++) await new Promise((ok) => setTimeout(ok, 10));
-    assert.ok(processed(), 'the pipelined request was authenticated and processed');
+    await pollUntil('the pipelined request authenticated and processed', processed); // 30 s hang guard, not 200 tries of 10 ms
     assert.equal(throttle.inFlight, 0, 'no slot is held by a request whose answer only waits in the queue');
     assert.equal(t.logs.length, 0, 'its answer is still queued');
     socket.destroy();
-    for (let i = 0; i < 100 && t.logs.length === 0; i++) await new Promise((ok) => setTimeout(ok, 10));
-    const line = t.logs.find((l) => l.msg === 'xks request');
+    const line = await pollUntil('the aborted request line', () => t.logs.find((l) => l.msg === 'xks request'));
     assert.equal(line?.outcome, 'aborted');
     assert.equal(Object.hasOwn(line ?? {}, 'status'), false, 'no status: nothing was sent');
     assert.equal(line?.accessKeyId, TEST_ACCESS_KEY_ID);
