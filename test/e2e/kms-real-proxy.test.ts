@@ -134,8 +134,7 @@ describe('e2e: real proxy + KMS emulator processes', { timeout: 300_000 }, () =>
     // The real CLI is part of the suite (.ci/run installs the Debian package awscli): missing, it fails.
     assert.ok(existsSync(AWS), `${AWS} not installed (apt-get install awscli)`);
     const work = mkdtempSync(join(tmpdir(), 'kms-cli-'));
-    // Run without blocking this process (spawnSync would): the proxy and the emulator log into pipes this process
-    // reads, and a pipe left unread through a long synchronous walkthrough stalls the child that writes to it.
+    // Each CLI call runs without blocking this process (spawnSync would stop its event loop for the whole walkthrough).
     const aws = async (...args: string[]): Promise<Record<string, unknown>> => {
       const r = await runAwsCli(['kms', ...args], { endpoint: emulator.url, ...CALLER });
       assert.equal(r.status, 0, `aws kms ${args.join(' ')}\n${r.stderr}`);
