@@ -2,11 +2,17 @@
  * `npm run bench`'s HSM rows (docs/performance.md): the bench's `hsm` server is a real `xks serve` whose key is in a
  * fresh SoftHSM2 token, answering the same signed Encrypt and Decrypt requests as the key-file proxy; its token goes
  * away when it stops; the table shows each HSM row's CPU per request as a ratio to the key-file proxy of the same
- * operation, worker count and runtime, and a line saying why the HSM rows were skipped when they were.
+ * operation, worker count and runtime, and a line saying why the HSM rows were skipped when they were; without
+ * pkcs11-tool on the PATH the bench still runs and says so.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { buildSync } from 'esbuild';
+import { REPO_ROOT } from '../support/repo-root.js';
 import { filesCounterpart, formatTable, type Row } from '../support/load/bench-report.js';
 import { HttpConnection } from '../support/load/http-connection.js';
 import { BENCH_KEY_ID, benchSoftHsmMissing, startProxyServer } from '../support/load/servers.js';
@@ -96,5 +102,36 @@ describe('bench: HSM rows', () => {
     const lines = text.split('\n');
     assert.equal(lines[1], 'HSM rows skipped: /usr/lib/softhsm/libsofthsm2.so not installed (apt-get install softhsm2)');
     assert.ok(lines.indexOf(lines[1] ?? '') < lines.findIndex((l) => l.startsWith('| operation')));
+  });
+
+  test('npm run bench without pkcs11-tool on the PATH -> "HSM rows skipped: <why>", the other rows still measured', { timeout: 300_000 }, async () => {
+    // Bundled as `npm run bench` does, two directories below the repository (paths derive from the bundle's place).
+    const bundle = join(REPO_ROOT, 'bench', '.build', `bench-test-${process.pid}.mjs`);
+    buildSync({ entryPoints: [join(REPO_ROOT, 'bench', 'bench.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: bundle, logLevel: 'error' });
+    // A PATH with only what the bench itself runs (getconf for the clock tick, taskset), none of OpenSC's tools.
+    const bin = mkdtempSync(join(tmpdir(), 'xks-bench-path-'));
+    for (const tool of ['getconf', 'taskset']) if (existsSync(`/usr/bin/${tool}`)) symlinkSync(`/usr/bin/${tool}`, join(bin, tool));
+    try {
+      const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [bundle, '--ops', 'health', '--duration', '0.3', '--repeat', '1', '--rate-duration', '0.5', '--rate', '20'], { cwd: REPO_ROOT, env: { ...process.env, PATH: bin }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.once('error', reject);
+        child.once('close', (code) => resolve({ code, stdout, stderr }));
+      });
+      assert.equal(run.code, 0, run.stderr);
+      // (softhsm2 missing as well: that reason comes first.)
+      const why = /(pkcs11-tool not installed \(apt-get install opensc\)|\/usr\/lib\/softhsm\/libsofthsm2\.so not installed \(apt-get install softhsm2\))/.source;
+      assert.match(run.stderr, new RegExp(`^bench: HSM rows skipped: ${why}$`, 'm'));
+      assert.match(run.stdout, new RegExp(`^HSM rows skipped: ${why}$`, 'm'));
+      assert.match(run.stdout, /^\| health \| proxy \| /m);
+      assert.match(run.stdout, /^\| health \| floor \| /m);
+      assert.doesNotMatch(run.stdout, /proxy-hsm/);
+    } finally {
+      rmSync(bundle, { force: true });
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });
