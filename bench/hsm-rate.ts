@@ -18,6 +18,10 @@
  * scraped once just before the run (which resets it) and every 5 s during it; the run's maximum is the largest of
  * those. Nothing else may scrape that proxy meanwhile (nothing does: it is this run's own).
  *
+ * The event-loop thread's own schedule (/proc/<pid>/task/<pid>/schedstat) is printed too: how long it was on a CPU
+ * and how long it was runnable but waiting for one. On a shared machine the second is what an event-loop delay
+ * consists of; a loop blocked by the proxy itself shows as delay without that wait.
+ *
  * Figures only, no pass/fail exit code for the targets: a busy machine misses them without the proxy being at fault.
  */
 import { availableParallelism, loadavg } from 'node:os';
@@ -25,6 +29,7 @@ import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { parseExposition, sample } from '../test/support/exposition.js';
 import { closedLoop, openLoop, quantile } from '../test/support/load/load.js';
+import { mainThreadSchedule } from '../test/support/load/process-cpu.js';
 import { BENCH_KEY_ID, BENCH_QUOTA, benchSoftHsmMissing, startProxyServer, taskset, type BenchServer } from '../test/support/load/servers.js';
 import { createWorkload, OPERATIONS, type Operation } from '../test/support/load/workloads.js';
 
@@ -95,6 +100,7 @@ try {
   );
   workload.refresh();
   await scrapeLoopDelayMaxMs(adminUrl); // resets the proxy's histogram: the run's maximum starts here
+  const scheduleBefore = mainThreadSchedule(server.pid);
   const loopDelays: number[] = [];
   const scrapes: Promise<void>[] = [];
   let lastScrape = 0;
@@ -121,6 +127,11 @@ try {
   });
   await Promise.all(scrapes);
   loopDelays.push(await scrapeLoopDelayMaxMs(adminUrl));
+  const scheduleAfter = mainThreadSchedule(server.pid);
+  const mainThread =
+    scheduleBefore === undefined || scheduleAfter === undefined
+      ? undefined
+      : { onCpuMs: scheduleAfter.onCpuMs - scheduleBefore.onCpuMs, runQueueWaitMs: scheduleAfter.runQueueWaitMs - scheduleBefore.runQueueWaitMs };
   const loadAfter = loadavg();
   const figures = {
     operation: op,
@@ -135,6 +146,8 @@ try {
     p99Ms: quantile(result.latencies, 0.99),
     maxMs: quantile(result.latencies, 1),
     eventLoopDelayMaxMs: Math.max(...loopDelays),
+    /** The proxy's event-loop thread during the run: time on a CPU, and time runnable but waiting for one. */
+    mainThread,
     loadAverageBefore: loadBefore,
     loadAverageAfter: loadAfter,
   };
@@ -146,6 +159,9 @@ try {
         `  sent ${figures.sent}, ok ${figures.ok}, errors ${figures.errors}`,
         `  latency ms  p50 ${f1(figures.p50Ms)}  p99 ${f1(figures.p99Ms)}  max ${f1(figures.maxMs)}`,
         `  proxy event-loop delay max ${f1(figures.eventLoopDelayMaxMs)} ms (nodejs_eventloop_lag_max_seconds, 10 ms resolution)`,
+        mainThread === undefined
+          ? '  (no /proc/<pid>/task/<pid>/schedstat: the event-loop thread\'s wait for a CPU is unknown)'
+          : `  proxy event-loop thread: ${f1(mainThread.onCpuMs / 1000)} s on a CPU, ${f1(mainThread.runQueueWaitMs / 1000)} s runnable but waiting for a CPU (the machine's share of the delays)`,
         `  load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
         `  targets (issue 23): p99 <= 10 ms ${verdict(figures.p99Ms <= 10)}; max <= 50 ms ${verdict(figures.maxMs <= 50)}; ` +
           `zero errors ${verdict(figures.errors === 0)}; event-loop delay <= 20 ms ${verdict(figures.eventLoopDelayMaxMs <= 20)}`,
