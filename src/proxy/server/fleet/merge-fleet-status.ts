@@ -51,7 +51,8 @@ function mergeStore(views: readonly KeyStoreStatus[]): KeyStoreStatus {
 /**
  * The fleet's status for `xks status`: every worker's own view under `workers`, and the top-level fields merged
  * over the workers that answered: per key store the worst health (a worker that cannot serve is what matters), the
- * latest credential use and the summed request counts, an HSM backend's sessions and counters summed. Workers share the configuration, so the rest is the first's.
+ * latest credential use and the summed request counts, an HSM backend's sessions and counters summed. Workers share
+ * the configuration, so the rest is the first's.
  */
 export function mergeFleetStatus(workers: readonly WorkerStatus[]): ProxyStatus {
   const answered = workers.flatMap((w) => (w.status === undefined ? [] : [w.status]));
