@@ -29,7 +29,7 @@ import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { parseExposition, sample } from '../test/support/exposition.js';
 import { closedLoop, openLoop, quantile } from '../test/support/load/load.js';
-import { mainThreadSchedule } from '../test/support/load/process-cpu.js';
+import { mainThreadSchedule, processTreeCpu } from '../test/support/load/process-cpu.js';
 import { BENCH_KEY_ID, BENCH_QUOTA, benchSoftHsmMissing, startProxyServer, taskset, type BenchServer } from '../test/support/load/servers.js';
 import { createWorkload, OPERATIONS, type Operation } from '../test/support/load/workloads.js';
 
@@ -101,6 +101,7 @@ try {
   workload.refresh();
   await scrapeLoopDelayMaxMs(adminUrl); // resets the proxy's histogram: the run's maximum starts here
   const scheduleBefore = mainThreadSchedule(server.pid);
+  const cpuBefore = processTreeCpu(server.pid).cpuMs;
   const loopDelays: number[] = [];
   const scrapes: Promise<void>[] = [];
   let lastScrape = 0;
@@ -128,6 +129,7 @@ try {
   await Promise.all(scrapes);
   loopDelays.push(await scrapeLoopDelayMaxMs(adminUrl));
   const scheduleAfter = mainThreadSchedule(server.pid);
+  const cpuMs = processTreeCpu(server.pid).cpuMs - cpuBefore;
   const mainThread =
     scheduleBefore === undefined || scheduleAfter === undefined
       ? undefined
@@ -146,6 +148,8 @@ try {
     p99Ms: quantile(result.latencies, 0.99),
     maxMs: quantile(result.latencies, 1),
     eventLoopDelayMaxMs: Math.max(...loopDelays),
+    /** The proxy's CPU time (all its threads: the PKCS#11 binding's included) per answered request, µs. */
+    cpuMicrosPerRequest: (cpuMs * 1000) / Math.max(1, result.ok),
     /** The proxy's event-loop thread during the run: time on a CPU, and time runnable but waiting for one. */
     mainThread,
     loadAverageBefore: loadBefore,
@@ -159,6 +163,7 @@ try {
         `  sent ${figures.sent}, ok ${figures.ok}, errors ${figures.errors}`,
         `  latency ms  p50 ${f1(figures.p50Ms)}  p99 ${f1(figures.p99Ms)}  max ${f1(figures.maxMs)}`,
         `  proxy event-loop delay max ${f1(figures.eventLoopDelayMaxMs)} ms (nodejs_eventloop_lag_max_seconds, 10 ms resolution)`,
+        `  proxy CPU ${f1(cpuMs / 1000)} s in all (${figures.cpuMicrosPerRequest.toFixed(0)} µs per answered request, all threads)`,
         mainThread === undefined
           ? '  (no /proc/<pid>/task/<pid>/schedstat: the event-loop thread\'s wait for a CPU is unknown)'
           : `  proxy event-loop thread: ${f1(mainThread.onCpuMs / 1000)} s on a CPU, ${f1(mainThread.runQueueWaitMs / 1000)} s runnable but waiting for a CPU (the machine's share of the delays)`,

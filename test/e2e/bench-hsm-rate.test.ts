@@ -36,6 +36,7 @@ interface Figures {
   maxMs: number;
   eventLoopDelayMaxMs: number;
   mainThread?: { onCpuMs: number; runQueueWaitMs: number };
+  cpuMicrosPerRequest: number;
   loadAverageBefore: number[];
 }
 
@@ -52,6 +53,7 @@ for (const backend of ['softhsm', 'files'] as const) {
     assert.ok(figures.p50Ms <= figures.p99Ms && figures.p99Ms <= figures.maxMs, JSON.stringify(figures));
     assert.ok(Number.isFinite(figures.eventLoopDelayMaxMs) && figures.eventLoopDelayMaxMs > 0, `event-loop delay from the proxy's /metrics: ${figures.eventLoopDelayMaxMs}`);
     assert.ok((figures.mainThread?.onCpuMs ?? 0) > 0 && (figures.mainThread?.runQueueWaitMs ?? -1) >= 0, `the event-loop thread's schedule: ${JSON.stringify(figures.mainThread)}`);
+    assert.ok(figures.cpuMicrosPerRequest > 0, `the proxy's CPU per request: ${figures.cpuMicrosPerRequest}`);
     assert.equal(figures.loadAverageBefore.length, 3);
     assert.match(run.stderr, /bench:hsm-rate: encrypt-6k at 20 req\/s for 3 s \(open loop\)/);
   });
