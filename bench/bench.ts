@@ -8,10 +8,14 @@
  * - RSS after the runs; efficiency = floor CPU-us / proxy CPU-us (1.0 = as cheap as the floor).
  * Each server is pinned to CPU 0 and this generator to CPU 1 (taskset) when the machine has two.
  *
- *   npm run bench -- [--ops health,metadata,encrypt-6k,decrypt-6k,encrypt-17k,decrypt-17k] [--servers proxy,floor]
+ *   npm run bench -- [--ops health,metadata,encrypt-6k,decrypt-6k,encrypt-17k,decrypt-17k] [--servers proxy,hsm,floor]
  *                    [--duration 2] [--repeat 5] [--rate 1800] [--rate-duration 5] [--connections 16] [--log-level info] [--json]
  *                    [--workers 1,2] [--node 26[,22,/path/to/node]]
  *   npm run bench -- --soak [--soak-minutes 10]     (encrypt-6k at --rate on the proxy; RSS every 30 s)
+ *
+ * Server `hsm` (in the default list) is the proxy with its key in a fresh SoftHSM2 token (docs/hsm.md), rows
+ * `proxy-hsm`, side by side with the key-file proxy and the floor, with its CPU per request as a ratio to the key-file
+ * proxy's (`CPU vs files`). Without softhsm2 and opensc installed its rows are skipped, with a line saying why.
  *
  * --workers 1,2 adds one proxy per count (`xks serve --workers N`, rows `proxy-Nw`), loaded on N times --connections
  * so every worker sees the load one process sees. Its workers run one per CPU (the second shares CPU 1 with this
@@ -33,14 +37,14 @@ import { parseArgs } from 'node:util';
 import { closedLoop, openLoop, quantile } from '../test/support/load/load.js';
 import { MiB } from '../test/support/load/process-stats.js';
 import { processTreeCpu, processTreeRss } from '../test/support/load/process-cpu.js';
-import { BENCH_KEY_ID, BENCH_QUOTA, resolveBenchRuntime, startFloorServer, startProxyServer, taskset, type BenchRuntime, type BenchServer } from '../test/support/load/servers.js';
+import { BENCH_KEY_ID, BENCH_QUOTA, benchSoftHsmMissing, resolveBenchRuntime, startFloorServer, startProxyServer, taskset, type BenchRuntime, type BenchServer } from '../test/support/load/servers.js';
 import { createWorkload, OPERATIONS, type Operation, type Workload } from '../test/support/load/workloads.js';
-import { formatTable, runSoak, type Row } from '../test/support/load/bench-report.js';
+import { filesCounterpart, formatTable, runSoak, type Row } from '../test/support/load/bench-report.js';
 
 const { values } = parseArgs({
   options: {
     ops: { type: 'string', default: OPERATIONS.join(',') },
-    servers: { type: 'string', default: 'proxy,floor' },
+    servers: { type: 'string', default: 'proxy,hsm,floor' },
     duration: { type: 'string', default: '2' },
     repeat: { type: 'string', default: '5' },
     rate: { type: 'string', default: '1800' },
@@ -70,6 +74,9 @@ const runtimes: (BenchRuntime | undefined)[] = otherRuntimes.length === 0 ? [und
 /** CPU time of a server and its workers (a `--workers N` proxy is a primary and N processes), microseconds. */
 const treeCpuMicros = (pid: number): number => processTreeCpu(pid).cpuMs * 1000;
 const progress = (line: string): void => void process.stderr.write(`${line}\n`);
+/** Why the SoftHSM rows are skipped (asked for, but softhsm2 or opensc missing), or undefined. */
+const hsmSkipped = serverNames.includes('hsm') && values.soak !== true ? benchSoftHsmMissing() : undefined;
+const withHsm = serverNames.includes('hsm') && values.soak !== true && hsmSkipped === undefined;
 
 // Servers on CPU 0, this generator (all its threads) on CPU 1.
 const pinned = taskset && availableParallelism() >= 2;
@@ -96,6 +103,7 @@ async function measure(servers: readonly BenchServer[], op: Operation): Promise<
     }
   }
   const rows: Row[] = [];
+  const cpuOf = new Map<string, number>();
   for (const [i, server] of servers.entries()) {
     const workload = workloads[i] as Workload;
     workload.refresh();
@@ -114,7 +122,10 @@ async function measure(servers: readonly BenchServer[], op: Operation): Promise<
       errors: b.errors + constant.errors,
       rssMiB: processTreeRss(server.pid) / MiB,
     };
-    progress(`    ${server.name}: ${row.requestsPerSecond.toFixed(0)} req/s, ${row.cpuMicrosPerRequest.toFixed(0)} CPU-us/req, p99 ${row.p99Ms.toFixed(1)} ms, max ${row.maxMs.toFixed(1)} ms, errors ${row.errors}`);
+    cpuOf.set(server.name, row.cpuMicrosPerRequest);
+    const files = cpuOf.get(filesCounterpart(server.name) ?? '');
+    const ratio = files === undefined ? '' : ` (${(row.cpuMicrosPerRequest / files).toFixed(2)}x the key files)`;
+    progress(`    ${server.name}: ${row.requestsPerSecond.toFixed(0)} req/s, ${row.cpuMicrosPerRequest.toFixed(0)} CPU-us/req${ratio}, p99 ${row.p99Ms.toFixed(1)} ms, max ${row.maxMs.toFixed(1)} ms, errors ${row.errors}`);
     rows.push(row);
   }
   return rows;
@@ -129,10 +140,14 @@ try {
     if (serverNames.includes('proxy') || values.soak === true) {
       for (const workers of values.soak === true ? [1] : workerCounts) servers.push(await startProxyServer({ logLevel, workers, storeConfig: { quota: BENCH_QUOTA }, ...on }));
     }
+    // After the key-file proxies, so each HSM row's ratio finds its key-file row measured first.
+    if (withHsm) for (const workers of workerCounts) servers.push(await startProxyServer({ logLevel, workers, storeConfig: { quota: BENCH_QUOTA }, softHsm: true, ...on }));
     if (serverNames.includes('floor') && values.soak !== true) servers.push(await startFloorServer(on));
   }
   const nodes = runtimes.map((r) => r?.version ?? process.version).join(' and ');
   progress(`bench: node ${nodes}, servers ${pinned ? 'on CPU 0, load on CPU 1' : 'not pinned (taskset or a second CPU missing)'}, proxy logging ${logLevel}`);
+  const notes = hsmSkipped === undefined ? [] : [`HSM rows skipped: ${hsmSkipped}`];
+  for (const note of notes) progress(`bench: ${note}`);
   if (values.soak === true) {
     const proxy = servers[0] as BenchServer;
     const report = await runSoak(proxy, { rate, minutes: Number(values['soak-minutes']), progress });
@@ -143,7 +158,7 @@ try {
       progress(`  ${op}: ${repeat} x ${durationMs / 1000} s closed loop (${connections} connections) per server, then ${rateDurationMs / 1000} s at ${rate} req/s ...`);
       rows.push(...(await measure(servers, op)));
     }
-    const meta = { node: nodes, pinned, logLevel, durationS: durationMs / 1000, repeat, rate, rateDurationS: rateDurationMs / 1000, connections };
+    const meta = { node: nodes, pinned, logLevel, durationS: durationMs / 1000, repeat, rate, rateDurationS: rateDurationMs / 1000, connections, notes };
     process.stdout.write(values.json === true ? `${JSON.stringify({ ...meta, rows }, null, 2)}\n` : `${formatTable(rows, meta)}\n`);
   }
 } finally {

@@ -20,13 +20,20 @@ export function formatStatus(raw: ProxyStatus): string {
     lines.push(`worker ${w.id} pid ${w.pid} started ${w.startedAt} restarts ${w.restarts}${w.error === undefined ? '' : `  NOT ANSWERING: ${w.error}`}`);
     for (const store of w.status?.keyStores ?? []) {
       const h = store.healthCheck;
-      lines.push(`  key store ${store.name}  health ${store.health}  keys ${store.keys}${h?.checkedAt === undefined ? '' : `  checked ${h.checkedAt}`}`);
+      const b = store.backend;
+      lines.push(`  key store ${store.name}  health ${store.health}  ${b?.kind === 'pkcs11' ? `HSM token ${JSON.stringify(b.token)}` : `keys ${store.keys}`}${h?.checkedAt === undefined ? '' : `  checked ${h.checkedAt}`}`);
+      // Each worker has its own PKCS#11 sessions (docs/hsm.md "Fleet"): its pool, and why its HSM is unavailable.
+      if (b?.kind === 'pkcs11') {
+        lines.push(`    PKCS#11 sessions ${b.sessionsInUse ?? 0}/${b.sessionsOpen ?? 0} in use (max ${b.sessionsMax ?? 0}, ${b.waiting ?? 0} waiting); deadline exceeded ${b.deadlineExceeded ?? 0}, device errors ${b.deviceErrors ?? 0}`);
+        if (b.unavailableReason !== undefined) lines.push(`    HSM unavailable: ${b.unavailableReason}`);
+      }
     }
   }
   for (const store of status.keyStores) {
     const b = store.backend;
     lines.push(`key store ${store.name}  ${store.uriPath}  health ${store.health}  ${b?.kind === 'pkcs11' ? `HSM token ${JSON.stringify(b.token)}` : `keys ${store.keys}`}`);
     if (b?.kind === 'pkcs11') {
+      // With --workers: summed over the workers (each opens its own sessions); the worker lines above show each one's.
       lines.push(`  PKCS#11 sessions ${b.sessionsInUse ?? 0}/${b.sessionsOpen ?? 0} in use (max ${b.sessionsMax ?? 0}, ${b.waiting ?? 0} waiting); deadline exceeded ${b.deadlineExceeded ?? 0}, device errors ${b.deviceErrors ?? 0}, re-initialisations ${b.reinitializations ?? 0}`);
       if (b.unavailableReason !== undefined) lines.push(`  HSM unavailable: ${b.unavailableReason}`);
     }

@@ -85,7 +85,7 @@ export function createKmsApp(deps: KmsAppDeps): KmsApp {
   app.use(createLocalHostGuard(allowedHosts, hostRefusals, logger));
   if (deps.console !== false) {
     const consoleOptions = deps.console ?? { access: 'loopback' as const };
-    app.use('/console', createConsoleRouter({ ...consoleOptions, allowedHosts, invoke, proxyCalls: calls.log, region: config.region, randomBytes: deps.randomBytes, keyAccess: (keyId) => service.access.keyView(keyId) }));
+    app.use('/console', createConsoleRouter({ ...consoleOptions, allowedHosts, invoke, proxyCalls: calls.log, region: config.region, randomBytes: deps.randomBytes, keyAccess: (keyId) => service.access.keyView(keyId), keyManagerOf: (id) => deps.store.getCustomKeyStore(id)?.keyManager }));
   }
 
   app.get('/_emulator/status', (_req, res) => {

@@ -1,6 +1,7 @@
 /**
  * docs/hsm.md "Fleet": `xks serve --workers 2` on one SoftHSM2 token. Each worker opens its own sessions and logs in
- * on its own; both report the token ACTIVE; a key pkcs11-tool adds while they run is served by every worker.
+ * on its own; both report the token ACTIVE; a key pkcs11-tool adds while they run is served by every worker; `xks status`
+ * shows each worker's token and sessions, and the fleet's sum.
  */
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
@@ -10,6 +11,7 @@ import type { ProxyStatus } from '../../src/proxy/admin/proxy-status.js';
 import { createTempProxyDir, startProxyProcess } from '../support/proxy-process.js';
 import { encryptBody, signedPost } from '../support/signed-post.js';
 import { createSoftHsmToken, softHsmMissing } from '../support/softhsm.js';
+import { runXks } from '../support/xks-child.js';
 
 const missing = softHsmMissing();
 
@@ -46,6 +48,19 @@ test('workers on one token: every worker serves the token with its own sessions;
     assert.deepEqual(second, Array(16).fill(200));
     s = await status();
     for (const w of s.workers ?? []) assert.ok((w.status?.keyStores[0]?.backend?.sessionsOpen ?? 0) >= 1, `worker ${w.id} opened its own sessions`);
+    // The fleet's view sums the workers' sessions; `xks status` shows each worker's token and pool, then the sum.
+    const perWorker = (s.workers ?? []).map((w) => w.status?.keyStores[0]?.backend?.sessionsOpen ?? 0);
+    assert.equal(s.keyStores[0]?.backend?.sessionsOpen, perWorker.reduce((a, b) => a + b, 0), JSON.stringify(s.keyStores[0]?.backend));
+    const cli = await runXks(['status', '--url', adminUrl]);
+    assert.equal(cli.code, 0, cli.stderr);
+    const lines = cli.stdout.split('\n');
+    for (const w of s.workers ?? []) {
+      const at = lines.findIndex((l) => l.startsWith(`worker ${w.id} pid ${w.pid} `));
+      assert.ok(at >= 0, cli.stdout);
+      assert.match(lines[at + 1] ?? '', new RegExp(`^  key store e2e  health ACTIVE  HSM token "${token.tokenLabel}"`), cli.stdout);
+      assert.match(lines[at + 2] ?? '', /^    PKCS#11 sessions \d+\/[1-9]\d* in use \(max 4, \d+ waiting\)/, cli.stdout);
+    }
+    assert.match(cli.stdout, /^  PKCS#11 sessions \d+\/\d+ in use \(max 8,/m, 'the fleet line: two workers of 4 sessions each');
   } finally {
     await proxy.stop();
     dir.cleanup();

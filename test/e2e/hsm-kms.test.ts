@@ -1,7 +1,8 @@
 /**
  * The other half, end to end (docs/hsm.md): `xks kms --with-proxy --proxy-config <a pkcs11 store>` runs the KMS
  * emulator and the proxy in one process; the AWS CLI v2 (/usr/bin/aws) creates and connects a custom key store, makes
- * a KMS key on the SoftHSM key, and encrypts and decrypts through it.
+ * a KMS key on the SoftHSM key, and encrypts and decrypts through it; the console shows the store's key custody as
+ * the HSM token.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -49,6 +50,9 @@ test('xks kms --with-proxy on a SoftHSM store: the AWS CLI creates, connects and
       state = String((aws('describe-custom-key-stores', '--custom-key-store-id', id)['CustomKeyStores'] as Record<string, unknown>[])[0]?.['ConnectionState']);
     }
     assert.equal(state, 'CONNECTED');
+    // The console shows the store as HSM-backed, from the proxy's GetHealthStatus at connect (docs/console.md).
+    const rows = await (await fetch(`${sandbox.url}/console/fragments/key-stores`)).text();
+    assert.match(rows, new RegExp(`data-custody="hsm">HSM \\(PKCS#11\\)</span><br><small>SoftHSM project SoftHSM v2, token ${token.tokenLabel}</small>`), rows);
     const keyId = String((aws('create-key', '--origin', 'EXTERNAL_KEY_STORE', '--custom-key-store-id', id, '--xks-key-id', 'hsm-key-1')['KeyMetadata'] as Record<string, unknown>)['KeyId']);
     writeFileSync(join(home, 'plain'), 'kept in SoftHSM');
     const blob = String(aws('encrypt', '--key-id', keyId, '--plaintext', `fileb://${join(home, 'plain')}`)['CiphertextBlob']);

@@ -13,7 +13,7 @@ import { html } from './html.js';
 import { renderKeysPage, type KeyEntry } from './keys-view.js';
 import { renderKeyAccessPage } from './key-access-view.js';
 import type { KeyAccessView } from '../resources/key-access.js';
-import { EMPTY_STORE_FORM, renderKeyStoresPage, renderStoreForm, renderStoreRows, type StoreEntry, type StoreFormValues } from './key-stores-view.js';
+import { EMPTY_STORE_FORM, renderKeyStoresPage, renderStoreForm, renderStoreRows, type KeyManagerOf, type StoreEntry, type StoreFormValues } from './key-stores-view.js';
 import { layout, type ConsolePage } from './layout.js';
 import { filterCalls, renderCallDetail, renderCallRows, renderProxyCallsPage, type CallFilters } from './proxy-calls-view.js';
 
@@ -34,6 +34,8 @@ export interface ConsoleDeps {
   readonly randomBytes: (n: number) => Buffer;
   /** The emulator's view of a key with its recent access decisions (key policies and grants); absent: no key pages. */
   readonly keyAccess?: (keyId: string) => KeyAccessView | undefined;
+  /** What a store's proxy last said about its key manager (the "Key custody" column); absent: never known. */
+  readonly keyManagerOf?: KeyManagerOf;
 }
 
 const STORE_ACTIONS: Readonly<Record<string, readonly [string, string]>> = {
@@ -110,10 +112,10 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   // External key stores.
   router.get('/key-stores', async (req, res) => {
     const created = query(req, 'created');
-    page(res, 200, 'External key stores', 'key-stores', renderKeyStoresPage(await listStores(), created === '' ? undefined : `Key store ${created} created. Select it, then Key store actions -> Connect.`));
+    page(res, 200, 'External key stores', 'key-stores', renderKeyStoresPage(await listStores(), created === '' ? undefined : `Key store ${created} created. Select it, then Key store actions -> Connect.`, deps.keyManagerOf));
   });
   router.get('/fragments/key-stores', async (_req, res) => {
-    res.type('html').send(renderStoreRows(await listStores()).value);
+    res.type('html').send(renderStoreRows(await listStores(), deps.keyManagerOf).value);
   });
   router.get('/key-stores/new', (_req, res) => {
     page(res, 200, 'Create external key store', 'key-stores', renderStoreForm({ csrfToken: guard.csrfToken, values: EMPTY_STORE_FORM }));

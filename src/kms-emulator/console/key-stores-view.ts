@@ -5,8 +5,9 @@
  */
 import { CONNECTION_ERROR_HELP } from '../custom-key-stores/connection-error-help.js';
 import type { CustomKeyStoreEntry } from '../custom-key-stores/custom-key-store-rules.js';
-import type { ConnectionErrorCode } from '../store/records.js';
+import type { ConnectionErrorCode, KeyManagerReport } from '../store/records.js';
 import { html, type SafeHtml } from './html.js';
+import { renderKeyCustody } from './key-custody.js';
 import { formatTime } from './layout.js';
 
 /** A DescribeCustomKeyStores entry (spec B9), as the API returns it. */
@@ -35,8 +36,11 @@ function stateCell(s: StoreEntry): SafeHtml {
 <span class="tip-head">Fix</span><span class="tip-list">${help.fixes.map((f) => html`<span>\u2022 ${f}</span>`)}</span></span></span>`;
 }
 
-export function renderStoreRows(stores: readonly StoreEntry[]): SafeHtml {
-  if (stores.length === 0) return html`<tr><td colspan="7" class="empty">No external key stores yet. Create one.</td></tr>`;
+/** What each store's proxy last said about its key manager (absent: nothing learned yet). */
+export type KeyManagerOf = (customKeyStoreId: string) => KeyManagerReport | undefined;
+
+export function renderStoreRows(stores: readonly StoreEntry[], keyManagerOf: KeyManagerOf = () => undefined): SafeHtml {
+  if (stores.length === 0) return html`<tr><td colspan="8" class="empty">No external key stores yet. Create one.</td></tr>`;
   return html`${stores.map((s) => {
     const x = s.XksProxyConfiguration;
     return html`<tr data-id="${s.CustomKeyStoreId}" data-state="${s.ConnectionState}">
@@ -46,12 +50,13 @@ export function renderStoreRows(stores: readonly StoreEntry[]): SafeHtml {
 <td>${x.Connectivity === 'PUBLIC_ENDPOINT' ? 'Public endpoint' : 'VPC endpoint service'}</td>
 <td><code>${x.UriEndpoint}${x.UriPath}</code></td>
 <td class="state-cell">${stateCell(s)}</td>
+<td class="custody-cell">${renderKeyCustody(keyManagerOf(s.CustomKeyStoreId))}</td>
 <td>${formatTime(s.CreationDate * 1000)}</td>
 </tr>`;
   })}`;
 }
 
-export function renderKeyStoresPage(stores: readonly StoreEntry[], notice: string | undefined): SafeHtml {
+export function renderKeyStoresPage(stores: readonly StoreEntry[], notice: string | undefined, keyManagerOf?: KeyManagerOf): SafeHtml {
   return html`${notice === undefined ? '' : html`<p class="notice" role="status">${notice}</p>`}
 <div class="toolbar">
 <div class="menu">
@@ -68,8 +73,8 @@ export function renderKeyStoresPage(stores: readonly StoreEntry[], notice: strin
 <p class="hint">Select a row, then choose an action. The connection state updates by itself; hover over or focus a failed state for its ConnectionErrorCode.</p>
 <table id="key-stores" data-poll="/console/fragments/key-stores">
 <caption>External key stores (${stores.length})</caption>
-<thead><tr><th scope="col"><span class="sr-only">Select</span></th><th scope="col">Name</th><th scope="col">ID</th><th scope="col">Connectivity</th><th scope="col">Proxy endpoint and path</th><th scope="col">Connection state</th><th scope="col">Creation date</th></tr></thead>
-<tbody>${renderStoreRows(stores)}</tbody>
+<thead><tr><th scope="col"><span class="sr-only">Select</span></th><th scope="col">Name</th><th scope="col">ID</th><th scope="col">Connectivity</th><th scope="col">Proxy endpoint and path</th><th scope="col">Connection state</th><th scope="col">Key custody</th><th scope="col">Creation date</th></tr></thead>
+<tbody>${renderStoreRows(stores, keyManagerOf)}</tbody>
 </table>`;
 }
 

@@ -9,6 +9,7 @@ import { describeFailure, type ProxyFailure } from '../../xks-client/proxy-outco
 import { mapFailure } from './proxy-outcome-mapping.js';
 import type { KmsServiceDeps } from '../context/service-context.js';
 import type { ConnectionErrorCode, ConnectionState, CustomKeyStoreRecord } from '../store/records.js';
+import type { HealthStatusResponse } from '../../xks-client/proxy-outcome.js';
 
 export interface HealthCheckView {
   readonly at: string;
@@ -67,9 +68,22 @@ export function createConnectionLifecycle(deps: KmsServiceDeps): ConnectionLifec
     return next;
   }
 
+  /**
+   * Keep what the proxy said about its key manager on the stored record (the console's "Key custody"), when the
+   * stored record still points at the proxy that answered (an update probing a new endpoint is not stored yet).
+   */
+  function learnKeyManager(r: CustomKeyStoreRecord, health: HealthStatusResponse): void {
+    const current = store.getCustomKeyStore(r.customKeyStoreId);
+    if (current === undefined || current.uriEndpoint !== r.uriEndpoint || current.uriPath !== r.uriPath) return;
+    const keyManager = { at: clock(), xksProxyVendor: health.xksProxyVendor, ekmVendor: health.ekmVendor, ekmFleetDetails: health.ekmFleetDetails.map((d) => ({ id: d.id, model: d.model })) };
+    store.putCustomKeyStore({ ...current, keyManager });
+  }
+
   async function probeHealth(r: CustomKeyStoreRecord, kmsOperation: string, requestId: string): Promise<ProxyFailure | undefined> {
     const result = await xks.getHealthStatus(targetOf(r), { kmsOperation, kmsRequestId: requestId });
-    return result.ok ? undefined : result.failure;
+    if (!result.ok) return result.failure;
+    learnKeyManager(r, result.value);
+    return undefined;
   }
 
   function stopHealthMonitor(id: string): void {
@@ -91,6 +105,7 @@ export function createConnectionLifecycle(deps: KmsServiceDeps): ConnectionLifec
     if (result.ok) {
       const view: HealthCheckView = { at, healthy: true, outcome: 'ok', detail: `${result.value.xksProxyVendor} ${result.value.xksProxyModel}`, ekmFleet: result.value.ekmFleetDetails.map((d) => ({ id: d.id, healthStatus: d.healthStatus })) };
       health.set(id, view);
+      learnKeyManager(r, result.value);
       logger.info({ customKeyStoreId: id, kmsRequestId: requestId, kmsOperation: 'KmsHealthCheck', ekmFleet: view.ekmFleet }, 'health check ok');
     } else {
       const m = mapFailure(result.failure);

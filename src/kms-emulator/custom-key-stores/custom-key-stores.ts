@@ -276,7 +276,9 @@ export function createCustomKeyStoreService(deps: KmsServiceDeps): CustomKeyStor
       if (current === undefined) throw kmsError.CustomKeyStoreNotFoundException(`Custom key store ${r.customKeyStoreId} does not exist.`);
       if (current.connectionState !== r.connectionState) throw invalidState(current, 'UpdateCustomKeyStore');
       checkUniqueness(store.listCustomKeyStores(), candidate);
-      store.putCustomKeyStore({ ...candidate, connectionState: current.connectionState, connectionErrorCode: current.connectionErrorCode });
+      // The key manager learned from the proxy holds while the store points at the same proxy (docs/console.md).
+      const sameProxy = candidate.uriEndpoint === current.uriEndpoint && candidate.uriPath === current.uriPath;
+      store.putCustomKeyStore({ ...candidate, connectionState: current.connectionState, connectionErrorCode: current.connectionErrorCode, keyManager: sameProxy ? current.keyManager : undefined });
       logger.info({ kmsRequestId: ctx.requestId, customKeyStoreId: r.customKeyStoreId, changed: Object.keys(body).filter((k) => k !== 'CustomKeyStoreId') }, 'custom key store updated');
       return {};
     },

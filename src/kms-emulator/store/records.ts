@@ -36,6 +36,21 @@ export interface CustomKeyStoreRecord {
   readonly connectionErrorCode: ConnectionErrorCode | undefined;
   /** Epoch milliseconds. */
   readonly creationDate: number;
+  /**
+   * What the store's proxy said about its key manager in the last GetHealthStatus answered (spec A7): at connect and
+   * in the periodic health checks. Not part of any AWS API; the console's "Key custody" (docs/console.md). Absent
+   * until a call succeeded, and dropped when the proxy's endpoint or path changes. Proxy-supplied text: never HTML.
+   */
+  readonly keyManager?: KeyManagerReport;
+}
+
+/** A proxy's own account of its key manager, from a GetHealthStatus answer (spec A7). */
+export interface KeyManagerReport {
+  /** Epoch milliseconds of the answer. */
+  readonly at: number;
+  readonly xksProxyVendor: string;
+  readonly ekmVendor: string;
+  readonly ekmFleetDetails: readonly { readonly id: string; readonly model: string }[];
 }
 
 export type KmsKeyState = 'Enabled' | 'Disabled' | 'PendingDeletion';

@@ -22,24 +22,43 @@ export interface Row {
 const f0 = (n: number): string => (Number.isFinite(n) ? n.toFixed(0) : '-');
 const f1 = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '-');
 
-export function formatTable(rows: readonly Row[], meta: { node: string; pinned: boolean; logLevel: string; durationS: number; repeat: number; rate: number; rateDurationS: number; connections: number }): string {
+/**
+ * The key-file proxy a SoftHSM-backed proxy's row is compared with: same operation, worker count and runtime
+ * (`proxy-hsm-2w@v26.12.1` -> `proxy-2w@v26.12.1`); undefined for any other server.
+ */
+export function filesCounterpart(server: string): string | undefined {
+  return server.startsWith('proxy-hsm') ? `proxy${server.slice('proxy-hsm'.length)}` : undefined;
+}
+
+export function formatTable(
+  rows: readonly Row[],
+  meta: { node: string; pinned: boolean; logLevel: string; durationS: number; repeat: number; rate: number; rateDurationS: number; connections: number; notes?: readonly string[] },
+): string {
   // A server's runtime is the name's `@<version>` suffix (`npm run bench -- --node`): efficiency compares a proxy
   // with the floor on the same runtime.
   const runtimeOf = (server: string): string => server.split('@')[1] ?? '';
   const isFloor = (server: string): boolean => server.split('@')[0] === 'floor';
   const floorCost = new Map(rows.filter((r) => isFloor(r.server)).map((r) => [`${r.operation}@${runtimeOf(r.server)}`, r.cpuMicrosPerRequest]));
+  // `CPU vs files`: a SoftHSM-backed proxy's CPU per request over the key-file proxy's (issue 23's target: <= 1.5).
+  const cost = new Map(rows.map((r) => [`${r.operation}|${r.server}`, r.cpuMicrosPerRequest]));
+  const versusFiles = (r: Row): string => {
+    const files = filesCounterpart(r.server);
+    const filesCost = files === undefined ? undefined : cost.get(`${r.operation}|${files}`);
+    return filesCost === undefined ? '-' : `${(r.cpuMicrosPerRequest / filesCost).toFixed(2)}x`;
+  };
   const lines = [
     `node ${meta.node}; servers ${meta.pinned ? 'pinned to CPU 0, load from CPU 1' : 'not pinned'}; proxy logging ${meta.logLevel}; ` +
       `throughput: best of ${meta.repeat} rounds of ${meta.connections} connections for ${meta.durationS} s; latency: ${meta.rate} req/s for ${meta.rateDurationS} s (open loop)`,
+    ...(meta.notes ?? []),
     '',
-    '| operation | server | body | req/s | CPU-µs/req | p50 ms | p99 ms | max ms | errors | RSS MiB | efficiency |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| operation | server | body | req/s | CPU-µs/req | CPU vs files | p50 ms | p99 ms | max ms | errors | RSS MiB | efficiency |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const floor = floorCost.get(`${r.operation}@${runtimeOf(r.server)}`);
     const efficiency = isFloor(r.server) ? '1.00' : floor === undefined ? '-' : (floor / r.cpuMicrosPerRequest).toFixed(2);
     lines.push(
-      `| ${r.operation} | ${r.server} | ${r.bodyBytes} B | ${f0(r.requestsPerSecond)} | ${f0(r.cpuMicrosPerRequest)} | ${f1(r.p50Ms)} | ${f1(r.p99Ms)} | ${f1(r.maxMs)} | ${r.errors} | ${f0(r.rssMiB)} | ${efficiency} |`,
+      `| ${r.operation} | ${r.server} | ${r.bodyBytes} B | ${f0(r.requestsPerSecond)} | ${f0(r.cpuMicrosPerRequest)} | ${versusFiles(r)} | ${f1(r.p50Ms)} | ${f1(r.p99Ms)} | ${f1(r.maxMs)} | ${r.errors} | ${f0(r.rssMiB)} | ${efficiency} |`,
     );
   }
   return lines.join('\n');

@@ -62,3 +62,19 @@ export function processTreeCpu(rootPid: number): { cpuMs: number; processes: num
   }
   return { cpuMs, processes };
 }
+
+/**
+ * A process's main thread (for Node.js: the event loop's) as the scheduler saw it, from /proc/<pid>/task/<pid>/schedstat:
+ * time on a CPU and time runnable but waiting for one (ms, since the thread started). The waiting time tells a busy
+ * machine from a blocked loop: an event-loop delay the thread spent waiting for a CPU is the neighbours'. Undefined
+ * where the kernel does not expose schedstat.
+ */
+export function mainThreadSchedule(pid: number): { onCpuMs: number; runQueueWaitMs: number } | undefined {
+  try {
+    const [onCpuNs, waitNs] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    if (onCpuNs === undefined || waitNs === undefined || !Number.isFinite(onCpuNs) || !Number.isFinite(waitNs)) return undefined;
+    return { onCpuMs: onCpuNs / 1e6, runQueueWaitMs: waitNs / 1e6 };
+  } catch {
+    return undefined;
+  }
+}

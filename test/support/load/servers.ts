@@ -12,6 +12,7 @@ import { processChildren } from './process-cpu.js';
 import { createTempProxyDir, MAIN_TS, REPO_ROOT, TSX_LOADER } from '../proxy-process.js';
 import { TEST_ACCESS_KEY_ID, TEST_SECRET, testKey, testMaterial } from '../test-app.js';
 import { pollUntil } from '../poll-until.js';
+import { createSoftHsmToken, softHsmMissing } from '../softhsm.js';
 
 export const BENCH_KEY_ID = 'bench-key';
 
@@ -32,11 +33,11 @@ const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
  * `<node> <args>` (default: this process's runtime), under `taskset -c <cpu>` when a CPU is given and taskset exists
  * (same pid: taskset execs).
  */
-function spawnNode(args: readonly string[], cpu: number | undefined, stdio: 'ignore' | 'pipe', node = process.execPath): ChildProcess {
+function spawnNode(args: readonly string[], cpu: number | undefined, stdio: 'ignore' | 'pipe', node = process.execPath, env?: Record<string, string>): ChildProcess {
   const pin = cpu !== undefined && hasTaskset;
   const command = pin ? 'taskset' : node;
   const argv = pin ? ['-c', String(cpu), node, ...args] : [...args];
-  return spawn(command, argv, { cwd: REPO_ROOT, stdio: ['ignore', stdio, 'pipe'] });
+  return spawn(command, argv, { cwd: REPO_ROOT, stdio: ['ignore', stdio, 'pipe'], ...(env !== undefined && { env: { ...process.env, ...env } }) });
 }
 
 /** Another Node.js to run a bench server with: the binary and its version (`v26.12.1`), the suffix of its rows. */
@@ -91,7 +92,15 @@ function waitFor<T>(child: ChildProcess, poll: () => T | undefined, what: string
  */
 export const BENCH_QUOTA = { requestsPerSecond: 1_000_000 };
 
-/** A real proxy with one key store and one key; logging at `logLevel` to stdout, which is discarded. */
+/** Why a bench cannot run a SoftHSM-backed proxy here (softhsm2 or opensc missing), or undefined when it can. */
+export const benchSoftHsmMissing = softHsmMissing;
+
+/**
+ * A real proxy with one key store and one key; logging at `logLevel` to stdout, which is discarded. With `softHsm`,
+ * the key store keeps its key in a fresh SoftHSM2 token (its own SOFTHSM2_CONF under a temp dir, made with
+ * softhsm2-util; the key `bench-key` generated in it by pkcs11-tool), served through the PKCS#11 backend
+ * (docs/hsm.md); the server is named `proxy-hsm` and the token is removed when it stops.
+ */
 export async function startProxyServer(options: {
   logLevel: string;
   cpu?: number;
@@ -104,24 +113,38 @@ export async function startProxyServer(options: {
   workers?: number;
   /** Run it on another Node.js (named `proxy@<version>`); default: this process's runtime, unsuffixed. */
   runtime?: BenchRuntime;
+  /** Keep the key in a fresh SoftHSM2 token (check benchSoftHsmMissing() first); named `proxy-hsm`. */
+  softHsm?: boolean;
 }): Promise<BenchServer> {
+  const hsm = options.softHsm === true ? createSoftHsmToken('bench') : undefined;
+  hsm?.keygen(BENCH_KEY_ID);
   const dir = createTempProxyDir({
-    keys: [testKey(BENCH_KEY_ID)],
+    keys: hsm === undefined ? [testKey(BENCH_KEY_ID)] : [],
     logLevel: options.logLevel,
     extraConfig: { admin: { host: '127.0.0.1', port: 0 }, ...options.extraConfig },
-    ...(options.storeConfig !== undefined && { storeConfig: options.storeConfig }),
+    ...((options.storeConfig !== undefined || hsm !== undefined) && {
+      storeConfig: { ...options.storeConfig, ...(hsm !== undefined && { keyDirectory: undefined, pkcs11: hsm.configBlock() }) },
+    }),
   });
+  const cleanup = (): void => {
+    dir.cleanup();
+    hsm?.cleanup();
+  };
   const dist = join(REPO_ROOT, 'dist', 'main.js');
   const entry = existsSync(dist) && options.fromSource !== true ? [dist] : ['--import', TSX_LOADER, MAIN_TS];
   const workers = options.workers ?? 1;
-  const child = spawnNode([...entry, 'serve', '--no-watch', '--config', dir.configPath, ...(workers > 1 ? ['--workers', String(workers)] : [])], options.cpu, 'ignore', options.runtime?.node);
+  const child = spawnNode([...entry, 'serve', '--no-watch', '--config', dir.configPath, ...(workers > 1 ? ['--workers', String(workers)] : [])], options.cpu, 'ignore', options.runtime?.node, hsm?.env);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const url = await waitFor(child, () => /listening on (http:\/\/\S+)/.exec(stderr)?.[1], 'xks serve');
+  const url = await waitFor(child, () => /listening on (http:\/\/\S+)/.exec(stderr)?.[1], 'xks serve').catch((error: unknown) => {
+    cleanup();
+    throw error;
+  });
   const adminUrl = /admin listener \(xks status\) on (http:\/\/\S+)/.exec(stderr)?.[1];
   if (workers > 1 && options.cpu !== undefined && hasTaskset) await spreadWorkers(child.pid ?? 0, workers);
-  const name = `${workers > 1 ? `proxy-${workers}w` : 'proxy'}${options.runtime === undefined ? '' : `@${options.runtime.version}`}`;
-  return { name, workers, pid: child.pid ?? 0, port: Number(new URL(url).port), ...(adminUrl !== undefined && { adminUrl }), stop: stopper(child, dir.cleanup) };
+  const base = hsm === undefined ? 'proxy' : 'proxy-hsm';
+  const name = `${workers > 1 ? `${base}-${workers}w` : base}${options.runtime === undefined ? '' : `@${options.runtime.version}`}`;
+  return { name, workers, pid: child.pid ?? 0, port: Number(new URL(url).port), ...(adminUrl !== undefined && { adminUrl }), stop: stopper(child, cleanup) };
 }
 
 /**
