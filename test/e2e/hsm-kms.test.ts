@@ -59,8 +59,8 @@ test('xks kms --with-proxy on a SoftHSM store: the AWS CLI creates, connects and
     writeFileSync(join(home, 'blob'), Buffer.from(blob, 'base64'));
     const plain = String(aws('decrypt', '--ciphertext-blob', `fileb://${join(home, 'blob')}`)['Plaintext']);
     assert.equal(Buffer.from(plain, 'base64').toString(), 'kept in SoftHSM');
-    // The proxy's log is written in batches: wait for the Decrypt's line.
-    for (let i = 0; i < 50 && !/"operation":"Decrypt","keyStore":"e2e","externalKeyId":"hsm-key-1"/.test(sandbox.stdout()); i++) await new Promise((r) => setTimeout(r, 100));
+    // The proxy's log is written in batches: wait for the Decrypt's line (up to 30 s, a hang guard).
+    for (let i = 0; i < 300 && !/"operation":"Decrypt","keyStore":"e2e","externalKeyId":"hsm-key-1"/.test(sandbox.stdout()); i++) await new Promise((r) => setTimeout(r, 100));
     assert.match(sandbox.stdout(), /"operation":"Decrypt","keyStore":"e2e","externalKeyId":"hsm-key-1"/);
     assert.ok(!readFileSync(join(home, 'blob')).includes(Buffer.from('kept in SoftHSM')));
   } finally {
