@@ -4,24 +4,16 @@
  * is sent and counted, the proxy's own event-loop delay is read from its /metrics, and bad options are refused.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { REPO_ROOT, TSX_LOADER } from '../support/proxy-process.js';
 import { softHsmMissing } from '../support/softhsm.js';
+import { runChild, type ChildResult } from '../support/run-child.js';
 
 const SCRIPT = join(REPO_ROOT, 'bench', 'hsm-rate.ts');
 
-function runRate(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, SCRIPT, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function runRate(args: readonly string[]): Promise<ChildResult> {
+  return runChild(process.execPath, ['--import', TSX_LOADER, SCRIPT, ...args], { cwd: REPO_ROOT, timeoutMs: 120_000 });
 }
 
 interface Figures {
@@ -43,7 +35,7 @@ interface Figures {
 for (const backend of ['softhsm', 'files'] as const) {
   test(`bench:hsm-rate --backend ${backend}: 20 req/s for 3 s -> 60 requests sent and answered, proxy event-loop delay read`, { skip: backend === 'softhsm' ? softHsmMissing() : undefined, timeout: 180_000 }, async () => {
     const run = await runRate(['--backend', backend, '--rate', '20', '--duration', '3', '--warmup', '0', '--from-source', '--log-level', 'warn', '--json']);
-    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.status, 0, run.stderr);
     const figures = JSON.parse(run.stdout) as Figures;
     assert.equal(figures.backend, backend);
     assert.equal(figures.server, backend === 'softhsm' ? 'proxy-hsm' : 'proxy');
@@ -66,7 +58,7 @@ test('bench:hsm-rate: unknown backend or operation, zero rate -> exit 2 naming t
     [['--rate', '0'], /--rate and --duration must be positive/],
   ] as const) {
     const run = await runRate(args);
-    assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+    assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
     assert.match(run.stderr, message);
   }
 });

@@ -6,33 +6,22 @@
  * pkcs11-tool on the PATH the bench still runs and says so.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { buildSync } from 'esbuild';
 import { REPO_ROOT } from '../support/repo-root.js';
-import { filesCounterpart, formatTable, type Row } from '../support/load/bench-report.js';
+import { filesCounterpart, formatTable } from '../support/load/bench-report.js';
+import { sampleRow } from '../support/load/sample-row.js';
+import { runChild } from '../support/run-child.js';
 import { HttpConnection } from '../support/load/http-connection.js';
 import { BENCH_KEY_ID, benchSoftHsmMissing, startProxyServer } from '../support/load/servers.js';
 import { createWorkload } from '../support/load/workloads.js';
 
 const missing = benchSoftHsmMissing();
 
-const row = (operation: string, server: string, cpuMicrosPerRequest: number): Row => ({
-  operation,
-  server,
-  bodyBytes: 100,
-  requestsPerSecond: 1000,
-  cpuMicrosPerRequest,
-  rate: 1800,
-  p50Ms: 1,
-  p99Ms: 2,
-  maxMs: 3,
-  errors: 0,
-  rssMiB: 50,
-});
+const row = sampleRow;
 const META = { node: 'v20.20.2', pinned: false, logLevel: 'info', durationS: 2, repeat: 5, rate: 1800, rateDurationS: 5, connections: 16 };
 /** The `CPU vs files` cell of a row (the 7th column). */
 const versusFiles = (text: string, operation: string, server: string): string | undefined =>
@@ -112,16 +101,8 @@ describe('bench: HSM rows', () => {
     const bin = mkdtempSync(join(tmpdir(), 'xks-bench-path-'));
     for (const tool of ['getconf', 'taskset']) if (existsSync(`/usr/bin/${tool}`)) symlinkSync(`/usr/bin/${tool}`, join(bin, tool));
     try {
-      const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [bundle, '--ops', 'health', '--duration', '0.3', '--repeat', '1', '--rate-duration', '0.5', '--rate', '20'], { cwd: REPO_ROOT, env: { ...process.env, PATH: bin }, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.once('error', reject);
-        child.once('close', (code) => resolve({ code, stdout, stderr }));
-      });
-      assert.equal(run.code, 0, run.stderr);
+      const run = await runChild(process.execPath, [bundle, '--ops', 'health', '--duration', '0.3', '--repeat', '1', '--rate-duration', '0.5', '--rate', '20'], { cwd: REPO_ROOT, env: { ...process.env, PATH: bin }, timeoutMs: 280_000 });
+      assert.equal(run.status, 0, run.stderr);
       // (softhsm2 missing as well: that reason comes first.)
       const why = /(pkcs11-tool not installed \(apt-get install opensc\)|\/usr\/lib\/softhsm\/libsofthsm2\.so not installed \(apt-get install softhsm2\))/.source;
       assert.match(run.stderr, new RegExp(`^bench: HSM rows skipped: ${why}$`, 'm'));

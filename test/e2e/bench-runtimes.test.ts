@@ -9,22 +9,11 @@ import { mkdtempSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { formatTable, type Row } from '../support/load/bench-report.js';
+import { formatTable } from '../support/load/bench-report.js';
+import { sampleRow } from '../support/load/sample-row.js';
 import { resolveBenchRuntime, startProxyServer } from '../support/load/servers.js';
 
-const row = (operation: string, server: string, cpuMicrosPerRequest: number): Row => ({
-  operation,
-  server,
-  bodyBytes: 100,
-  requestsPerSecond: 1000,
-  cpuMicrosPerRequest,
-  rate: 1800,
-  p50Ms: 1,
-  p99Ms: 2,
-  maxMs: 3,
-  errors: 0,
-  rssMiB: 50,
-});
+const row = sampleRow;
 
 describe('bench --node: servers on another Node.js', () => {
   test('a path -> that binary and its version; an uninstalled line -> an error naming scripts/test-on-node.sh', () => {

@@ -1,16 +1,12 @@
 /** Runs the AWS CLI v2 (/usr/bin/aws) against an endpoint with a given access key, no config files, JSON output. */
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runChild, type ChildResult } from './run-child.js';
 
 export const AWS_CLI = '/usr/bin/aws';
 
-export interface AwsCliResult {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type AwsCliResult = ChildResult;
 
 export interface AwsCliCaller {
   readonly endpoint: string;
@@ -23,30 +19,19 @@ const home = mkdtempSync(join(tmpdir(), 'aws-cli-home-'));
 
 /** `aws <args> --endpoint-url <endpoint> --output json`; never throws for a non-zero exit (the result says). */
 export function runAwsCli(args: readonly string[], caller: AwsCliCaller): Promise<AwsCliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(AWS_CLI, [...args, '--endpoint-url', caller.endpoint, '--output', 'json'], {
-      env: {
-        PATH: '/usr/bin:/bin',
-        HOME: home,
-        AWS_ACCESS_KEY_ID: caller.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: caller.secretAccessKey,
-        AWS_DEFAULT_REGION: caller.region ?? 'us-east-1',
-        AWS_CONFIG_FILE: join(home, 'none'),
-        AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_PAGER: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(guard);
-      resolve({ status, stdout, stderr });
-    });
+  return runChild(AWS_CLI, [...args, '--endpoint-url', caller.endpoint, '--output', 'json'], {
+    cwd: process.cwd(),
+    env: {
+      PATH: '/usr/bin:/bin',
+      HOME: home,
+      AWS_ACCESS_KEY_ID: caller.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: caller.secretAccessKey,
+      AWS_DEFAULT_REGION: caller.region ?? 'us-east-1',
+      AWS_CONFIG_FILE: join(home, 'none'),
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_PAGER: '',
+    },
+    timeoutMs: 60_000,
   });
 }
