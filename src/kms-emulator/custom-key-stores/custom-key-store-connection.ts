@@ -73,6 +73,8 @@ export function createConnectionLifecycle(deps: KmsServiceDeps): ConnectionLifec
    * stored record still points at the proxy that answered (an update probing a new endpoint is not stored yet).
    */
   function learnKeyManager(r: CustomKeyStoreRecord, health: HealthStatusResponse): void {
+    // An answer that arrives after close() finds the store closed: nothing is kept (and nothing thrown).
+    if (closed) return;
     const current = store.getCustomKeyStore(r.customKeyStoreId);
     if (current === undefined || current.uriEndpoint !== r.uriEndpoint || current.uriPath !== r.uriPath) return;
     const keyManager = { at: clock(), xksProxyVendor: health.xksProxyVendor, ekmVendor: health.ekmVendor, ekmFleetDetails: health.ekmFleetDetails.map((d) => ({ id: d.id, model: d.model })) };
@@ -101,6 +103,7 @@ export function createConnectionLifecycle(deps: KmsServiceDeps): ConnectionLifec
     }
     const requestId = deps.randomUUID();
     const result = await xks.getHealthStatus(targetOf(r), { kmsOperation: 'KmsHealthCheck', kmsRequestId: requestId });
+    if (closed) return;
     const at = new Date(clock()).toISOString();
     if (result.ok) {
       const view: HealthCheckView = { at, healthy: true, outcome: 'ok', detail: `${result.value.xksProxyVendor} ${result.value.xksProxyModel}`, ekmFleet: result.value.ekmFleetDetails.map((d) => ({ id: d.id, healthStatus: d.healthStatus })) };
@@ -117,7 +120,9 @@ export function createConnectionLifecycle(deps: KmsServiceDeps): ConnectionLifec
   function startHealthMonitor(id: string): void {
     stopHealthMonitor(id);
     const t = setInterval(() => {
-      void runHealthCheck(id);
+      runHealthCheck(id).catch((error: unknown) => {
+        logger.error({ customKeyStoreId: id, cause: error instanceof Error ? error.message : String(error) }, 'health check could not run');
+      });
     }, config.healthCheckIntervalMs);
     t.unref();
     monitors.set(id, t);
