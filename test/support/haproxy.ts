@@ -3,6 +3,7 @@
  * foreground with one of the configurations under examples/, its addresses given through the environment.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { get } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { pollUntil } from './poll-until.js';
@@ -27,6 +28,24 @@ function canConnect(port: number): Promise<boolean> {
       resolve(true);
     });
     s.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * The stats page as CSV, on a connection of its own (agent: false). fetch() reuses a kept-alive socket, and HAProxy
+ * may close that socket just as the next poll writes on it ('fetch failed', seen once in a busy full run).
+ */
+function statsCsv(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = get({ host: '127.0.0.1', port, path: '/stats;csv', agent: false, timeout: 5000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve(text));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('haproxy stats: no answer within 5 s')));
+    req.on('error', reject);
   });
 }
 
@@ -63,7 +82,7 @@ export async function startHaproxy(example: string, env: Record<string, string>)
     throw new Error(`haproxy did not start (${error instanceof Error ? error.message : String(error)}):\n${out}`);
   }
   const rows = async () => {
-    const csv = await (await fetch(`http://127.0.0.1:${statsPort}/stats;csv`, { signal: AbortSignal.timeout(5000) })).text();
+    const csv = await statsCsv(statsPort);
     return csv.split('\n').slice(1).map((line) => line.split(','));
   };
   const serverStates = async () => {
