@@ -4,14 +4,21 @@
  * delayed more than 20 ms (PKCS#11 runs off the loop).
  *
  *   npm run bench:hsm-rate -- [--backend softhsm|files] [--rate 1800] [--duration 60] [--op encrypt-6k]
- *                             [--warmup 2] [--log-level info] [--from-source] [--json]
+ *                             [--sessions N] [--pin loop|all] [--warmup 2] [--log-level info] [--from-source] [--json]
  *
  * Open loop (test/support/load/load.ts): requests leave on schedule whatever the answers do, and each latency is
- * timed from its scheduled send time, so a stall is charged for the queue it causes. The proxy (one process, pinned to
- * CPU 0 when taskset and a second CPU exist; this generator on CPU 1) keeps its key in a fresh SoftHSM2 token
- * (--backend softhsm, the default) or in a key file (--backend files), and runs from dist/ (`npm run bench:hsm-rate`
- * builds it first; --from-source runs src/ through tsx). A 2 s closed-loop warm-up lets the JIT compile the request
- * path first, as `npm run bench` does.
+ * timed from its scheduled send time, so a stall is charged for the queue it causes. The proxy (one process) keeps its
+ * key in a fresh SoftHSM2 token (--backend softhsm, the default; --sessions N sets its `pkcs11.sessions`) or in a key
+ * file (--backend files), and runs from dist/ (`npm run bench:hsm-rate` builds it first; --from-source runs src/
+ * through tsx). A 2 s closed-loop warm-up lets the JIT compile the request path first, as `npm run bench` does.
+ *
+ * Where it runs, when taskset and a second CPU exist (this generator is on CPU 1):
+ *   --pin loop (default): the proxy's event-loop thread alone on CPU 0, its other threads (libuv's worker pool, where
+ *                         the PKCS#11 binding's C_Encrypt/C_Decrypt run, and V8's helpers) on CPU 1 beside this
+ *                         generator. The loop has a CPU of its own and the HSM work runs beside it, as on any machine
+ *                         with two cores or more.
+ *   --pin all:            every thread of the proxy on CPU 0: the HSM calls' worker threads take turns with the loop
+ *                         on one CPU, and each wake-up of one pre-empts the loop.
  *
  * The event loop's delay is the proxy's own: prom-client's `nodejs_eventloop_lag_max_seconds` on its admin listener's
  * GET /metrics (perf_hooks.monitorEventLoopDelay, 10 ms resolution; its histogram is reset at every scrape). It is
@@ -27,10 +34,10 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { parseExposition, sample } from '../test/support/exposition.js';
+import { parseExposition, sample, type Exposition } from '../test/support/exposition.js';
 import { closedLoop, openLoop, quantile } from '../test/support/load/load.js';
-import { mainThreadSchedule, processTreeCpu } from '../test/support/load/process-cpu.js';
-import { BENCH_KEY_ID, BENCH_QUOTA, benchSoftHsmMissing, startProxyServer, taskset, type BenchServer } from '../test/support/load/servers.js';
+import { mainThreadSchedule, processTreeCpu, threadCpus } from '../test/support/load/process-cpu.js';
+import { BENCH_KEY_ID, BENCH_QUOTA, benchSoftHsmMissing, pinEventLoop, startProxyServer, taskset, type BenchServer } from '../test/support/load/servers.js';
 import { createWorkload, OPERATIONS, type Operation } from '../test/support/load/workloads.js';
 
 const { values } = parseArgs({
@@ -40,6 +47,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '60' },
     op: { type: 'string', default: 'encrypt-6k' },
     warmup: { type: 'string', default: '2' },
+    sessions: { type: 'string' },
+    pin: { type: 'string', default: 'loop' },
     'log-level': { type: 'string', default: 'info' },
     'from-source': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
@@ -56,6 +65,9 @@ const fail = (message: string): never => {
   process.exit(2);
 };
 if (backend !== 'softhsm' && backend !== 'files') fail(`--backend ${backend}: expected softhsm or files`);
+const pinMode = values.pin ?? 'loop';
+if (pinMode !== 'loop' && pinMode !== 'all') fail(`--pin ${pinMode}: expected loop or all`);
+if (values.sessions !== undefined && !(Number.isInteger(Number(values.sessions)) && Number(values.sessions) >= 1)) fail('--sessions must be a whole number >= 1');
 if (!(OPERATIONS as readonly string[]).includes(op)) fail(`--op ${op}: expected one of ${OPERATIONS.join(', ')}`);
 if (!(rate > 0) || !(durationS > 0) || !(warmupS >= 0)) fail('--rate and --duration must be positive numbers, --warmup a number >= 0');
 const missing = backend === 'softhsm' ? benchSoftHsmMissing() : undefined;
@@ -65,12 +77,23 @@ const progress = (line: string): void => void process.stderr.write(`${line}\n`);
 const pinned = taskset && availableParallelism() >= 2;
 if (pinned) spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
 
-/** The proxy's event-loop delay max since the previous scrape, ms (the scrape resets it). */
-async function scrapeLoopDelayMaxMs(adminUrl: string): Promise<number> {
-  const text = await (await fetch(`${adminUrl}/metrics`)).text();
-  const seconds = sample(parseExposition(text), 'nodejs_eventloop_lag_max_seconds', {});
+/** The proxy's /metrics, and its event-loop delay max since the previous scrape, ms (the scrape resets it). */
+async function scrape(adminUrl: string): Promise<{ exposition: Exposition; loopDelayMaxMs: number }> {
+  const exposition = parseExposition(await (await fetch(`${adminUrl}/metrics`)).text());
+  const seconds = sample(exposition, 'nodejs_eventloop_lag_max_seconds', {});
   if (seconds === undefined) throw new Error('the proxy exposes no nodejs_eventloop_lag_max_seconds');
-  return seconds * 1000;
+  return { exposition, loopDelayMaxMs: seconds * 1000 };
+}
+
+/**
+ * From two scrapes of a histogram: how many observations the run added, and how many of them took longer than
+ * 10 ms and 50 ms (the targets' bounds, which are bucket bounds of the proxy's histograms).
+ */
+function slowShare(before: Exposition, after: Exposition, name: string, labels: Readonly<Record<string, string>>): { count: number; over10: number; over50: number } {
+  const delta = (suffix: string, extra: Readonly<Record<string, string>> = {}): number =>
+    (sample(after, `${name}${suffix}`, { ...labels, ...extra }) ?? 0) - (sample(before, `${name}${suffix}`, { ...labels, ...extra }) ?? 0);
+  const count = delta('_count');
+  return { count, over10: count - delta('_bucket', { le: '0.01' }), over50: count - delta('_bucket', { le: '0.05' }) };
 }
 
 /** How often the proxy's event-loop delay max is scraped during the run (each scrape also resets it). */
@@ -85,21 +108,25 @@ try {
     logLevel: values['log-level'] ?? 'info',
     storeConfig: { quota: BENCH_QUOTA },
     softHsm: backend === 'softhsm',
+    ...(values.sessions !== undefined && { pkcs11: { sessions: Number(values.sessions) } }),
     fromSource: values['from-source'] === true,
-    ...(pinned && { cpu: 0 }),
+    ...(pinned && pinMode === 'all' && { cpu: 0 }),
   });
   const adminUrl = server.adminUrl;
   if (adminUrl === undefined) throw new Error('the proxy printed no admin listener');
   const workload = await createWorkload(op, server.port, BENCH_KEY_ID);
   const port = server.port;
   if (warmupS > 0) await closedLoop(port, workload.bytes, { connections: 16, durationMs: warmupS * 1000 });
+  if (pinned && pinMode === 'loop') pinEventLoop(server.pid, 0, 1); // after the warm-up: the worker pool exists
+  const threads = threadCpus(server.pid);
+  const placement = `proxy event loop on CPU ${threads.main}, its other threads on ${[...threads.others].map(([cpus, n]) => `${cpus} (${n})`).join(', ')}; load generator on CPU ${pinned ? 1 : 'any'}`;
   const loadBefore = loadavg();
   progress(
     `bench:hsm-rate: ${op} at ${rate} req/s for ${durationS} s (open loop) on ${server.name} (${backend === 'softhsm' ? 'SoftHSM2 token' : 'key files'}), ` +
-      `node ${process.version}, ${pinned ? 'proxy on CPU 0, load on CPU 1' : 'not pinned'}, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
+      `node ${process.version}, ${placement}, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
   );
   workload.refresh();
-  await scrapeLoopDelayMaxMs(adminUrl); // resets the proxy's histogram: the run's maximum starts here
+  const first = await scrape(adminUrl); // resets the proxy's loop-delay histogram: the run's maximum starts here
   const scheduleBefore = mainThreadSchedule(server.pid);
   const cpuBefore = processTreeCpu(server.pid).cpuMs;
   const loopDelays: number[] = [];
@@ -118,7 +145,7 @@ try {
       if (elapsedMs - lastScrape >= SCRAPE_EVERY_MS) {
         lastScrape = elapsedMs;
         scrapes.push(
-          scrapeLoopDelayMaxMs(adminUrl).then((ms) => {
+          scrape(adminUrl).then(({ loopDelayMaxMs: ms }) => {
             loopDelays.push(ms);
             progress(`  ${(elapsedMs / 1000).toFixed(0)} s: proxy event-loop delay max ${f1(ms)} ms in the last ${SCRAPE_EVERY_MS / 1000} s`);
           }),
@@ -127,7 +154,12 @@ try {
     },
   });
   await Promise.all(scrapes);
-  loopDelays.push(await scrapeLoopDelayMaxMs(adminUrl));
+  const last = await scrape(adminUrl);
+  loopDelays.push(last.loopDelayMaxMs);
+  const xksOperation = { health: 'GetHealthStatus', metadata: 'GetKeyMetadata', encrypt: 'Encrypt', decrypt: 'Decrypt' }[op.split('-')[0] ?? ''] ?? op;
+  const inProxy = slowShare(first.exposition, last.exposition, 'xks_request_duration_seconds', { operation: xksOperation });
+  const hsmOperation = { Encrypt: 'encrypt', Decrypt: 'decrypt' }[xksOperation];
+  const inHsm = backend === 'softhsm' && hsmOperation !== undefined ? slowShare(first.exposition, last.exposition, 'xks_hsm_call_duration_seconds', { operation: hsmOperation, outcome: 'ok' }) : undefined;
   const scheduleAfter = mainThreadSchedule(server.pid);
   const cpuMs = processTreeCpu(server.pid).cpuMs - cpuBefore;
   const mainThread =
@@ -141,17 +173,24 @@ try {
     server: server.name,
     rate,
     durationS,
+    sessions: values.sessions === undefined ? 'default' : Number(values.sessions),
+    placement,
     sent: result.sent,
     ok: result.ok,
     errors: result.errors,
     p50Ms: quantile(result.latencies, 0.5),
     p99Ms: quantile(result.latencies, 0.99),
     maxMs: quantile(result.latencies, 1),
+    over10Ms: result.latencies.filter((ms) => ms > 10).length,
+    over50Ms: result.latencies.filter((ms) => ms > 50).length,
     eventLoopDelayMaxMs: Math.max(...loopDelays),
     /** The proxy's CPU time (all its threads: the PKCS#11 binding's included) per answered request, µs. */
     cpuMicrosPerRequest: (cpuMs * 1000) / Math.max(1, result.ok),
     /** The proxy's event-loop thread during the run: time on a CPU, and time runnable but waiting for one. */
     mainThread,
+    /** The proxy's own histograms over the run: requests (first byte to last) and HSM work slower than 10 / 50 ms. */
+    inProxy,
+    inHsm,
     loadAverageBefore: loadBefore,
     loadAverageAfter: loadAfter,
   };
@@ -159,14 +198,16 @@ try {
   else {
     process.stdout.write(
       [
-        `${op} at ${rate} req/s for ${durationS} s on ${server.name} (${backend === 'softhsm' ? 'SoftHSM2 token' : 'key files'}), open loop:`,
-        `  sent ${figures.sent}, ok ${figures.ok}, errors ${figures.errors}`,
-        `  latency ms  p50 ${f1(figures.p50Ms)}  p99 ${f1(figures.p99Ms)}  max ${f1(figures.maxMs)}`,
+        `${op} at ${rate} req/s for ${durationS} s on ${server.name} (${backend === 'softhsm' ? `SoftHSM2 token, sessions ${figures.sessions}` : 'key files'}), open loop, ${placement}:`,
+        `  sent ${figures.sent}, ok ${figures.ok}, errors ${figures.errors}; ${result.connectionsOpened ?? 0} connections opened`,
+        `  latency ms  p50 ${f1(figures.p50Ms)}  p99 ${f1(figures.p99Ms)}  max ${f1(figures.maxMs)}; ${figures.over10Ms} over 10 ms, ${figures.over50Ms} over 50 ms`,
         `  proxy event-loop delay max ${f1(figures.eventLoopDelayMaxMs)} ms (nodejs_eventloop_lag_max_seconds, 10 ms resolution)`,
         `  proxy CPU ${f1(cpuMs / 1000)} s in all (${figures.cpuMicrosPerRequest.toFixed(0)} µs per answered request, all threads)`,
         mainThread === undefined
           ? '  (no /proc/<pid>/task/<pid>/schedstat: the event-loop thread\'s wait for a CPU is unknown)'
           : `  proxy event-loop thread: ${f1(mainThread.onCpuMs / 1000)} s on a CPU, ${f1(mainThread.runQueueWaitMs / 1000)} s runnable but waiting for a CPU (the machine's share of the delays)`,
+        `  the proxy's own view (xks_request_duration_seconds): ${inProxy.count} requests, ${inProxy.over10} over 10 ms, ${inProxy.over50} over 50 ms` +
+          (inHsm === undefined ? '' : `; HSM work (xks_hsm_call_duration_seconds): ${inHsm.over10} over 10 ms, ${inHsm.over50} over 50 ms`),
         `  load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
         `  targets (issue 23): p99 <= 10 ms ${verdict(figures.p99Ms <= 10)}; max <= 50 ms ${verdict(figures.maxMs <= 50)}; ` +
           `zero errors ${verdict(figures.errors === 0)}; event-loop delay <= 20 ms ${verdict(figures.eventLoopDelayMaxMs <= 20)}`,

@@ -4,6 +4,8 @@
  * is sent and counted, the proxy's own event-loop delay is read from its /metrics, and bad options are refused.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { REPO_ROOT, TSX_LOADER } from '../support/proxy-process.js';
@@ -30,11 +32,20 @@ interface Figures {
   mainThread?: { onCpuMs: number; runQueueWaitMs: number };
   cpuMicrosPerRequest: number;
   loadAverageBefore: number[];
+  sessions: number | 'default';
+  placement: string;
+  over10Ms: number;
+  over50Ms: number;
+  inProxy: { count: number; over10: number; over50: number };
+  inHsm?: { count: number; over10: number; over50: number };
 }
+
+/** Whether the bench pins (taskset and two CPUs), as bench/hsm-rate.ts decides. */
+const pins = spawnSync('taskset', ['--version']).status === 0 && availableParallelism() >= 2;
 
 for (const backend of ['softhsm', 'files'] as const) {
   test(`bench:hsm-rate --backend ${backend}: 20 req/s for 3 s -> 60 requests sent and answered, proxy event-loop delay read`, { skip: backend === 'softhsm' ? softHsmMissing() : undefined, timeout: 180_000 }, async () => {
-    const run = await runRate(['--backend', backend, '--rate', '20', '--duration', '3', '--warmup', '0', '--from-source', '--log-level', 'warn', '--json']);
+    const run = await runRate(['--backend', backend, '--rate', '20', '--duration', '3', '--warmup', '0', '--from-source', '--log-level', 'warn', '--json', ...(backend === 'softhsm' ? ['--sessions', '3'] : [])]);
     assert.equal(run.status, 0, run.stderr);
     const figures = JSON.parse(run.stdout) as Figures;
     assert.equal(figures.backend, backend);
@@ -48,14 +59,33 @@ for (const backend of ['softhsm', 'files'] as const) {
     assert.ok(figures.cpuMicrosPerRequest > 0, `the proxy's CPU per request: ${figures.cpuMicrosPerRequest}`);
     assert.equal(figures.loadAverageBefore.length, 3);
     assert.match(run.stderr, /bench:hsm-rate: encrypt-6k at 20 req\/s for 3 s \(open loop\)/);
+    assert.equal(figures.sessions, backend === 'softhsm' ? 3 : 'default');
+    assert.ok(figures.over10Ms >= figures.over50Ms && figures.over50Ms >= 0 && figures.over10Ms <= figures.ok, `over 10 ms counts every request over 50 ms too: ${figures.over10Ms} / ${figures.over50Ms}`);
+    // The proxy's own histograms saw exactly this run's 60 Encrypts (the scrape before the run is subtracted).
+    assert.equal(figures.inProxy.count, 60, JSON.stringify(figures.inProxy));
+    assert.ok(figures.inProxy.over10 >= figures.inProxy.over50 && figures.inProxy.over50 >= 0, JSON.stringify(figures.inProxy));
+    if (backend === 'softhsm') assert.equal(figures.inHsm?.count, 60, `one HSM encrypt per request: ${JSON.stringify(figures.inHsm)}`);
+    else assert.equal(figures.inHsm, undefined);
+    // --pin loop (the default): the event loop alone on CPU 0, the proxy's other threads on CPU 1.
+    if (pins) assert.match(figures.placement, /^proxy event loop on CPU 0, its other threads on 1 \(\d+\); load generator on CPU 1$/, figures.placement);
   });
 }
+
+test('bench:hsm-rate --pin all: every thread of the proxy on CPU 0', { skip: pins ? undefined : 'needs taskset and two CPUs', timeout: 180_000 }, async () => {
+  const run = await runRate(['--backend', 'files', '--pin', 'all', '--rate', '20', '--duration', '1', '--warmup', '0', '--from-source', '--log-level', 'warn', '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  const figures = JSON.parse(run.stdout) as Figures;
+  assert.match(figures.placement, /^proxy event loop on CPU 0, its other threads on 0 \(\d+\); load generator on CPU 1$/, figures.placement);
+  assert.equal(figures.ok, 20, run.stderr);
+});
 
 test('bench:hsm-rate: unknown backend or operation, zero rate -> exit 2 naming the option', { timeout: 60_000 }, async () => {
   for (const [args, message] of [
     [['--backend', 'luna'], /--backend luna: expected softhsm or files/],
     [['--op', 'sign'], /--op sign: expected one of health, metadata/],
     [['--rate', '0'], /--rate and --duration must be positive/],
+    [['--pin', 'some'], /--pin some: expected loop or all/],
+    [['--sessions', '0'], /--sessions must be a whole number >= 1/],
   ] as const) {
     const run = await runRate(args);
     assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);

@@ -58,9 +58,9 @@ test('workers on one token: every worker serves the token with its own sessions;
       const at = lines.findIndex((l) => l.startsWith(`worker ${w.id} pid ${w.pid} `));
       assert.ok(at >= 0, cli.stdout);
       assert.match(lines[at + 1] ?? '', new RegExp(`^  key store e2e  health ACTIVE  HSM token "${token.tokenLabel}"`), cli.stdout);
-      assert.match(lines[at + 2] ?? '', /^    PKCS#11 sessions \d+\/[1-9]\d* in use \(max 4, \d+ waiting\)/, cli.stdout);
+      assert.match(lines[at + 2] ?? '', /^    PKCS#11 sessions \d+\/[1-9]\d* in use \(max 32, \d+ waiting\)/, cli.stdout);
     }
-    assert.match(cli.stdout, /^  PKCS#11 sessions \d+\/\d+ in use \(max 8,/m, 'the fleet line: two workers of 4 sessions each');
+    assert.match(cli.stdout, /^  PKCS#11 sessions \d+\/\d+ in use \(max 64,/m, 'the fleet line: two workers of 32 sessions each');
   } finally {
     await proxy.stop();
     dir.cleanup();

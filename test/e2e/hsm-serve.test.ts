@@ -92,9 +92,9 @@ test('xks serve on a SoftHSM token: pkcs11-tool keys served, new key within seco
     assert.ok(Number(backend?.['sessionsOpen']) >= 1);
     assert.equal(status.keyStores[0]?.health, 'ACTIVE');
     const printed = formatStatus(status as unknown as ProxyStatus);
-    assert.match(printed, /key store e2e  \/kms\/xks\/v1  health ACTIVE  HSM token "xks-test"\n  PKCS#11 sessions \d+\/\d+ in use \(max 4, 0 waiting\); deadline exceeded 0, device errors 0, re-initialisations 0/);
+    assert.match(printed, /key store e2e  \/kms\/xks\/v1  health ACTIVE  HSM token "xks-test"\n  PKCS#11 sessions \d+\/\d+ in use \(max 32, 0 waiting\); deadline exceeded 0, device errors 0, re-initialisations 0/);
     const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
-    assert.match(metrics, /xks_hsm_sessions\{key_store="e2e",state="max"\} 4/);
+    assert.match(metrics, /xks_hsm_sessions\{key_store="e2e",state="max"\} 32/);
     assert.match(metrics, /xks_hsm_call_duration_seconds_count\{operation="encrypt",outcome="ok"\} [1-9]/);
     assert.match(metrics, /xks_hsm_available\{key_store="e2e",token="xks-test"\} 1/);
     assert.ok(!proxy.stdout().includes(token.pin === '1234' ? '"1234"' : token.pin), 'the PIN never appears in the log');

@@ -21,8 +21,11 @@ export const pkcs11Schema = z
     pinEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
     /** Who draws the GCM IV: the proxy with C_GenerateRandom, or the HSM (zero IV filled in, or IV after the tag). */
     ivGeneration: z.enum(IV_GENERATIONS).default('proxy'),
-    /** Sessions this process keeps open to the token (each request holds one for its HSM calls). */
-    sessions: z.number().int().min(1).max(256).default(4),
+    /**
+     * Sessions this process keeps open to the token (each request holds one for its HSM calls). 32: at a constant
+     * 1800 req/s, 4 were the bottleneck (requests queued for a session; docs/hsm.md "How fast"); AWS's sample uses 30.
+     */
+    sessions: z.number().int().min(1).max(256).default(32),
     /** Deadline of one request's HSM work (waiting for a session included); past it: DependencyTimeoutException. */
     callTimeoutMs: z.number().int().min(10).max(MAX_PKCS11_CALL_TIMEOUT_MS).default(200),
     /** How long a found key (or a key found missing) is trusted before the token is asked again. */

@@ -15,6 +15,8 @@ export interface LoadResult {
   readonly elapsedMs: number;
   /** ms, one per answered request (open loop: from the intended send time). */
   readonly latencies: Float64Array;
+  /** Open loop: connections opened during the run (one per request the open ones could not take at once). */
+  readonly connectionsOpened?: number;
 }
 
 function collector(capacity: number) {
@@ -76,6 +78,7 @@ export async function openLoop(
   let ok = 0;
   let errors = 0;
   let outstanding = 0;
+  let opened = 0;
   const start = performance.now();
   const total = Math.floor((options.rate * options.durationMs) / 1000);
   const interval = 1000 / options.rate;
@@ -104,6 +107,7 @@ export async function openLoop(
       open -= 1;
       connection = new HttpConnection(port);
       open += 1;
+      opened += 1;
     }
     const next = waiting.shift();
     if (next !== undefined) run(connection, next);
@@ -114,6 +118,7 @@ export async function openLoop(
     if (connection !== undefined) return run(connection, intended);
     if (open < maxConnections) {
       open += 1;
+      opened += 1;
       return run(new HttpConnection(port), intended);
     }
     waiting.push(intended);
@@ -142,7 +147,7 @@ export async function openLoop(
   while ((outstanding > 0 || waiting.length > 0) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   errors += outstanding + waiting.length;
   for (const c of idle) c.close();
-  return { sent, ok, errors, elapsedMs: performance.now() - start, latencies: lat.result() };
+  return { sent, ok, errors, elapsedMs: performance.now() - start, latencies: lat.result(), connectionsOpened: opened };
 }
 
 /** The q-quantile (0..1) of latencies, ms. */

@@ -78,3 +78,15 @@ export function mainThreadSchedule(pid: number): { onCpuMs: number; runQueueWait
     return undefined;
   }
 }
+
+/** The CPUs each thread of `pid` may run on (`Cpus_allowed_list`, e.g. `0` or `0-1`), the event-loop thread first. */
+export function threadCpus(pid: number): { main: string; others: Map<string, number> } {
+  const cpusOf = (tid: string): string => /Cpus_allowed_list:\s+(\S+)/.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))?.[1] ?? '?';
+  const others = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    if (tid === String(pid)) continue;
+    const cpus = cpusOf(tid);
+    others.set(cpus, (others.get(cpus) ?? 0) + 1);
+  }
+  return { main: cpusOf(String(pid)), others };
+}

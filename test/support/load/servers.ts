@@ -115,6 +115,8 @@ export async function startProxyServer(options: {
   runtime?: BenchRuntime;
   /** Keep the key in a fresh SoftHSM2 token (check benchSoftHsmMissing() first); named `proxy-hsm`. */
   softHsm?: boolean;
+  /** With softHsm: merged into the key store's `pkcs11` block (e.g. `{ sessions: 16 }`). */
+  pkcs11?: Record<string, unknown>;
 }): Promise<BenchServer> {
   const hsm = options.softHsm === true ? createSoftHsmToken('bench') : undefined;
   hsm?.keygen(BENCH_KEY_ID);
@@ -123,7 +125,7 @@ export async function startProxyServer(options: {
     logLevel: options.logLevel,
     extraConfig: { admin: { host: '127.0.0.1', port: 0 }, ...options.extraConfig },
     ...((options.storeConfig !== undefined || hsm !== undefined) && {
-      storeConfig: { ...options.storeConfig, ...(hsm !== undefined && { keyDirectory: undefined, pkcs11: hsm.configBlock() }) },
+      storeConfig: { ...options.storeConfig, ...(hsm !== undefined && { keyDirectory: undefined, pkcs11: hsm.configBlock(options.pkcs11) }) },
     }),
   });
   const cleanup = (): void => {
@@ -178,3 +180,15 @@ export async function startFloorServer(options: { cpu?: number; runtime?: BenchR
 }
 
 export const taskset = hasTaskset;
+
+/**
+ * Give one process's event-loop thread (its main thread, whose id is the pid) a CPU of its own: every thread of it to
+ * `othersCpu` first (libuv's worker pool, which runs the PKCS#11 binding's asynchronous calls, and V8's helpers), then
+ * the event-loop thread alone to `loopCpu`. Call it after a warm-up: a thread made later inherits the event-loop
+ * thread's CPU.
+ */
+export function pinEventLoop(pid: number, loopCpu: number, othersCpu: number): void {
+  for (const args of [['-a', '-p', '-c', String(othersCpu), String(pid)], ['-p', '-c', String(loopCpu), String(pid)]]) {
+    if (spawnSync('taskset', args, { stdio: 'ignore' }).status !== 0) throw new Error(`taskset ${args.join(' ')} failed`);
+  }
+}
