@@ -38,6 +38,8 @@ interface Figures {
   over50Ms: number;
   inProxy: { count: number; over10: number; over50: number };
   inHsm?: { count: number; over10: number; over50: number };
+  gcOver10: number;
+  generatorLoopDelayMaxMs: number;
 }
 
 /** Whether the bench pins (taskset and two CPUs), as bench/hsm-rate.ts decides. */
@@ -66,6 +68,8 @@ for (const backend of ['softhsm', 'files'] as const) {
     assert.ok(figures.inProxy.over10 >= figures.inProxy.over50 && figures.inProxy.over50 >= 0, JSON.stringify(figures.inProxy));
     if (backend === 'softhsm') assert.equal(figures.inHsm?.count, 60, `one HSM encrypt per request: ${JSON.stringify(figures.inHsm)}`);
     else assert.equal(figures.inHsm, undefined);
+    assert.ok(Number.isInteger(figures.gcOver10) && figures.gcOver10 >= 0, `the proxy's GCs over 10 ms: ${figures.gcOver10}`);
+    assert.ok(figures.generatorLoopDelayMaxMs > 0 && Number.isFinite(figures.generatorLoopDelayMaxMs), `the generator's own loop delay: ${figures.generatorLoopDelayMaxMs}`);
     // --pin loop (the default): the event loop alone on CPU 0, the proxy's other threads on CPU 1.
     if (pins) assert.match(figures.placement, /^proxy event loop on CPU 0, its other threads on 1 \(\d+\); load generator on CPU 1$/, figures.placement);
   });
