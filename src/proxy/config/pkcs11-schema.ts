@@ -26,6 +26,11 @@ export const pkcs11Schema = z
      * 1800 req/s, 4 were the bottleneck (requests queued for a session; docs/hsm.md "How fast"); AWS's sample uses 30.
      */
     sessions: z.number().int().min(1).max(256).default(32),
+    /**
+     * Threads that run each request's PKCS#11 calls (C_EncryptInit, C_Encrypt, ...) so the event loop never waits
+     * for the HSM; each runs one call at a time. 4, as many as libuv's default pool that ran the calls before.
+     */
+    threads: z.number().int().min(1).max(64).default(4),
     /** Deadline of one request's HSM work (waiting for a session included); past it: DependencyTimeoutException. */
     callTimeoutMs: z.number().int().min(10).max(MAX_PKCS11_CALL_TIMEOUT_MS).default(200),
     /** How long a found key (or a key found missing) is trusted before the token is asked again. */
@@ -64,6 +69,7 @@ export function resolvePkcs11(
     pinSource,
     ivGeneration: block.ivGeneration,
     sessions: block.sessions,
+    threads: block.threads,
     callTimeoutMs: block.callTimeoutMs,
     keyCacheMs: block.keyCacheMs,
   };

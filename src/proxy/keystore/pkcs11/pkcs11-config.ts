@@ -18,6 +18,8 @@ export interface Pkcs11Config {
   readonly ivGeneration: IvGeneration;
   /** Sessions this process keeps open to the token. */
   readonly sessions: number;
+  /** Threads that run the per-request PKCS#11 calls off the event loop (hsm-threads.ts). */
+  readonly threads: number;
   /** Deadline of one request's HSM work (waiting for a session included). */
   readonly callTimeoutMs: number;
   /** How long a found key (or a key found missing) is trusted before the token is asked again. */

@@ -1,4 +1,3 @@
-import { GENERATED_IV_BYTES, TAG_BYTES } from '../../../crypto/aes-gcm-sizes.js';
 import { TagMismatchError } from '../../../crypto/tag-mismatch-error.js';
 import { DependencyTimeoutException, InternalException, KeyNotFoundException } from '../../../errors/xks-errors.js';
 import type { Logger } from '../../../logging/create-logger.js';
@@ -7,7 +6,7 @@ import type { GcmSealed, KeyBackend, KeyBackendStats } from '../key-backend.js';
 import type { KeyInfo } from '../key-store.js';
 import { CKR, ckrName, ckrOf, isDeviceError, isKeyGone, isSessionError, isTagFailure } from './ckr.js';
 import { findKeyByLabel, listSecretKeyLabels, type FoundKey } from './find-key.js';
-import { gcmEncryptLayout, splitGcmOutput } from './gcm-mechanism.js';
+import { startHsmThreads, HsmThreadError } from './hsm-threads.js';
 import { loadPkcs11Binding, type Pkcs11Handle } from './load-binding.js';
 import { openToken, type OpenToken } from './open-token.js';
 import { createPkcs11Modules, type Pkcs11Modules } from './pkcs11-modules.js';
@@ -65,6 +64,9 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
   let closed = false;
   const cache = new Map<string, { at: number; found: FoundKey | undefined }>();
   const pool: SessionPool<Pkcs11Handle> = createSessionPool({ max: config.sessions, open: () => token.openSession(), close: (s) => token.closeSession(s), now });
+  const threads = startHsmThreads({ modulePath: config.module, count: config.threads });
+  let threadsStarted = false;
+  void threads.ready.then(() => (threadsStarted = true));
 
   function fail(reason: string): void {
     counters.deviceErrors++;
@@ -96,6 +98,7 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
 
   /** One request's HSM work: a session, the work, the deadline, and what each kind of error means. */
   async function run<T>(operation: 'encrypt' | 'decrypt' | 'lookup' | 'probe', work: (session: Pkcs11Handle) => Promise<T>): Promise<T> {
+    if (!threadsStarted) await threads.ready; // only the first calls after opening: the deadline starts once the threads run
     tryRecover();
     if (failure !== undefined) throw new InternalException(UNAVAILABLE, { detail: `PKCS#11 token ${config.tokenLabel}: ${failure.reason}` });
     const started = now();
@@ -133,10 +136,11 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
       if (error instanceof DependencyTimeoutException) throw error;
       const code = ckrOf(error);
       deps.observeCall?.(operation, (now() - started) / 1000, 'error');
-      if (error instanceof DeviceFailure || isDeviceError(code)) {
+      if (error instanceof DeviceFailure || error instanceof HsmThreadError || isDeviceError(code)) {
+        const reason = error instanceof DeviceFailure || error instanceof HsmThreadError ? error.message : ckrName(code);
         pool.release(session, true);
-        fail(error instanceof DeviceFailure ? error.message : ckrName(code));
-        throw new InternalException(UNAVAILABLE, { detail: `PKCS#11 token ${config.tokenLabel}: ${error instanceof DeviceFailure ? error.message : ckrName(code)}` });
+        fail(reason);
+        throw new InternalException(UNAVAILABLE, { detail: `PKCS#11 token ${config.tokenLabel}: ${reason}` });
       }
       pool.release(session, isSessionError(code));
       if (code !== undefined) throw new InternalException('The HSM refused the operation', { detail: `PKCS#11 ${operation}: ${ckrName(code)}` });
@@ -182,12 +186,6 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
     }
   }
 
-  const gcm = (iv: Buffer, aad: Uint8Array) => ({
-    mechanism: binding.CKM_AES_GCM,
-    parameter: { type: binding.CK_PARAMS_AES_GCM, iv, ivBits: iv.length * 8, aad: Buffer.from(aad.buffer, aad.byteOffset, aad.byteLength), tagBits: TAG_BYTES * 8 },
-  });
-  const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-
   return {
     kind: 'pkcs11',
     config,
@@ -198,24 +196,20 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
     },
     encrypt(externalKeyId, _version, plaintext, gcmAad): Promise<GcmSealed> {
       return run('encrypt', (session) =>
-        withKey(session, externalKeyId, async (handle) => {
-          const p = token.pkcs11;
-          const layout = gcmEncryptLayout(config.ivGeneration, plaintext.length, () => p.C_GenerateRandom(session, Buffer.alloc(GENERATED_IV_BYTES)));
-          p.C_EncryptInit(session, gcm(layout.ivIn, gcmAad), handle);
-          const output = await p.C_EncryptAsync(session, asBuffer(plaintext), Buffer.alloc(layout.outputBytes));
-          return splitGcmOutput(config.ivGeneration, layout, output, plaintext.length);
+        withKey(session, externalKeyId, async (key) => {
+          const result = await threads.run({ kind: 'encrypt', session, key, ivGeneration: config.ivGeneration, plaintext, aad: gcmAad });
+          if (result.kind !== 'encrypt') throw new Error(`an HSM thread answered an encrypt with ${result.kind}`);
+          return { iv: result.iv, ciphertext: result.ciphertext, tag: result.tag };
         }),
       );
     },
     decrypt(externalKeyId, _version, sealed, gcmAad): Promise<Uint8Array> {
       return run('decrypt', (session) =>
-        withKey(session, externalKeyId, async (handle) => {
-          const p = token.pkcs11;
-          const input = Buffer.concat([sealed.ciphertext, sealed.tag]);
-          p.C_DecryptInit(session, gcm(Buffer.from(sealed.iv), gcmAad), handle);
+        withKey(session, externalKeyId, async (key) => {
           try {
-            const out = await p.C_DecryptAsync(session, input, Buffer.alloc(input.length));
-            return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+            const result = await threads.run({ kind: 'decrypt', session, key, iv: sealed.iv, ciphertext: sealed.ciphertext, tag: sealed.tag, aad: gcmAad });
+            if (result.kind !== 'decrypt') throw new Error(`an HSM thread answered a decrypt with ${result.kind}`);
+            return result.plaintext;
           } catch (error) {
             const code = ckrOf(error);
             if (isTagFailure(code)) throw new TagMismatchError();
@@ -266,7 +260,7 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
       if (failure !== undefined) throw new Error(`PKCS#11 token ${config.tokenLabel} unavailable: ${failure.reason}`);
       await run('probe', async (session) => {
         requirePresent();
-        token.pkcs11.C_GenerateRandom(session, Buffer.alloc(16));
+        await threads.run({ kind: 'random', session, bytes: 16 });
       });
     },
     stats(): KeyBackendStats {
@@ -290,7 +284,10 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
       // under it could crash the process. Waits up to 5 s; a call hung longer leaves the library loaded.
       const until = now() + 5_000;
       while (pool.stats().inUse > 0 && now() < until) await new Promise((r) => setTimeout(r, 20));
-      if (pool.stats().inUse === 0) module.release();
+      if (pool.stats().inUse === 0) {
+        await threads.close();
+        module.release();
+      }
     },
   };
 }

@@ -22,7 +22,7 @@ const missing = softHsmMissing();
 const AAD = Buffer.from('framed aad bytes');
 
 function configFor(token: SoftHsmToken, extra: Partial<Pkcs11Config> = {}): Pkcs11Config {
-  return { module: token.module, tokenLabel: token.tokenLabel, pin: token.pin, pinSource: token.pinFile, ivGeneration: 'proxy', sessions: 4, callTimeoutMs: 200, keyCacheMs: 2000, ...extra };
+  return { module: token.module, tokenLabel: token.tokenLabel, pin: token.pin, pinSource: token.pinFile, ivGeneration: 'proxy', sessions: 4, threads: 4, callTimeoutMs: 200, keyCacheMs: 2000, ...extra };
 }
 
 async function withToken(run: (token: SoftHsmToken, open: (extra?: Partial<Pkcs11Config>, binding?: Pkcs11Binding) => Pkcs11KeyBackend) => Promise<void>): Promise<void> {

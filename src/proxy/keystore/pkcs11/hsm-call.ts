@@ -1,0 +1,97 @@
+import { GENERATED_IV_BYTES, TAG_BYTES } from '../../../crypto/aes-gcm-sizes.js';
+import { gcmEncryptLayout, HsmIvError, splitGcmOutput } from './gcm-mechanism.js';
+import type { IvGeneration } from './pkcs11-config.js';
+import type { Pkcs11, Pkcs11Binding } from './load-binding.js';
+
+/**
+ * One request's cipher work on the token, as an HSM thread runs it (hsm-threads.ts): plain data in, plain data out,
+ * so it crosses between threads by postMessage. The session and the key handle come from the event loop's session
+ * pool and key cache; the calls run here synchronously, off the event loop.
+ */
+export type HsmCall =
+  | { readonly kind: 'encrypt'; readonly session: Uint8Array; readonly key: Uint8Array; readonly ivGeneration: IvGeneration; readonly plaintext: Uint8Array; readonly aad: Uint8Array }
+  | { readonly kind: 'decrypt'; readonly session: Uint8Array; readonly key: Uint8Array; readonly iv: Uint8Array; readonly ciphertext: Uint8Array; readonly tag: Uint8Array; readonly aad: Uint8Array }
+  /** The deep health check's call: C_GenerateRandom in a session, through the same threads as the requests. */
+  | { readonly kind: 'random'; readonly session: Uint8Array; readonly bytes: number };
+
+/**
+ * The call with each byte array copied into a buffer of its own, and those buffers: handed over as a transfer list,
+ * they move to the thread without another copy, and nothing else of the event loop's memory goes with them (a view
+ * into Node's shared pool would otherwise take the whole pool slab along).
+ */
+export function detachedCall(call: HsmCall): { readonly call: HsmCall; readonly transfer: ArrayBuffer[] } {
+  const transfer: ArrayBuffer[] = [];
+  const own = (u: Uint8Array): Uint8Array => {
+    const copy = new Uint8Array(u);
+    transfer.push(copy.buffer);
+    return copy;
+  };
+  const copied: HsmCall =
+    call.kind === 'encrypt'
+      ? { kind: 'encrypt', session: own(call.session), key: own(call.key), ivGeneration: call.ivGeneration, plaintext: own(call.plaintext), aad: own(call.aad) }
+      : call.kind === 'decrypt'
+        ? { kind: 'decrypt', session: own(call.session), key: own(call.key), iv: own(call.iv), ciphertext: own(call.ciphertext), tag: own(call.tag), aad: own(call.aad) }
+        : { kind: 'random', session: own(call.session), bytes: call.bytes };
+  return { call: copied, transfer };
+}
+
+/** What a call gives back: the sealed parts (encrypt), the plaintext (decrypt) or the random bytes. */
+export type HsmResult =
+  | { readonly kind: 'encrypt'; readonly iv: Uint8Array; readonly ciphertext: Uint8Array; readonly tag: Uint8Array }
+  | { readonly kind: 'decrypt'; readonly plaintext: Uint8Array }
+  | { readonly kind: 'random'; readonly random: Uint8Array };
+
+/** The buffers of a result, handed back as a transfer list (moved, not copied: no plaintext copy stays behind). */
+export function resultBuffers(result: HsmResult): ArrayBuffer[] {
+  const parts = result.kind === 'encrypt' ? [result.iv, result.ciphertext, result.tag] : result.kind === 'decrypt' ? [result.plaintext] : [result.random];
+  return parts.map((u) => u.buffer as ArrayBuffer);
+}
+
+/** A failed call, as it crosses back: the CKR code of a PKCS#11 error, or which of our own errors it was. */
+export interface HsmFailure {
+  readonly message: string;
+  /** The CKR value when the library refused (pkcs11js's Pkcs11Error.code). */
+  readonly code?: number;
+  /** Set when splitGcmOutput refused the HSM's output (wrong ivGeneration for this HSM). */
+  readonly ivError?: true;
+}
+
+const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+function gcm(binding: Pkcs11Binding, iv: Buffer, aad: Uint8Array) {
+  return {
+    mechanism: binding.CKM_AES_GCM,
+    parameter: { type: binding.CK_PARAMS_AES_GCM, iv, ivBits: iv.length * 8, aad: asBuffer(aad), tagBits: TAG_BYTES * 8 },
+  };
+}
+
+/** Run one call with the library's synchronous functions (the caller is an HSM thread, never the event loop). */
+export function performHsmCall(p: Pkcs11, binding: Pkcs11Binding, call: HsmCall): HsmResult {
+  const session = asBuffer(call.session);
+  if (call.kind === 'random') return { kind: 'random', random: p.C_GenerateRandom(session, Buffer.alloc(call.bytes)) };
+  const key = asBuffer(call.key);
+  if (call.kind === 'encrypt') {
+    const layout = gcmEncryptLayout(call.ivGeneration, call.plaintext.length, () => p.C_GenerateRandom(session, Buffer.alloc(GENERATED_IV_BYTES)));
+    p.C_EncryptInit(session, gcm(binding, layout.ivIn, call.aad), key);
+    const output = p.C_Encrypt(session, asBuffer(call.plaintext), Buffer.alloc(layout.outputBytes));
+    return { kind: 'encrypt', ...splitGcmOutput(call.ivGeneration, layout, output, call.plaintext.length) };
+  }
+  const input = Buffer.concat([call.ciphertext, call.tag]);
+  p.C_DecryptInit(session, gcm(binding, asBuffer(call.iv), call.aad), key);
+  const out = p.C_Decrypt(session, input, Buffer.alloc(input.length));
+  return { kind: 'decrypt', plaintext: new Uint8Array(out.buffer, out.byteOffset, out.byteLength) };
+}
+
+/** The error a failed call becomes on its way back (never holds data: a CKR code or our own message). */
+export function describeFailure(error: unknown): HsmFailure {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const message = error instanceof Error ? error.message.split('\n')[0] ?? 'error' : 'error';
+  if (error instanceof HsmIvError) return { message, ivError: true };
+  return typeof code === 'number' ? { message, code } : { message };
+}
+
+/** The error the event loop throws for a failure: the same shapes the backend's callers check (ckrOf, HsmIvError). */
+export function rebuildFailure(failure: HsmFailure): Error {
+  if (failure.ivError === true) return new HsmIvError(failure.message);
+  return failure.code === undefined ? new Error(failure.message) : Object.assign(new Error(failure.message), { code: failure.code });
+}

@@ -1,0 +1,122 @@
+import { Worker } from 'node:worker_threads';
+import { detachedCall, rebuildFailure, type HsmCall, type HsmFailure, type HsmResult } from './hsm-call.js';
+
+/** A thread died (an uncaught error in it): its calls fail like a device error, and the next call starts another. */
+export class HsmThreadError extends Error {
+  override readonly name = 'HsmThreadError';
+}
+
+export interface HsmThreads {
+  /** Run one call on the least busy thread. */
+  run(call: HsmCall): Promise<HsmResult>;
+  /** Resolves once every thread has loaded the library, or failed to, or STARTUP_LIMIT_MS passed; never rejects. */
+  readonly ready: Promise<void>;
+  /** Threads running, and calls handed to them and not answered yet. */
+  stats(): { readonly threads: number; readonly inFlight: number };
+  /** Stop every thread (the backend calls it once no call is in flight). */
+  close(): Promise<void>;
+}
+
+interface Thread {
+  readonly worker: Worker;
+  readonly pending: Map<number, { resolve: (r: HsmResult) => void; reject: (e: Error) => void }>;
+}
+
+/** How long the first calls wait for the threads to start before going ahead anyway. */
+const STARTUP_LIMIT_MS = 10_000;
+
+/** hsm-thread.js next to this file (dist/), or hsm-thread.ts when this runs from source through tsx (tests). */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const THREAD_ENTRY = new URL(`./hsm-thread.${FROM_SOURCE ? 'ts' : 'js'}`, import.meta.url);
+
+/**
+ * From source, the thread registers tsx's loader itself before loading its entry: Node.js 20's worker threads do not
+ * inherit loaders registered with --import. dist/ never gets here (tsx is a development dependency).
+ */
+function newWorker(workerData: unknown): Worker {
+  if (!FROM_SOURCE) return new Worker(THREAD_ENTRY, { workerData });
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const boot = `import(${tsx}).then((tsx) => { tsx.register(); return import(${JSON.stringify(THREAD_ENTRY.href)}); });`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
+/**
+ * The threads that run the PKCS#11 backend's per-request calls (docs/hsm.md "Sessions and threads"): the event loop
+ * only posts a call and takes its answer, so C_EncryptInit, C_Encrypt and the rest never run on it, whatever the
+ * HSM's latency. `count` threads, started at once, each running one call at a time; a call goes to the thread with
+ * the fewest calls waiting. A thread that dies is replaced at the next call. Threads are unref'd: they never keep
+ * the process alive.
+ */
+export function startHsmThreads(options: { modulePath: string; count: number }): HsmThreads {
+  const threads: Thread[] = [];
+  let nextId = 0;
+  let inFlight = 0;
+
+  function start(onStarted?: () => void): Thread {
+    const worker = newWorker({ modulePath: options.modulePath });
+    const thread: Thread = { worker, pending: new Map() };
+    worker.unref();
+    worker.on('message', (m: { id: number; result?: HsmResult; failure?: HsmFailure } | 'ready') => {
+      if (m === 'ready') return onStarted?.();
+      const waiter = thread.pending.get(m.id);
+      if (waiter === undefined) return;
+      thread.pending.delete(m.id);
+      inFlight--;
+      if (m.failure !== undefined) waiter.reject(rebuildFailure(m.failure));
+      else if (m.result !== undefined) waiter.resolve(m.result);
+    });
+    const die = (reason: string): void => {
+      onStarted?.();
+      const i = threads.indexOf(thread);
+      if (i >= 0) threads.splice(i, 1);
+      for (const waiter of thread.pending.values()) waiter.reject(new HsmThreadError(reason));
+      inFlight -= thread.pending.size;
+      thread.pending.clear();
+    };
+    worker.on('error', (error) => die(`HSM thread failed: ${error.message.split('\n')[0] ?? 'error'}`));
+    worker.on('exit', (code) => die(`HSM thread exited (${code})`));
+    threads.push(thread);
+    return thread;
+  }
+
+  const ready = new Promise<void>((resolve) => {
+    let starting = options.count;
+    const timer = setTimeout(resolve, STARTUP_LIMIT_MS);
+    timer.unref();
+    for (let i = 0; i < options.count; i++) {
+      let counted = false;
+      start(() => {
+        if (counted) return;
+        counted = true;
+        if (--starting === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    }
+  });
+
+  function leastBusy(): Thread {
+    let best: Thread | undefined;
+    for (const t of threads) if (best === undefined || t.pending.size < best.pending.size) best = t;
+    return best === undefined || (best.pending.size > 0 && threads.length < options.count) ? start() : best;
+  }
+
+  return {
+    run(call) {
+      const thread = leastBusy();
+      const id = nextId++;
+      inFlight++;
+      const { call: own, transfer } = detachedCall(call);
+      return new Promise<HsmResult>((resolve, reject) => {
+        thread.pending.set(id, { resolve, reject });
+        thread.worker.postMessage({ id, call: own }, transfer);
+      });
+    },
+    ready,
+    stats: () => ({ threads: threads.length, inFlight }),
+    async close() {
+      await Promise.all(threads.splice(0).map((t) => t.worker.terminate()));
+    },
+  };
+}
