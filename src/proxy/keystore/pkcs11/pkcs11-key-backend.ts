@@ -40,8 +40,8 @@ const FIRST_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 30_000;
 
 /**
- * The PKCS#11 key backend (docs/hsm.md). The material never enters the process: C_Encrypt/C_Decrypt run on the
- * binding's worker threads (off the event loop) in a session from a bounded pool; every request's HSM work has a
+ * The PKCS#11 key backend (docs/hsm.md). The material never enters the process: each request's PKCS#11 calls run
+ * in the store's HSM threads (hsm-threads.ts, off the event loop) in a session from a bounded pool; every request's HSM work has a
  * deadline (`callTimeoutMs`, inside KMS's 250 ms) after which it gets DependencyTimeoutException. A device error
  * discards every session, the backend answers InternalException ("unavailable; retry") and re-initialises the module
  * with exponential backoff on the next call or health probe, once no call is in flight. Opening is synchronous and

@@ -32,7 +32,7 @@ function problemsOf(stores: Record<string, unknown>[], env: Record<string, strin
 test('config pkcs11: the block resolves (absolute module, PIN from its file, defaults); no keyDirectory', () => {
   const s = parse([store({ pkcs11: HSM })]).keyStores[0];
   assert.equal(s?.keyDirectory, undefined);
-  assert.deepEqual(s?.pkcs11, { module: HSM.module, tokenLabel: 'xks', pin: '1234', pinSource: '/etc/xks/hsm-pin', ivGeneration: 'proxy', sessions: 32, callTimeoutMs: 200, keyCacheMs: 2000 });
+  assert.deepEqual(s?.pkcs11, { module: HSM.module, tokenLabel: 'xks', pin: '1234', pinSource: '/etc/xks/hsm-pin', ivGeneration: 'proxy', sessions: 32, threads: 4, callTimeoutMs: 200, keyCacheMs: 2000 });
   const fromEnv = parse([store({ pkcs11: { ...HSM, pinFile: undefined, pinEnv: 'HSM_PIN', ivGeneration: 'hsm-iv-after-tag' } })], { HSM_PIN: '5678' }).keyStores[0]?.pkcs11;
   assert.equal(fromEnv?.pin, '5678');
   assert.equal(fromEnv?.pinSource, '$HSM_PIN');
@@ -55,8 +55,8 @@ test('config pkcs11: PIN problems name the field and never the PIN; a PIN in the
 });
 
 test('config pkcs11: bad values -> problems naming each field; two stores on one library -> refused; keyEncryption with pkcs11 -> refused', () => {
-  const p = problemsOf([store({ pkcs11: { ...HSM, tokenLabel: '', ivGeneration: 'hsm', sessions: 0, callTimeoutMs: 250 } })]);
-  for (const field of ['tokenLabel', 'ivGeneration', 'sessions', 'callTimeoutMs']) assert.match(p, new RegExp(`keyStores\\.0\\.pkcs11\\.${field}:`), field);
+  const p = problemsOf([store({ pkcs11: { ...HSM, tokenLabel: '', ivGeneration: 'hsm', sessions: 0, threads: 65, callTimeoutMs: 250 } })]);
+  for (const field of ['tokenLabel', 'ivGeneration', 'sessions', 'threads', 'callTimeoutMs']) assert.match(p, new RegExp(`keyStores\\.0\\.pkcs11\\.${field}:`), field);
   assert.match(problemsOf([store({ pkcs11: HSM }), store({ pkcs11: { ...HSM, tokenLabel: 'other' } }, 's2', '/s2')]), /keyStores\.1\.pkcs11\.module: one key store per PKCS#11 library \(also used by keyStores\.0\)/);
   assert.match(problemsOf([store({ pkcs11: HSM, keyEncryption: { passphraseEnv: 'X' } })], { X: 'a long passphrase here' }), /keyStores\.0\.keyEncryption: keyEncryption applies to key files/);
 });
