@@ -3,14 +3,16 @@
  * over a real SoftHSM2 token: 'ok' forwards (a key imported with known bytes by pkcs11-tool encrypts, and node:crypto
  * decrypts what came out), 'device-error' answers CKR_DEVICE_ERROR (0x30) to C_Encrypt and C_Decrypt while their Init
  * still works, a delay holds the native call back at least that long and then forwards, and what the control file
- * says otherwise forwards. A child process given `env` obeys the same control file.
+ * says otherwise forwards, calls from several pool threads at once each get the fault or the right answer, and a worker
+ * thread and a child process given `env` obey the same control file; a target that cannot be loaded is refused.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createDecipheriv, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import type * as Pkcs11Js from 'pkcs11js';
 import { controlText, faultShim, faultShimMissing, type FaultShim } from '../support/pkcs11-fault-shim.js';
 import { createSoftHsmToken, type SoftHsmToken } from '../support/softhsm.js';
@@ -138,6 +140,52 @@ test('fault shim: unknown or malformed control content ("delay", "delay 12x", "d
   shim.set('ok');
 });
 
+test('fault shim: 8 concurrent C_EncryptAsync on libuv\'s pool -> device-error fails each with 0x30; delay 100 then each forwards the right ciphertext', { skip: missing }, async () => {
+  shim.set('device-error');
+  const failed = await Promise.allSettled(Array.from({ length: 8 }, () => encrypt(Buffer.from('x'))));
+  for (const r of failed) assert.ok(r.status === 'rejected' && isDeviceError(r.reason), String(r.status === 'rejected' ? r.reason : 'fulfilled'));
+  shim.set({ delayMs: 100 });
+  const plaintexts = Array.from({ length: 8 }, (_, i) => Buffer.from(`concurrent ${i}`));
+  const sealed = await Promise.all(plaintexts.map((pt) => encrypt(pt)));
+  shim.set('ok');
+  sealed.forEach(({ iv, sealed: out }, i) => assert.deepEqual(openWithNodeCrypto(iv, out), plaintexts[i]));
+});
+
+/** In a worker thread: the shim loaded again (same library, already initialised), C_Encrypt's answer posted back. */
+const WORKER_SCRIPT = `
+  const { parentPort, workerData } = require('node:worker_threads');
+  const pkcs11js = require('pkcs11js');
+  const p = new pkcs11js.PKCS11();
+  p.load(workerData.module);
+  try { p.C_Initialize(); } catch (e) { if (e.code !== pkcs11js.CKR_CRYPTOKI_ALREADY_INITIALIZED) throw e; }
+  const slot = p.C_GetSlotList(true).find((s) => p.C_GetTokenInfo(s).label.trim() === workerData.label);
+  const s = p.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
+  p.C_FindObjectsInit(s, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY }]);
+  const [key] = p.C_FindObjects(s, 1);
+  p.C_FindObjectsFinal(s);
+  p.C_EncryptInit(s, { mechanism: pkcs11js.CKM_AES_GCM, parameter: { type: pkcs11js.CK_PARAMS_AES_GCM, iv: Buffer.alloc(12, 2), ivBits: 96, tagBits: 128 } }, key);
+  let answer;
+  try { p.C_Encrypt(s, Buffer.from('x'), Buffer.alloc(17)); answer = 'forwarded'; } catch (e) { answer = 'code ' + e.code; }
+  p.C_CloseSession(s);
+  parentPort.postMessage(answer);
+`;
+
+function inWorker(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(WORKER_SCRIPT, { eval: true, workerData: { module: shim.modulePath, label: token.tokenLabel } });
+    w.once('message', (m: string) => resolve(m));
+    w.once('error', reject);
+    w.once('exit', (code) => reject(new Error(`worker exited ${code} without an answer`)));
+  });
+}
+
+test('fault shim: a worker thread loading the shim -> its synchronous C_Encrypt gets device-error, then forwards once ok', { skip: missing }, async () => {
+  shim.set('device-error');
+  assert.equal(await inWorker(), `code ${DEVICE_ERROR}`);
+  shim.set('ok');
+  assert.equal(await inWorker(), 'forwarded');
+});
+
 test('fault shim: a child process given env -> its C_Encrypt obeys the same control file', { skip: missing }, () => {
   shim.set('device-error');
   const script = `
@@ -159,6 +207,16 @@ test('fault shim: a child process given env -> its C_Encrypt obeys the same cont
   assert.equal(run(), `code ${DEVICE_ERROR}`);
   shim.set('ok');
   assert.equal(run(), 'forwarded');
+});
+
+test('fault shim: XKS_PKCS11_SHIM_TARGET names no library -> loading the shim fails, stderr names the target and nothing else', { skip: missing }, () => {
+  const script = `
+    const p = new (require('pkcs11js').PKCS11)();
+    try { p.load(process.argv[1]); console.log('loaded'); } catch (e) { console.log('refused'); }
+  `;
+  const child = spawnSync(process.execPath, ['-e', script, shim.modulePath], { env: { ...process.env, ...shim.env, XKS_PKCS11_SHIM_TARGET: '/nonexistent/libhsm.so' }, encoding: 'utf8' });
+  assert.equal(child.stdout.trim(), 'refused');
+  assert.match(child.stderr, /^fault-shim: cannot load \/nonexistent\/libhsm\.so: .*\n$/);
 });
 
 test('fault shim: control text -> one line per mode; a delay that is not a whole number of ms up to 600000 is refused', () => {
