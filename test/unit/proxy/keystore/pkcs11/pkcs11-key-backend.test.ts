@@ -1,8 +1,9 @@
 /**
  * The PKCS#11 backend against real SoftHSM2 tokens (one per test, own SOFTHSM2_CONF): interoperability with the key
  * files' code path for known key bytes, a pool of 4 under 200 concurrent Encrypts, the token directory pulled away
- * and put back (no crash, InternalException, recovery without restart), and a fault-injecting shim over the real
- * library for device errors and a slow HSM (DependencyTimeoutException within the deadline, counted).
+ * and put back (no crash, InternalException, recovery without restart), and the fault-injecting shim library over the
+ * real one (test/support/pkcs11-fault-shim.ts: the faults happen inside the native C_Encrypt, whichever thread calls)
+ * for device errors and a slow HSM (DependencyTimeoutException within the deadline, counted; the event loop free).
  */
 import assert from 'node:assert/strict';
 import { renameSync } from 'node:fs';
@@ -12,26 +13,26 @@ import { secureRandomBytes } from '../../../../../src/crypto/random.js';
 import { DependencyTimeoutException, InternalException } from '../../../../../src/errors/xks-errors.js';
 import { createFileKeyBackend } from '../../../../../src/proxy/keystore/file-key-backend.js';
 import { createMemoryKeyStore } from '../../../../../src/proxy/keystore/key-store.js';
-import { loadPkcs11Binding, type Pkcs11Binding } from '../../../../../src/proxy/keystore/pkcs11/load-binding.js';
 import type { Pkcs11Config } from '../../../../../src/proxy/keystore/pkcs11/pkcs11-config.js';
 import { openPkcs11KeyBackend, type Pkcs11KeyBackend } from '../../../../../src/proxy/keystore/pkcs11/pkcs11-key-backend.js';
-import { createPkcs11Modules } from '../../../../../src/proxy/keystore/pkcs11/pkcs11-modules.js';
+import { faultShim, faultShimMissing, type FaultShim } from '../../../../support/pkcs11-fault-shim.js';
 import { createSoftHsmToken, softHsmMissing, type SoftHsmToken } from '../../../../support/softhsm.js';
 
 const missing = softHsmMissing();
+const shimMissing = faultShimMissing();
 const AAD = Buffer.from('framed aad bytes');
 
 function configFor(token: SoftHsmToken, extra: Partial<Pkcs11Config> = {}): Pkcs11Config {
   return { module: token.module, tokenLabel: token.tokenLabel, pin: token.pin, pinSource: token.pinFile, ivGeneration: 'proxy', sessions: 4, threads: 4, callTimeoutMs: 200, keyCacheMs: 2000, ...extra };
 }
 
-async function withToken(run: (token: SoftHsmToken, open: (extra?: Partial<Pkcs11Config>, binding?: Pkcs11Binding) => Pkcs11KeyBackend) => Promise<void>): Promise<void> {
+async function withToken(run: (token: SoftHsmToken, open: (extra?: Partial<Pkcs11Config>) => Pkcs11KeyBackend) => Promise<void>): Promise<void> {
   const token = createSoftHsmToken();
   process.env['SOFTHSM2_CONF'] = token.conf;
   const opened: Pkcs11KeyBackend[] = [];
   try {
-    await run(token, (extra = {}, binding) => {
-      const b = openPkcs11KeyBackend(configFor(token, extra), binding === undefined ? {} : { modules: createPkcs11Modules(binding) });
+    await run(token, (extra = {}) => {
+      const b = openPkcs11KeyBackend(configFor(token, extra), {});
       opened.push(b);
       return b;
     });
@@ -125,47 +126,65 @@ test('pkcs11: token directory pulled away under load -> InternalException (no cr
   });
 });
 
-/** The real library with C_EncryptAsync replaced: a device error, or an answer after `delayMs`. */
-function shim(mode: { fail?: () => boolean; delayMs?: number }): Pkcs11Binding {
-  const real = loadPkcs11Binding();
-  // pkcs11js installs its methods on each instance in its constructor, so the shim wraps the instance's.
-  class FaultyPkcs11 extends real.PKCS11 {
-    constructor() {
-      super();
-      const encrypt = this.C_EncryptAsync.bind(this);
-      this.C_EncryptAsync = (session: Buffer, inData: Buffer, outData: Buffer): Promise<Buffer> => {
-        if (mode.fail?.() === true) return Promise.reject(Object.assign(new Error('CKR_DEVICE_ERROR:48'), { code: 0x30 }));
-        const answer = encrypt(session, inData, outData);
-        return mode.delayMs === undefined ? answer : answer.then((b) => new Promise<Buffer>((r) => setTimeout(() => r(b), mode.delayMs)));
-      };
-    }
+/** The backend opened on the shim library over this token's SoftHSM2; the shim set back to 'ok' afterwards. */
+async function withShim(run: (shim: FaultShim, token: SoftHsmToken, open: (extra?: Partial<Pkcs11Config>) => Pkcs11KeyBackend) => Promise<void>): Promise<void> {
+  const shim = faultShim();
+  try {
+    await withToken((token, open) => run(shim, token, (extra = {}) => open({ module: shim.modulePath, ...extra })));
+  } finally {
+    shim.cleanup();
   }
-  return { ...real, PKCS11: FaultyPkcs11 } as Pkcs11Binding;
 }
 
-test('pkcs11: device error from the library -> InternalException, sessions discarded, re-initialised after backoff, serves again', { skip: missing, timeout: 60_000 }, async () => {
-  await withToken(async (token, open) => {
+test('pkcs11: device error from the library -> InternalException, sessions discarded, re-initialised after backoff, serves again', { skip: shimMissing, timeout: 60_000 }, async () => {
+  await withShim(async (shim, token, open) => {
     token.keygen('k');
-    let failing = true;
-    const hsm = open({}, shim({ fail: () => failing }));
+    shim.set('device-error');
+    const hsm = open();
     await assert.rejects(hsm.encrypt('k', 1, Buffer.from('x'), AAD), (e: unknown) => e instanceof InternalException && /unavailable; retry/.test(e.message));
     assert.equal(hsm.stats().deviceErrors, 1);
     assert.equal(hsm.stats().sessionsOpen, 0, 'sessions discarded');
-    failing = false;
+    shim.set('ok');
     await waitFor('recovered', () => hsm.encrypt('k', 1, Buffer.from('x'), AAD).then(() => true, () => false));
     assert.equal(hsm.stats().reinitializations, 1);
   });
 });
 
-test('pkcs11: an HSM slower than callTimeoutMs -> DependencyTimeoutException at the deadline, counted; the session comes back afterwards', { skip: missing, timeout: 60_000 }, async () => {
-  await withToken(async (token, open) => {
+test('pkcs11: an HSM slower than callTimeoutMs -> DependencyTimeoutException at the deadline, counted; the session comes back afterwards', { skip: shimMissing, timeout: 60_000 }, async () => {
+  await withShim(async (shim, token, open) => {
     token.keygen('k');
-    const hsm = open({ callTimeoutMs: 50, sessions: 1 }, shim({ delayMs: 400 }));
+    const hsm = open({ callTimeoutMs: 50, sessions: 1 });
     await hsm.getKey('k');
+    shim.set({ delayMs: 400 });
     await assert.rejects(hsm.encrypt('k', 1, Buffer.from('x'), AAD), DependencyTimeoutException);
     // The one session is still held by the slow call: the next request waits for it, then times out too.
     await assert.rejects(hsm.encrypt('k', 1, Buffer.from('x'), AAD), DependencyTimeoutException);
     assert.equal(hsm.stats().deadlineExceeded, 2);
+    await waitFor('session back in the pool', async () => hsm.stats().sessionsInUse === 0);
+  });
+});
+
+test('pkcs11: a C_Encrypt stuck 400 ms in the library, callTimeoutMs 50 -> the event loop keeps turning until the DependencyTimeoutException', { skip: shimMissing, timeout: 60_000 }, async () => {
+  await withShim(async (shim, token, open) => {
+    token.keygen('k');
+    const hsm = open({ callTimeoutMs: 50, sessions: 1 });
+    await hsm.getKey('k');
+    shim.set({ delayMs: 400 });
+    // A setImmediate chain counts the loop's turns: a call holding the main thread would stop it until the call ends.
+    let turns = 0;
+    let spinning = true;
+    const spin = (): void => {
+      if (!spinning) return;
+      turns++;
+      setImmediate(spin);
+    };
+    setImmediate(spin);
+    try {
+      await assert.rejects(hsm.encrypt('k', 1, Buffer.from('x'), AAD), DependencyTimeoutException);
+    } finally {
+      spinning = false;
+    }
+    assert.ok(turns > 10, `the event loop turned ${turns} times before the deadline error`);
     await waitFor('session back in the pool', async () => hsm.stats().sessionsInUse === 0);
   });
 });

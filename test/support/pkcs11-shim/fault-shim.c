@@ -1,0 +1,155 @@
+/*
+ * A fault-injecting PKCS#11 library for tests (test/support/pkcs11-fault-shim.ts compiles and drives it).
+ *
+ * It is a PKCS#11 library in its own right: C_GetFunctionList dlopens the real library named by the environment
+ * variable XKS_PKCS11_SHIM_TARGET (read once, on the first call), copies that library's CK_FUNCTION_LIST into a static
+ * one and replaces C_Encrypt and C_Decrypt with the wrappers below; every other function is the real library's own.
+ * The faults are therefore injected inside the native call, whichever thread of the process makes it (libuv's pool
+ * for pkcs11js's *Async calls, a worker thread, the main thread).
+ *
+ * On every C_Encrypt/C_Decrypt the wrapper reads the control file named by XKS_PKCS11_SHIM_CONTROL (the path is read
+ * once, with the target). Its content, leading and trailing white space ignored:
+ *   (file absent or empty)  forward unchanged
+ *   device-error            return CKR_DEVICE_ERROR (0x30) without forwarding
+ *   delay <ms>              sleep <ms> milliseconds in the calling thread, then forward
+ *   anything else           forward unchanged
+ * C_EncryptInit/C_DecryptInit are not wrapped: the proxy calls them synchronously on its event loop, where a delay
+ * would stall everything, and a real slow HSM is slow in the operation itself.
+ *
+ * Thread-safe: the one-time set-up runs under pthread_once; a wrapper uses only its own stack buffers and the
+ * read-only state the set-up left. It never prints data, keys or PINs: only the target's path and dlerror() when the
+ * target cannot be loaded.
+ *
+ * Build: gcc -shared -fPIC -I node_modules/pkcs11js/includes -o fault-shim.so fault-shim.c -ldl -pthread
+ */
+#define _POSIX_C_SOURCE 200809L /* O_CLOEXEC, nanosleep */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * pkcs11js ships the OASIS headers with the platform macros (CK_PTR, CK_DECLARE_FUNCTION, CK_DECLARE_FUNCTION_POINTER,
+ * CK_CALLBACK_FUNCTION, NULL_PTR) already defined inside pkcs11.h for Linux and Windows, which is why its own
+ * src/common.h includes <pkcs11/pkcs11.h> directly. The stock OASIS header leaves them to the includer; defining the
+ * Unix ones here when missing keeps this file buildable against either.
+ */
+#ifndef CK_PTR
+#define CK_PTR *
+#endif
+#include <pkcs11/pkcs11.h>
+
+#define CONTROL_MAX 64 /* longer control content is not a command: forwarded */
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static CK_RV setup_rv = CKR_GENERAL_ERROR;
+static CK_FUNCTION_LIST shim_list;
+static CK_FUNCTION_LIST_PTR real_list = NULL;
+static char control_path[4096];
+
+static CK_RV shim_Encrypt(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR);
+static CK_RV shim_Decrypt(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR);
+
+/* Loads the target and builds shim_list; its outcome is setup_rv. Runs once per process. */
+static void setup(void) {
+  const char *target = getenv("XKS_PKCS11_SHIM_TARGET");
+  const char *control = getenv("XKS_PKCS11_SHIM_CONTROL");
+  if (control != NULL && strlen(control) < sizeof control_path) strcpy(control_path, control);
+  if (target == NULL || target[0] == '\0') {
+    fprintf(stderr, "fault-shim: XKS_PKCS11_SHIM_TARGET is not set\n");
+    return;
+  }
+  void *lib = dlopen(target, RTLD_NOW | RTLD_LOCAL);
+  if (lib == NULL) {
+    fprintf(stderr, "fault-shim: cannot load %s: %s\n", target, dlerror());
+    return;
+  }
+  CK_C_GetFunctionList get = (CK_C_GetFunctionList)dlsym(lib, "C_GetFunctionList");
+  if (get == NULL) {
+    fprintf(stderr, "fault-shim: %s has no C_GetFunctionList\n", target);
+    return;
+  }
+  CK_RV rv = get(&real_list);
+  if (rv != CKR_OK || real_list == NULL) {
+    setup_rv = rv != CKR_OK ? rv : CKR_GENERAL_ERROR;
+    return;
+  }
+  shim_list = *real_list;
+  shim_list.C_GetFunctionList = C_GetFunctionList;
+  shim_list.C_Encrypt = shim_Encrypt;
+  shim_list.C_Decrypt = shim_Decrypt;
+  setup_rv = CKR_OK;
+}
+
+CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList) {
+  if (ppFunctionList == NULL) return CKR_ARGUMENTS_BAD;
+  pthread_once(&once, setup);
+  if (setup_rv != CKR_OK) return setup_rv;
+  *ppFunctionList = &shim_list;
+  return CKR_OK;
+}
+
+enum fault { FORWARD, DEVICE_ERROR, DELAY };
+
+/* Reads the control file now; *delay_ms is set for DELAY. Any read problem means FORWARD. */
+static enum fault read_fault(unsigned long *delay_ms) {
+  if (control_path[0] == '\0') return FORWARD;
+  int fd = open(control_path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return FORWARD;
+  char buf[CONTROL_MAX + 1];
+  ssize_t n;
+  do n = read(fd, buf, CONTROL_MAX + 1); while (n < 0 && errno == EINTR);
+  close(fd);
+  if (n <= 0 || n > CONTROL_MAX) return FORWARD;
+  buf[n] = '\0';
+  char *start = buf;
+  while (*start == ' ' || *start == '\t' || *start == '\n' || *start == '\r') start++;
+  char *end = start + strlen(start);
+  while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r')) *--end = '\0';
+  if (strcmp(start, "device-error") == 0) return DEVICE_ERROR;
+  if (strncmp(start, "delay ", 6) == 0) {
+    char *digits = start + 6, *rest;
+    errno = 0;
+    unsigned long ms = strtoul(digits, &rest, 10);
+    if (rest == digits || *rest != '\0' || errno != 0 || ms > 600000UL) return FORWARD;
+    *delay_ms = ms;
+    return DELAY;
+  }
+  return FORWARD;
+}
+
+/* Sleeps the calling thread for ms milliseconds, resuming after signals. */
+static void sleep_ms(unsigned long ms) {
+  struct timespec left = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+  while (nanosleep(&left, &left) != 0 && errno == EINTR) {
+  }
+}
+
+/* CKR_OK: forward the call; anything else: return it instead. */
+static CK_RV inject(void) {
+  unsigned long ms = 0;
+  switch (read_fault(&ms)) {
+    case DEVICE_ERROR:
+      return CKR_DEVICE_ERROR;
+    case DELAY:
+      sleep_ms(ms);
+      return CKR_OK;
+    default:
+      return CKR_OK;
+  }
+}
+
+static CK_RV shim_Encrypt(CK_SESSION_HANDLE s, CK_BYTE_PTR in, CK_ULONG inLen, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
+  CK_RV rv = inject();
+  return rv != CKR_OK ? rv : real_list->C_Encrypt(s, in, inLen, out, outLen);
+}
+
+static CK_RV shim_Decrypt(CK_SESSION_HANDLE s, CK_BYTE_PTR in, CK_ULONG inLen, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
+  CK_RV rv = inject();
+  return rv != CKR_OK ? rv : real_list->C_Decrypt(s, in, inLen, out, outLen);
+}
