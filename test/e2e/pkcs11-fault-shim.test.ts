@@ -130,6 +130,21 @@ test('fault shim: delay 300 -> the native call takes at least 300 ms, then forwa
   assert.deepEqual(openWithNodeCrypto(iv, sealed), plaintext);
 });
 
+test('fault shim: delay-init 300 -> C_EncryptInit and C_GenerateRandom take at least 300 ms each, C_Encrypt does not wait; then forwards', { skip: missing }, async () => {
+  const s = session();
+  shim.set({ initDelayMs: 300 });
+  let started = performance.now();
+  const iv = p.C_GenerateRandom(s, Buffer.alloc(12));
+  assert.ok(performance.now() - started >= 300, 'C_GenerateRandom waited');
+  started = performance.now();
+  p.C_EncryptInit(s, gcm(iv), keyHandle(s));
+  assert.ok(performance.now() - started >= 300, 'C_EncryptInit waited');
+  const plaintext = Buffer.from('set up late, sealed right');
+  const sealed = p.C_Encrypt(s, plaintext, Buffer.alloc(plaintext.length + 16));
+  shim.set('ok');
+  assert.deepEqual(openWithNodeCrypto(iv, sealed), plaintext);
+});
+
 test('fault shim: unknown or malformed control content ("delay", "delay 12x", "device-errors", noise) -> forwarded', { skip: missing }, async () => {
   for (const content of ['delay', 'delay 12x', 'delay -5', 'device-errors', 'DEVICE-ERROR', 'x'.repeat(100)]) {
     writeFileSync(shim.controlFile, content);
@@ -223,5 +238,7 @@ test('fault shim: control text -> one line per mode; a delay that is not a whole
   assert.equal(controlText('ok'), '');
   assert.equal(controlText('device-error'), 'device-error\n');
   assert.equal(controlText({ delayMs: 400 }), 'delay 400\n');
+  assert.equal(controlText({ initDelayMs: 250 }), 'delay-init 250\n');
+  assert.throws(() => controlText({ initDelayMs: -3 }), RangeError);
   for (const delayMs of [-1, 1.5, Number.NaN, 600_001]) assert.throws(() => controlText({ delayMs }), RangeError);
 });

@@ -21,8 +21,11 @@ const COMPILER = 'gcc';
 /** The largest delay the C side accepts (fault-shim.c refuses more and forwards). */
 const MAX_DELAY_MS = 600_000;
 
-/** 'ok': forward unchanged; 'device-error': CKR_DEVICE_ERROR without forwarding; delayMs: sleep, then forward. */
-export type FaultMode = 'ok' | 'device-error' | { readonly delayMs: number };
+/**
+ * 'ok': forward unchanged; 'device-error': C_Encrypt/C_Decrypt answer CKR_DEVICE_ERROR without forwarding; delayMs:
+ * C_Encrypt/C_Decrypt sleep, then forward; initDelayMs: C_EncryptInit/C_DecryptInit/C_GenerateRandom sleep, then forward.
+ */
+export type FaultMode = 'ok' | 'device-error' | { readonly delayMs: number } | { readonly initDelayMs: number };
 
 export interface FaultShim {
   /** The compiled library: give it as `pkcs11.module` (or to pkcs11js's `load`). */
@@ -32,7 +35,7 @@ export interface FaultShim {
   readonly controlFile: string;
   /** XKS_PKCS11_SHIM_TARGET and XKS_PKCS11_SHIM_CONTROL, for a child process's env (already in process.env). */
   readonly env: Readonly<Record<string, string>>;
-  /** Takes effect on the next C_Encrypt/C_Decrypt of every thread and process using this shim. */
+  /** Takes effect on the next wrapped call of every thread and process using this shim. */
   set(mode: FaultMode): void;
   /** Back to 'ok'. The compiled library stays for the process (it may still be loaded) and goes at exit. */
   cleanup(): void;
@@ -55,10 +58,11 @@ export function faultShimMissing(): string | undefined {
 export function controlText(mode: FaultMode): string {
   if (mode === 'ok') return '';
   if (mode === 'device-error') return 'device-error\n';
-  if (!Number.isInteger(mode.delayMs) || mode.delayMs < 0 || mode.delayMs > MAX_DELAY_MS) {
-    throw new RangeError(`delayMs must be an integer from 0 to ${MAX_DELAY_MS}, got ${String(mode.delayMs)}`);
+  const [word, ms] = 'delayMs' in mode ? ['delay', mode.delayMs] : ['delay-init', mode.initDelayMs];
+  if (!Number.isInteger(ms) || ms < 0 || ms > MAX_DELAY_MS) {
+    throw new RangeError(`a delay must be an integer from 0 to ${MAX_DELAY_MS} ms, got ${String(ms)}`);
   }
-  return `delay ${mode.delayMs}\n`;
+  return `${word} ${ms}\n`;
 }
 
 let current: FaultShim | undefined;

@@ -3,18 +3,19 @@
  *
  * It is a PKCS#11 library in its own right: C_GetFunctionList dlopens the real library named by the environment
  * variable XKS_PKCS11_SHIM_TARGET (read once, on the first call), copies that library's CK_FUNCTION_LIST into a static
- * one and replaces C_Encrypt and C_Decrypt with the wrappers below; every other function is the real library's own.
+ * one and replaces C_Encrypt, C_Decrypt, C_EncryptInit, C_DecryptInit and C_GenerateRandom with the wrappers below;
+ * every other function is the real library's own.
  * The faults are therefore injected inside the native call, whichever thread of the process makes it (libuv's pool
  * for pkcs11js's *Async calls, a worker thread, the main thread).
  *
- * On every C_Encrypt/C_Decrypt the wrapper reads the control file named by XKS_PKCS11_SHIM_CONTROL (the path is read
- * once, with the target). Its content, leading and trailing white space ignored:
+ * On every wrapped call the wrapper reads the control file named by XKS_PKCS11_SHIM_CONTROL (the path is read once,
+ * with the target). Its content, leading and trailing white space ignored:
  *   (file absent or empty)  forward unchanged
- *   device-error            return CKR_DEVICE_ERROR (0x30) without forwarding
- *   delay <ms>              sleep <ms> milliseconds in the calling thread, then forward
+ *   device-error            C_Encrypt/C_Decrypt return CKR_DEVICE_ERROR (0x30) without forwarding
+ *   delay <ms>              C_Encrypt/C_Decrypt sleep <ms> milliseconds in the calling thread, then forward
+ *   delay-init <ms>         C_EncryptInit/C_DecryptInit/C_GenerateRandom sleep, then forward (where a proxy runs
+ *                           an operation's set-up calls shows: on its event loop, everything stalls)
  *   anything else           forward unchanged
- * C_EncryptInit/C_DecryptInit are not wrapped: the proxy calls them synchronously on its event loop, where a delay
- * would stall everything, and a real slow HSM is slow in the operation itself.
  *
  * Thread-safe: the one-time set-up runs under pthread_once; a wrapper uses only its own stack buffers and the
  * read-only state the set-up left. It never prints data, keys or PINs: only the target's path and dlerror() when the
@@ -54,6 +55,9 @@ static char control_path[4096];
 
 static CK_RV shim_Encrypt(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR);
 static CK_RV shim_Decrypt(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR);
+static CK_RV shim_EncryptInit(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE);
+static CK_RV shim_DecryptInit(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE);
+static CK_RV shim_GenerateRandom(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG);
 
 /* Loads the target and builds shim_list; its outcome is setup_rv. Runs once per process. */
 static void setup(void) {
@@ -83,6 +87,9 @@ static void setup(void) {
   shim_list.C_GetFunctionList = C_GetFunctionList;
   shim_list.C_Encrypt = shim_Encrypt;
   shim_list.C_Decrypt = shim_Decrypt;
+  shim_list.C_EncryptInit = shim_EncryptInit;
+  shim_list.C_DecryptInit = shim_DecryptInit;
+  shim_list.C_GenerateRandom = shim_GenerateRandom;
   setup_rv = CKR_OK;
 }
 
@@ -94,7 +101,7 @@ CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList) {
   return CKR_OK;
 }
 
-enum fault { FORWARD, DEVICE_ERROR, DELAY };
+enum fault { FORWARD, DEVICE_ERROR, DELAY, DELAY_INIT };
 
 /* Reads the control file now; *delay_ms is set for DELAY. Any read problem means FORWARD. */
 static enum fault read_fault(unsigned long *delay_ms) {
@@ -112,13 +119,14 @@ static enum fault read_fault(unsigned long *delay_ms) {
   char *end = start + strlen(start);
   while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r')) *--end = '\0';
   if (strcmp(start, "device-error") == 0) return DEVICE_ERROR;
-  if (strncmp(start, "delay ", 6) == 0) {
-    char *digits = start + 6, *rest;
+  int init = strncmp(start, "delay-init ", 11) == 0;
+  if (init || strncmp(start, "delay ", 6) == 0) {
+    char *digits = start + (init ? 11 : 6), *rest;
     errno = 0;
     unsigned long ms = strtoul(digits, &rest, 10);
     if (rest == digits || *rest != '\0' || errno != 0 || ms > 600000UL) return FORWARD;
     *delay_ms = ms;
-    return DELAY;
+    return init ? DELAY_INIT : DELAY;
   }
   return FORWARD;
 }
@@ -142,6 +150,27 @@ static CK_RV inject(void) {
     default:
       return CKR_OK;
   }
+}
+
+/* The set-up calls of an operation (C_EncryptInit, C_DecryptInit, C_GenerateRandom): `delay-init <ms>` sleeps here. */
+static void inject_init(void) {
+  unsigned long ms = 0;
+  if (read_fault(&ms) == DELAY_INIT) sleep_ms(ms);
+}
+
+static CK_RV shim_EncryptInit(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k) {
+  inject_init();
+  return real_list->C_EncryptInit(s, m, k);
+}
+
+static CK_RV shim_DecryptInit(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k) {
+  inject_init();
+  return real_list->C_DecryptInit(s, m, k);
+}
+
+static CK_RV shim_GenerateRandom(CK_SESSION_HANDLE s, CK_BYTE_PTR out, CK_ULONG len) {
+  inject_init();
+  return real_list->C_GenerateRandom(s, out, len);
 }
 
 static CK_RV shim_Encrypt(CK_SESSION_HANDLE s, CK_BYTE_PTR in, CK_ULONG inLen, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
