@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { pollUntil } from '../poll-until.js';
 import { REPO_ROOT } from '../repo-root.js';
 
 export const LOOP_PROBE_SCRIPT = join(REPO_ROOT, 'bench', 'support', 'loop-probe.mjs');
@@ -22,6 +23,11 @@ export interface LoopProbeFile {
   readonly env: Record<string, string>;
   /** The seconds written so far (a partly written last line is left for the next read). */
   read(): LoopProbeSecond[];
+  /**
+   * The seconds once every second that ends by `endMs` is written: the probe writes a second when a tick finds it
+   * over, so a busy process writes it late; waits (at most `timeoutMs`) for a second that ends after `endMs`.
+   */
+  readThrough(endMs: number, timeoutMs?: number): Promise<LoopProbeSecond[]>;
   /** Removes the temp dir. */
   cleanup(): void;
 }
@@ -29,17 +35,27 @@ export interface LoopProbeFile {
 export function createLoopProbeFile(): LoopProbeFile {
   const dir = mkdtempSync(join(tmpdir(), 'xks-loop-probe-'));
   const file = join(dir, 'seconds.jsonl');
+  const read = (): LoopProbeSecond[] => {
+    try {
+      return parseLoopProbeLines(readFileSync(file, 'utf8'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  };
   return {
     nodeArgs: ['--import', pathToFileURL(LOOP_PROBE_SCRIPT).href],
     env: { XKS_LOOP_PROBE_FILE: file },
-    read: () => {
-      try {
-        return parseLoopProbeLines(readFileSync(file, 'utf8'));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-        throw error;
-      }
-    },
+    read,
+    readThrough: (endMs, timeoutMs = 10_000) =>
+      pollUntil(
+        `the loop probe's second after ${endMs}`,
+        () => {
+          const seconds = read();
+          return (seconds.at(-1)?.at ?? -Infinity) + 1000 > endMs ? seconds : undefined;
+        },
+        { timeoutMs, intervalMs: 100 },
+      ),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
