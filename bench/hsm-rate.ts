@@ -24,7 +24,7 @@
  * proxy with `--import` (for this bench only; the proxy itself is unchanged), runs a 1 ms timer and writes, once a
  * second, the largest lateness of its ticks to a file in a temp dir (XKS_LOOP_PROBE_FILE). The run's figure is the
  * largest among the seconds that lie wholly within the run (from just before the first request is due to the last
- * answer); the target's verdict uses it. The probe costs the proxy about 3 % of a core when idle (see the probe).
+ * answer); the target's verdict uses it. The probe adds 2-2.5 % of a core to an idle proxy (see the probe).
  *
  * prom-client's `nodejs_eventloop_lag_max_seconds` (the proxy's GET /metrics) is printed too, labelled for what it
  * is: perf_hooks.monitorEventLoopDelay({ resolution: 10 }) records the interval between two ticks of a repeating

@@ -25,11 +25,12 @@
  * early). Resolution about 1 ms: libuv's timers and epoll timeouts are whole milliseconds. When a tick finds the
  * second over, it writes the line (one small synchronous write a second, charged to the next tick if it is slow).
  *
- * Its own cost, measured on the bench machine (Node 20.20, a `node` process otherwise idle, process.cpuUsage() over
- * 10 s, load average 0.1): about 33 ms of CPU per second (3.3 % of one core; some 30 µs per tick, most of it the
- * loop waking up 1000 times a second), against 0.1 ms for the same process without it. For comparison,
- * monitorEventLoopDelay costs 23 ms/s at resolution 1 and 5 ms/s at prom-client's resolution 10. Under load the
- * loop is awake anyway and the ticks ride along with its other work: the idle figure is an upper bound.
+ * Its own cost, measured on the bench machine (Node 20.20, load average 0.1 to 4; CPU over 10 s): an idle `xks serve`
+ * (from source) takes 5 ms of CPU per second without it and 22-30 ms with it (two runs each, /proc's CPU times), so
+ * the probe adds about 17-25 ms per second, 2-2.5 % of one core. A bare `node` process: 0.1 ms/s without it, 33 ms/s
+ * with it (process.cpuUsage()); monitorEventLoopDelay costs 23 ms/s at resolution 1 and 5 ms/s at prom-client's
+ * resolution 10 in the same process. Most of it is the loop waking up 1000 times a second, which a loaded loop does
+ * anyway: the idle figure is an upper bound.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
