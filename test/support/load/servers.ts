@@ -117,6 +117,10 @@ export async function startProxyServer(options: {
   softHsm?: boolean;
   /** With softHsm: merged into the key store's `pkcs11` block (e.g. `{ sessions: 16 }`). */
   pkcs11?: Record<string, unknown>;
+  /** Node.js options before the entry (e.g. `['--import', <bench/support/loop-probe.mjs>]`). */
+  nodeArgs?: readonly string[];
+  /** Added to the proxy's environment (over this process's and the SoftHSM token's). */
+  env?: Record<string, string>;
 }): Promise<BenchServer> {
   const hsm = options.softHsm === true ? createSoftHsmToken('bench') : undefined;
   hsm?.keygen(BENCH_KEY_ID);
@@ -135,7 +139,9 @@ export async function startProxyServer(options: {
   const dist = join(REPO_ROOT, 'dist', 'main.js');
   const entry = existsSync(dist) && options.fromSource !== true ? [dist] : ['--import', TSX_LOADER, MAIN_TS];
   const workers = options.workers ?? 1;
-  const child = spawnNode([...entry, 'serve', '--no-watch', '--config', dir.configPath, ...(workers > 1 ? ['--workers', String(workers)] : [])], options.cpu, 'ignore', options.runtime?.node, hsm?.env);
+  const args = [...(options.nodeArgs ?? []), ...entry, 'serve', '--no-watch', '--config', dir.configPath, ...(workers > 1 ? ['--workers', String(workers)] : [])];
+  const env = hsm?.env === undefined && options.env === undefined ? undefined : { ...hsm?.env, ...options.env };
+  const child = spawnNode(args, options.cpu, 'ignore', options.runtime?.node, env);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = await waitFor(child, () => /listening on (http:\/\/\S+)/.exec(stderr)?.[1], 'xks serve').catch((error: unknown) => {
