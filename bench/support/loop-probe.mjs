@@ -8,7 +8,7 @@
  * how long after it was due the event loop got round to running it (0 when never late). A stall of S ms shows as
  * about S ms (at least S - 1 ms). Plain JS so it loads in a dist/ run, without a TypeScript loader. Without
  * XKS_LOOP_PROBE_FILE it does nothing. It never keeps the process alive (its timer is unref'd) and loads nothing
- * into the process but node:fs.
+ * into the process but node:fs. Only the main thread's event loop is probed (worker threads load it too, and skip).
  *
  * Why not perf_hooks.monitorEventLoopDelay (prom-client's nodejs_eventloop_lag_*): that histogram records the
  * interval between two ticks of a repeating timer, not how late a tick was. Node's src/node_perf.cc
@@ -34,9 +34,11 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { isMainThread } from 'node:worker_threads';
 
+// Worker threads inherit --import: the proxy's HSM threads would each run a probe of their own into the same file.
 const path = process.env.XKS_LOOP_PROBE_FILE;
-if (path !== undefined && path !== '') startLoopProbe(path);
+if (isMainThread && path !== undefined && path !== '') startLoopProbe(path);
 
 /** @param {string} file */
 function startLoopProbe(file) {
