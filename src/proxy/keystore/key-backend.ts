@@ -18,6 +18,21 @@ export interface GcmSealed {
   readonly tag: Uint8Array;
 }
 
+/** What the CDIV covers besides the sealed parts (spec A9): the request's AAD and the response's ciphertextMetadata. */
+export interface CdivContext {
+  readonly aad?: Uint8Array;
+  readonly metadata: Uint8Array;
+}
+
+/** encryptChecked's answer. */
+export interface CheckedSeal {
+  readonly sealed: GcmSealed;
+  /** base64 SHA-256 (spec A9), computed before the check-decrypt. */
+  readonly cdiv: string;
+  /** The check-decrypt gave the plaintext back. */
+  readonly roundTrips: boolean;
+}
+
 /** Counters and gauges a backend exposes to /metrics and `xks status` (all optional: a file backend has none). */
 export interface KeyBackendStats {
   /** The HSM token's label (PKCS#11). */
@@ -48,6 +63,13 @@ export interface KeyBackend {
    * a CSPRNG, or drawn by the HSM). `gcmAad` is the framed AAD (spec A8), already built by the caller.
    */
   encrypt(externalKeyId: string, version: number, plaintext: Uint8Array, gcmAad: Uint8Array): Promise<GcmSealed>;
+  /**
+   * spec A9 steps 1-3, once: encrypt, the CDIV over the result at once (so corruption after it is caught), then the
+   * check-decrypt compared with the plaintext. `roundTrips` false: the check failed (the caller retries or refuses);
+   * other failures throw as encrypt's and decrypt's do. One call, so a backend whose cipher runs elsewhere (the
+   * PKCS#11 backend's HSM threads) crosses there once per Encrypt, not twice.
+   */
+  encryptChecked(externalKeyId: string, version: number, plaintext: Uint8Array, gcmAad: Uint8Array, cdiv: CdivContext): Promise<CheckedSeal>;
   /** AES-256-GCM decrypt. Throws TagMismatchError (src/crypto) when the tag does not verify. */
   decrypt(externalKeyId: string, version: number, sealed: GcmSealed, gcmAad: Uint8Array): Promise<Uint8Array>;
   /**

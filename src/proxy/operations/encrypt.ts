@@ -1,19 +1,13 @@
-import { TagMismatchError } from '../../crypto/aes-gcm.js';
 import { encodeBase64 } from '../../crypto/base64.js';
 import { InternalException, InvalidKeyUsageException } from '../../errors/xks-errors.js';
 import type { GcmSealed, KeyBackend } from '../keystore/key-backend.js';
 import { currentVersion, type KeyInfo } from '../keystore/key-store.js';
-import { computeCdiv } from '../../xks/cdiv.js';
 import { buildCiphertextMetadata } from '../../xks/ciphertext-metadata.js';
 import { buildGcmAad } from '../../xks/gcm-aad.js';
 import type { EncryptRequest, EncryptResponse } from '../../xks/wire-types.js';
 
 /** How often Encrypt retries when its own check-decrypt fails (spec A9 step 4: error or retry from step 1). */
 const CHECK_DECRYPT_ATTEMPTS = 2;
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
-}
 
 /**
  * spec A5, A8, A9. The caller has checked the key (requireUsableKey with ENCRYPT).
@@ -34,36 +28,26 @@ export async function encrypt(key: KeyInfo, request: EncryptRequest, backend: Ke
   const aad = request.additionalAuthenticatedData;
   const gcmAad = buildGcmAad(aad, metadata);
 
+  // spec A5 / C33: the backend draws a fresh 12-byte IV for every call.
+  if (!wantsCdiv) return response(await backend.encrypt(key.externalKeyId, version, request.plaintext, gcmAad), metadata);
   for (let attempt = 1; ; attempt++) {
-    // spec A5 / C33: the backend draws a fresh 12-byte IV for every call.
-    const sealed = await backend.encrypt(key.externalKeyId, version, request.plaintext, gcmAad);
-    const { iv, ciphertext, tag } = sealed;
-    // spec A9 step 2: the CDIV is computed at once, before the check-decrypt, so corruption after it is caught.
-    const cdiv = wantsCdiv ? computeCdiv({ aad, metadata, iv, ciphertext, tag }) : undefined;
-    if (wantsCdiv && !(await roundTrips(backend, key.externalKeyId, version, sealed, gcmAad, request.plaintext))) {
-      if (attempt < CHECK_DECRYPT_ATTEMPTS) continue;
+    // spec A9 steps 1-3 in the backend: encrypt, the CDIV at once (so corruption after it is caught), check-decrypt.
+    const checked = await backend.encryptChecked(key.externalKeyId, version, request.plaintext, gcmAad, { ...(aad !== undefined && { aad }), metadata });
+    if (checked.roundTrips) return response(checked.sealed, metadata, checked.cdiv);
+    if (attempt >= CHECK_DECRYPT_ATTEMPTS) {
       throw new InternalException('The key manager produced ciphertext that does not decrypt; retry the request', {
         detail: `check-decrypt failed ${attempt} times for key ${key.externalKeyId} version ${version}`,
       });
     }
-    return {
-      ciphertext: encodeBase64(ciphertext),
-      ciphertextMetadata: encodeBase64(metadata),
-      initializationVector: encodeBase64(iv),
-      authenticationTag: encodeBase64(tag),
-      ...(cdiv !== undefined && { ciphertextDataIntegrityValue: cdiv }),
-    };
   }
 }
 
-async function roundTrips(backend: KeyBackend, externalKeyId: string, version: number, sealed: GcmSealed, gcmAad: Uint8Array, plaintext: Uint8Array): Promise<boolean> {
-  try {
-    const back = await backend.decrypt(externalKeyId, version, sealed, gcmAad);
-    const ok = sameBytes(back, plaintext);
-    back.fill(0);
-    return ok;
-  } catch (error) {
-    if (error instanceof TagMismatchError) return false;
-    throw error;
-  }
+function response(sealed: GcmSealed, metadata: Uint8Array, cdiv?: string): EncryptResponse {
+  return {
+    ciphertext: encodeBase64(sealed.ciphertext),
+    ciphertextMetadata: encodeBase64(metadata),
+    initializationVector: encodeBase64(sealed.iv),
+    authenticationTag: encodeBase64(sealed.tag),
+    ...(cdiv !== undefined && { ciphertextDataIntegrityValue: cdiv }),
+  };
 }

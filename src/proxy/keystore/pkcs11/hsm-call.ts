@@ -1,5 +1,7 @@
 import { GENERATED_IV_BYTES, TAG_BYTES } from '../../../crypto/aes-gcm-sizes.js';
 import { gcmEncryptLayout, HsmIvError, splitGcmOutput } from './gcm-mechanism.js';
+import { cdivOf, roundTripsWiped } from '../checked-seal.js';
+import type { GcmSealed } from '../key-backend.js';
 import type { IvGeneration } from './pkcs11-config.js';
 import type { Pkcs11, Pkcs11Binding } from './load-binding.js';
 
@@ -11,6 +13,18 @@ import type { Pkcs11, Pkcs11Binding } from './load-binding.js';
 export type HsmCall =
   | { readonly kind: 'encrypt'; readonly session: Uint8Array; readonly key: Uint8Array; readonly ivGeneration: IvGeneration; readonly plaintext: Uint8Array; readonly aad: Uint8Array }
   | { readonly kind: 'decrypt'; readonly session: Uint8Array; readonly key: Uint8Array; readonly iv: Uint8Array; readonly ciphertext: Uint8Array; readonly tag: Uint8Array; readonly aad: Uint8Array }
+  /** Encrypt, the CDIV, the check-decrypt (KeyBackend.encryptChecked, spec A9 steps 1-3) in one crossing. */
+  | {
+      readonly kind: 'encryptChecked';
+      readonly session: Uint8Array;
+      readonly key: Uint8Array;
+      readonly ivGeneration: IvGeneration;
+      readonly plaintext: Uint8Array;
+      readonly aad: Uint8Array;
+      /** The CDIV's AAD (the request's, unframed) and ciphertextMetadata. */
+      readonly cdivAad?: Uint8Array;
+      readonly metadata: Uint8Array;
+    }
   /** The deep health check's call: C_GenerateRandom in a session, through the same threads as the requests. */
   | { readonly kind: 'random'; readonly session: Uint8Array; readonly bytes: number };
 
@@ -26,12 +40,26 @@ export function detachedCall(call: HsmCall): { readonly call: HsmCall; readonly 
     transfer.push(copy.buffer);
     return copy;
   };
-  const copied: HsmCall =
-    call.kind === 'encrypt'
-      ? { kind: 'encrypt', session: own(call.session), key: own(call.key), ivGeneration: call.ivGeneration, plaintext: own(call.plaintext), aad: own(call.aad) }
-      : call.kind === 'decrypt'
-        ? { kind: 'decrypt', session: own(call.session), key: own(call.key), iv: own(call.iv), ciphertext: own(call.ciphertext), tag: own(call.tag), aad: own(call.aad) }
-        : { kind: 'random', session: own(call.session), bytes: call.bytes };
+  const copied: HsmCall = ((): HsmCall => {
+    switch (call.kind) {
+      case 'encrypt':
+        return { ...call, session: own(call.session), key: own(call.key), plaintext: own(call.plaintext), aad: own(call.aad) };
+      case 'encryptChecked':
+        return {
+          ...call,
+          session: own(call.session),
+          key: own(call.key),
+          plaintext: own(call.plaintext),
+          aad: own(call.aad),
+          metadata: own(call.metadata),
+          ...(call.cdivAad !== undefined && { cdivAad: own(call.cdivAad) }),
+        };
+      case 'decrypt':
+        return { ...call, session: own(call.session), key: own(call.key), iv: own(call.iv), ciphertext: own(call.ciphertext), tag: own(call.tag), aad: own(call.aad) };
+      case 'random':
+        return { ...call, session: own(call.session) };
+    }
+  })();
   return { call: copied, transfer };
 }
 
@@ -39,11 +67,21 @@ export function detachedCall(call: HsmCall): { readonly call: HsmCall; readonly 
 export type HsmResult =
   | { readonly kind: 'encrypt'; readonly iv: Uint8Array; readonly ciphertext: Uint8Array; readonly tag: Uint8Array }
   | { readonly kind: 'decrypt'; readonly plaintext: Uint8Array }
+  | {
+      readonly kind: 'encryptChecked';
+      readonly iv: Uint8Array;
+      readonly ciphertext: Uint8Array;
+      readonly tag: Uint8Array;
+      readonly cdiv: string;
+      readonly roundTrips: boolean;
+      /** The check-decrypt's own failure (a tag that does not verify, or worse): the event loop decides which. */
+      readonly checkFailure?: HsmFailure;
+    }
   | { readonly kind: 'random'; readonly random: Uint8Array };
 
 /** The buffers of a result, handed back as a transfer list (moved, not copied: no plaintext copy stays behind). */
 export function resultBuffers(result: HsmResult): ArrayBuffer[] {
-  const parts = result.kind === 'encrypt' ? [result.iv, result.ciphertext, result.tag] : result.kind === 'decrypt' ? [result.plaintext] : [result.random];
+  const parts = result.kind === 'encrypt' || result.kind === 'encryptChecked' ? [result.iv, result.ciphertext, result.tag] : result.kind === 'decrypt' ? [result.plaintext] : [result.random];
   return parts.map((u) => u.buffer as ArrayBuffer);
 }
 
@@ -70,16 +108,33 @@ export function performHsmCall(p: Pkcs11, binding: Pkcs11Binding, call: HsmCall)
   const session = asBuffer(call.session);
   if (call.kind === 'random') return { kind: 'random', random: p.C_GenerateRandom(session, Buffer.alloc(call.bytes)) };
   const key = asBuffer(call.key);
-  if (call.kind === 'encrypt') {
-    const layout = gcmEncryptLayout(call.ivGeneration, call.plaintext.length, () => p.C_GenerateRandom(session, Buffer.alloc(GENERATED_IV_BYTES)));
+  const seal = (plaintext: Uint8Array, ivGeneration: IvGeneration): GcmSealed => {
+    const layout = gcmEncryptLayout(ivGeneration, plaintext.length, () => p.C_GenerateRandom(session, Buffer.alloc(GENERATED_IV_BYTES)));
     p.C_EncryptInit(session, gcm(binding, layout.ivIn, call.aad), key);
-    const output = p.C_Encrypt(session, asBuffer(call.plaintext), Buffer.alloc(layout.outputBytes));
-    return { kind: 'encrypt', ...splitGcmOutput(call.ivGeneration, layout, output, call.plaintext.length) };
+    const output = p.C_Encrypt(session, asBuffer(plaintext), Buffer.alloc(layout.outputBytes));
+    return splitGcmOutput(ivGeneration, layout, output, plaintext.length);
+  };
+  const open = (sealed: GcmSealed): Uint8Array => {
+    const input = Buffer.concat([sealed.ciphertext, sealed.tag]);
+    p.C_DecryptInit(session, gcm(binding, asBuffer(sealed.iv), call.aad), key);
+    const out = p.C_Decrypt(session, input, Buffer.alloc(input.length));
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  };
+  switch (call.kind) {
+    case 'encrypt':
+      return { kind: 'encrypt', ...seal(call.plaintext, call.ivGeneration) };
+    case 'decrypt':
+      return { kind: 'decrypt', plaintext: open(call) };
+    case 'encryptChecked': {
+      const sealed = seal(call.plaintext, call.ivGeneration);
+      const cdiv = cdivOf({ ...(call.cdivAad !== undefined && { aad: call.cdivAad }), metadata: call.metadata }, sealed);
+      try {
+        return { kind: 'encryptChecked', ...sealed, cdiv, roundTrips: roundTripsWiped(open(sealed), call.plaintext) };
+      } catch (error) {
+        return { kind: 'encryptChecked', ...sealed, cdiv, roundTrips: false, checkFailure: describeFailure(error) };
+      }
+    }
   }
-  const input = Buffer.concat([call.ciphertext, call.tag]);
-  p.C_DecryptInit(session, gcm(binding, asBuffer(call.iv), call.aad), key);
-  const out = p.C_Decrypt(session, input, Buffer.alloc(input.length));
-  return { kind: 'decrypt', plaintext: new Uint8Array(out.buffer, out.byteOffset, out.byteLength) };
 }
 
 /** The error a failed call becomes on its way back (never holds data: a CKR code or our own message). */

@@ -24,6 +24,6 @@ port.on('message', ({ id, call }: { id: number; call: HsmCall }) => {
   } catch (error) {
     port.postMessage({ id, failure: describeFailure(error) });
   } finally {
-    if (call.kind === 'encrypt') call.plaintext.fill(0);
+    if (call.kind === 'encrypt' || call.kind === 'encryptChecked') call.plaintext.fill(0);
   }
 });

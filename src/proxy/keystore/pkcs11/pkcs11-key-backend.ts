@@ -2,10 +2,11 @@ import { TagMismatchError } from '../../../crypto/tag-mismatch-error.js';
 import { DependencyTimeoutException, InternalException, KeyNotFoundException } from '../../../errors/xks-errors.js';
 import type { Logger } from '../../../logging/create-logger.js';
 import type { Pkcs11Config } from './pkcs11-config.js';
-import type { GcmSealed, KeyBackend, KeyBackendStats } from '../key-backend.js';
+import type { CheckedSeal, GcmSealed, KeyBackend, KeyBackendStats } from '../key-backend.js';
 import type { KeyInfo } from '../key-store.js';
 import { CKR, ckrName, ckrOf, isDeviceError, isKeyGone, isSessionError, isTagFailure } from './ckr.js';
 import { findKeyByLabel, listSecretKeyLabels, type FoundKey } from './find-key.js';
+import { rebuildFailure } from './hsm-call.js';
 import { startHsmThreads, HsmThreadError } from './hsm-threads.js';
 import { loadPkcs11Binding, type Pkcs11Handle } from './load-binding.js';
 import { openToken, type OpenToken } from './open-token.js';
@@ -159,6 +160,18 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
     }
   }
 
+  /** A C_Decrypt failure that means "the tag does not verify" becomes TagMismatchError; anything else is thrown. */
+  function tagMismatchOrThrow(error: unknown): TagMismatchError {
+    const code = ckrOf(error);
+    if (isTagFailure(code)) return new TagMismatchError();
+    // SoftHSM answers a tag mismatch with CKR_GENERAL_ERROR: a mismatch only if the token still answers.
+    if (code === CKR.GENERAL_ERROR) {
+      requirePresent();
+      return new TagMismatchError();
+    }
+    throw error;
+  }
+
   function lookup(session: Pkcs11Handle, externalKeyId: string): FoundKey | undefined {
     const found = findKeyByLabel(token.pkcs11, binding, session, externalKeyId);
     if (found === undefined) requirePresent(); // "no such key" only from a token that answers
@@ -203,6 +216,18 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
         }),
       );
     },
+    encryptChecked(externalKeyId, _version, plaintext, gcmAad, context): Promise<CheckedSeal> {
+      return run('encrypt', (session) =>
+        withKey(session, externalKeyId, async (key) => {
+          const cdivAad = context.aad;
+          const r = await threads.run({ kind: 'encryptChecked', session, key, ivGeneration: config.ivGeneration, plaintext, aad: gcmAad, metadata: context.metadata, ...(cdivAad !== undefined && { cdivAad }) });
+          if (r.kind !== 'encryptChecked') throw new Error(`an HSM thread answered an encryptChecked with ${r.kind}`);
+          const sealed = { iv: r.iv, ciphertext: r.ciphertext, tag: r.tag };
+          if (r.checkFailure !== undefined) tagMismatchOrThrow(rebuildFailure(r.checkFailure));
+          return { sealed, cdiv: r.cdiv, roundTrips: r.roundTrips };
+        }),
+      );
+    },
     decrypt(externalKeyId, _version, sealed, gcmAad): Promise<Uint8Array> {
       return run('decrypt', (session) =>
         withKey(session, externalKeyId, async (key) => {
@@ -211,14 +236,7 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
             if (result.kind !== 'decrypt') throw new Error(`an HSM thread answered a decrypt with ${result.kind}`);
             return result.plaintext;
           } catch (error) {
-            const code = ckrOf(error);
-            if (isTagFailure(code)) throw new TagMismatchError();
-            // SoftHSM answers a tag mismatch with CKR_GENERAL_ERROR: a mismatch only if the token still answers.
-            if (code === CKR.GENERAL_ERROR) {
-              requirePresent();
-              throw new TagMismatchError();
-            }
-            throw error;
+            throw tagMismatchOrThrow(error);
           }
         }),
       );
