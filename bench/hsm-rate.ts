@@ -162,7 +162,17 @@ try {
   let lastScrape = 0;
   let lastRefresh = 0;
   const runStartMs = Date.now();
+  const slowBySecond = new Map<number, { over10: number; over50: number; max: number }>();
   const result = await openLoop(port, workload.bytes, {
+    onAnswer: (sentAtMs, latencyMs) => {
+      if (latencyMs <= 10) return;
+      const second = Math.floor(sentAtMs / 1000);
+      const entry = slowBySecond.get(second) ?? { over10: 0, over50: 0, max: 0 };
+      entry.over10++;
+      if (latencyMs > 50) entry.over50++;
+      entry.max = Math.max(entry.max, latencyMs);
+      slowBySecond.set(second, entry);
+    },
     rate,
     durationMs: durationS * 1000,
     onTick: (elapsedMs) => {
@@ -242,6 +252,9 @@ try {
     loadAverageBefore: loadBefore,
     loadAverageAfter: loadAfter,
   };
+  if (process.env['XKS_BENCH_SLOW_SECONDS'] === '1') {
+    for (const [second, e] of [...slowBySecond].sort((a, b) => a[0] - b[0])) progress(`  second ${second}: ${e.over10} over 10 ms, ${e.over50} over 50 ms, max ${f1(e.max)} ms`);
+  }
   if (values.json === true) process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
   else {
     process.stdout.write(

@@ -67,7 +67,7 @@ export async function closedLoop(port: number, bytes: () => Buffer, options: { c
 export async function openLoop(
   port: number,
   bytes: () => Buffer,
-  options: { rate: number; durationMs: number; maxConnections?: number; onTick?: (elapsedMs: number) => void },
+  options: { rate: number; durationMs: number; maxConnections?: number; onTick?: (elapsedMs: number) => void; onAnswer?: (sentAtMs: number, latencyMs: number) => void },
 ): Promise<LoadResult> {
   const maxConnections = options.maxConnections ?? 256;
   const lat = collector(Math.ceil((options.rate * options.durationMs) / 1000));
@@ -90,6 +90,7 @@ export async function openLoop(
         if (r.status === 200) ok += 1;
         else errors += 1;
         lat.add(performance.now() - intended);
+        options.onAnswer?.(intended - start, performance.now() - intended);
         release(connection);
       },
       () => {
