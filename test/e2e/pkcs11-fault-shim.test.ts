@@ -239,6 +239,7 @@ test('fault shim: control text -> one line per mode; a delay that is not a whole
   assert.equal(controlText('device-error'), 'device-error\n');
   assert.equal(controlText({ delayMs: 400 }), 'delay 400\n');
   assert.equal(controlText({ initDelayMs: 250 }), 'delay-init 250\n');
+  assert.equal(controlText('corrupt-decrypt'), 'corrupt-decrypt\n');
   assert.throws(() => controlText({ initDelayMs: -3 }), RangeError);
   for (const delayMs of [-1, 1.5, Number.NaN, 600_001]) assert.throws(() => controlText({ delayMs }), RangeError);
 });

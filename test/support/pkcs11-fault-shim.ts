@@ -23,9 +23,10 @@ const MAX_DELAY_MS = 600_000;
 
 /**
  * 'ok': forward unchanged; 'device-error': C_Encrypt/C_Decrypt answer CKR_DEVICE_ERROR without forwarding; delayMs:
- * C_Encrypt/C_Decrypt sleep, then forward; initDelayMs: C_EncryptInit/C_DecryptInit/C_GenerateRandom sleep, then forward.
+ * C_Encrypt/C_Decrypt sleep, then forward; initDelayMs: C_EncryptInit/C_DecryptInit/C_GenerateRandom sleep, then forward;
+ * 'corrupt-decrypt': C_Decrypt answers with its first byte flipped.
  */
-export type FaultMode = 'ok' | 'device-error' | { readonly delayMs: number } | { readonly initDelayMs: number };
+export type FaultMode = 'ok' | 'device-error' | 'corrupt-decrypt' | { readonly delayMs: number } | { readonly initDelayMs: number };
 
 export interface FaultShim {
   /** The compiled library: give it as `pkcs11.module` (or to pkcs11js's `load`). */
@@ -57,7 +58,7 @@ export function faultShimMissing(): string | undefined {
 /** The content of the control file for a mode (exported for the shim's own test). */
 export function controlText(mode: FaultMode): string {
   if (mode === 'ok') return '';
-  if (mode === 'device-error') return 'device-error\n';
+  if (mode === 'device-error' || mode === 'corrupt-decrypt') return `${mode}\n`;
   const [word, ms] = 'delayMs' in mode ? ['delay', mode.delayMs] : ['delay-init', mode.initDelayMs];
   if (!Number.isInteger(ms) || ms < 0 || ms > MAX_DELAY_MS) {
     throw new RangeError(`a delay must be an integer from 0 to ${MAX_DELAY_MS} ms, got ${String(ms)}`);

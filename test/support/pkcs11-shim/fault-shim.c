@@ -15,6 +15,8 @@
  *   delay <ms>              C_Encrypt/C_Decrypt sleep <ms> milliseconds in the calling thread, then forward
  *   delay-init <ms>         C_EncryptInit/C_DecryptInit/C_GenerateRandom sleep, then forward (where a proxy runs
  *                           an operation's set-up calls shows: on its event loop, everything stalls)
+ *   corrupt-decrypt         C_Decrypt forwards, then flips the first byte of a successful answer (a device that
+ *                           decrypts wrongly without an error: what a check-decrypt is for)
  *   anything else           forward unchanged
  *
  * Thread-safe: the one-time set-up runs under pthread_once; a wrapper uses only its own stack buffers and the
@@ -101,7 +103,7 @@ CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList) {
   return CKR_OK;
 }
 
-enum fault { FORWARD, DEVICE_ERROR, DELAY, DELAY_INIT };
+enum fault { FORWARD, DEVICE_ERROR, DELAY, DELAY_INIT, CORRUPT_DECRYPT };
 
 /* Reads the control file now; *delay_ms is set for DELAY. Any read problem means FORWARD. */
 static enum fault read_fault(unsigned long *delay_ms) {
@@ -119,6 +121,7 @@ static enum fault read_fault(unsigned long *delay_ms) {
   char *end = start + strlen(start);
   while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r')) *--end = '\0';
   if (strcmp(start, "device-error") == 0) return DEVICE_ERROR;
+  if (strcmp(start, "corrupt-decrypt") == 0) return CORRUPT_DECRYPT;
   int init = strncmp(start, "delay-init ", 11) == 0;
   if (init || strncmp(start, "delay ", 6) == 0) {
     char *digits = start + (init ? 11 : 6), *rest;
@@ -179,6 +182,13 @@ static CK_RV shim_Encrypt(CK_SESSION_HANDLE s, CK_BYTE_PTR in, CK_ULONG inLen, C
 }
 
 static CK_RV shim_Decrypt(CK_SESSION_HANDLE s, CK_BYTE_PTR in, CK_ULONG inLen, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
+  unsigned long ms = 0;
+  if (read_fault(&ms) == CORRUPT_DECRYPT) {
+    /* A device that decrypts wrongly without saying so: the real answer with its first byte flipped. */
+    CK_RV real = real_list->C_Decrypt(s, in, inLen, out, outLen);
+    if (real == CKR_OK && out != NULL && outLen != NULL && *outLen > 0) out[0] ^= 0xff;
+    return real;
+  }
   CK_RV rv = inject();
   return rv != CKR_OK ? rv : real_list->C_Decrypt(s, in, inLen, out, outLen);
 }
