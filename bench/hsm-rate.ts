@@ -16,8 +16,8 @@
  * answers per second of the run.
  *
  * Where it runs, when taskset and a second CPU exist (this generator is on CPU 1):
- *   --pin loop (default): the proxy's event-loop thread alone on CPU 0, its other threads (libuv's worker pool, where
- *                         the PKCS#11 binding's C_Encrypt/C_Decrypt run, and V8's helpers) on CPU 1 beside this
+ *   --pin loop (default): the proxy's event-loop thread alone on CPU 0, its other threads (the HSM threads, where
+ *                         the PKCS#11 calls run, libuv's pool and V8's helpers) on CPU 1 beside this
  *                         generator. The loop has a CPU of its own and the HSM work runs beside it, as on any machine
  *                         with two cores or more.
  *   --pin all:            every thread of the proxy on CPU 0: the HSM calls' worker threads take turns with the loop
@@ -145,7 +145,7 @@ try {
   const workload = await createWorkload(op, server.port, BENCH_KEY_ID);
   const port = server.port;
   if (warmupS > 0) await closedLoop(port, workload.bytes, { connections: 16, durationMs: warmupS * 1000 });
-  if (pinned && pinMode === 'loop') pinEventLoop(server.pid, 0, 1); // after the warm-up: the worker pool exists
+  if (pinned && pinMode === 'loop') pinEventLoop(server.pid, 0, 1); // after the warm-up: every thread exists
   const threads = threadCpus(server.pid);
   const placement = `proxy event loop on CPU ${threads.main}, its other threads on ${[...threads.others].map(([cpus, n]) => `${cpus} (${n})`).join(', ')}; load generator on CPU ${pinned ? 1 : 'any'}`;
   const loadBefore = loadavg();
@@ -241,7 +241,7 @@ try {
     loopProbeSeconds: loopDelay.seconds,
     /** prom-client's nodejs_eventloop_lag_max_seconds over the run, ms: intervals between 10 ms ticks, the 10 ms included. */
     promEventLoopLagMaxMs: Math.max(...promLoopLags),
-    /** The proxy's CPU time (all its threads: the PKCS#11 binding's included) per answered request, µs. */
+    /** The proxy's CPU time (all its threads: the HSM threads included) per answered request, µs. */
     cpuMicrosPerRequest: (cpuMs * 1000) / Math.max(1, result.ok),
     /** The proxy's event-loop thread during the run: time on a CPU, and time runnable but waiting for one. */
     mainThread,

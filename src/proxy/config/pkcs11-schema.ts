@@ -28,7 +28,8 @@ export const pkcs11Schema = z
     sessions: z.number().int().min(1).max(256).default(32),
     /**
      * Threads that run each request's PKCS#11 calls (C_EncryptInit, C_Encrypt, ...) so the event loop never waits
-     * for the HSM; each runs one call at a time. 4, as many as libuv's default pool that ran the calls before.
+     * for the HSM; each runs one call at a time (about 25 MiB of memory each). 4: a network HSM answering in 2 ms then
+     * serves 2000 calls/s.
      */
     threads: z.number().int().min(1).max(64).default(4),
     /** Deadline of one request's HSM work (waiting for a session included); past it: DependencyTimeoutException. */

@@ -189,7 +189,7 @@ export const taskset = hasTaskset;
 
 /**
  * Give one process's event-loop thread (its main thread, whose id is the pid) a CPU of its own: every thread of it to
- * `othersCpu` first (libuv's worker pool, which runs the PKCS#11 binding's asynchronous calls, and V8's helpers), then
+ * `othersCpu` first (the HSM threads that run the PKCS#11 calls, libuv's pool and V8's helpers), then
  * the event-loop thread alone to `loopCpu`. Call it after a warm-up: a thread made later inherits the event-loop
  * thread's CPU.
  */

@@ -164,52 +164,34 @@ test('pkcs11: an HSM slower than callTimeoutMs -> DependencyTimeoutException at 
   });
 });
 
-test('pkcs11: a C_Encrypt stuck 400 ms in the library, callTimeoutMs 50 -> the event loop keeps turning until the DependencyTimeoutException', { skip: shimMissing, timeout: 60_000 }, async () => {
-  await withShim(async (shim, token, open) => {
-    token.keygen('k');
-    const hsm = open({ callTimeoutMs: 50, sessions: 1 });
-    await hsm.getKey('k');
-    shim.set({ delayMs: 400 });
-    // A setImmediate chain counts the loop's turns: a call holding the main thread would stop it until the call ends.
-    let turns = 0;
-    let spinning = true;
-    const spin = (): void => {
-      if (!spinning) return;
-      turns++;
-      setImmediate(spin);
-    };
-    setImmediate(spin);
-    try {
-      await assert.rejects(hsm.encrypt('k', 1, Buffer.from('x'), AAD), DependencyTimeoutException);
-    } finally {
-      spinning = false;
-    }
-    assert.ok(turns > 10, `the event loop turned ${turns} times before the deadline error`);
-    await waitFor('session back in the pool', async () => hsm.stats().sessionsInUse === 0);
-  });
-});
+const STUCK_CALLS = [
+  { calls: 'a C_Encrypt stuck 400 ms', mode: { delayMs: 400 } },
+  { calls: 'C_GenerateRandom and C_EncryptInit stuck 400 ms each (an operation set-up runs in the HSM threads too)', mode: { initDelayMs: 400 } },
+] as const;
 
-test('pkcs11: C_GenerateRandom and C_EncryptInit stuck 400 ms each in the library, callTimeoutMs 50 -> the event loop keeps turning (an operation set-up runs in the HSM threads too)', { skip: shimMissing, timeout: 60_000 }, async () => {
-  await withShim(async (shim, token, open) => {
-    token.keygen('k');
-    const hsm = open({ callTimeoutMs: 50, sessions: 1 });
-    await hsm.getKey('k');
-    shim.set({ initDelayMs: 400 });
-    // A setImmediate chain counts the loop's turns: a call holding the main thread would stop it until the call ends.
-    let turns = 0;
-    let spinning = true;
-    const spin = (): void => {
-      if (!spinning) return;
-      turns++;
+for (const { calls, mode } of STUCK_CALLS) {
+  test(`pkcs11: ${calls} in the library, callTimeoutMs 50 -> the event loop keeps turning until the DependencyTimeoutException`, { skip: shimMissing, timeout: 60_000 }, async () => {
+    await withShim(async (shim, token, open) => {
+      token.keygen('k');
+      const hsm = open({ callTimeoutMs: 50, sessions: 1 });
+      await hsm.getKey('k');
+      shim.set(mode);
+      // A setImmediate chain counts the loop's turns: a call holding the main thread would stop it until the call ends.
+      let turns = 0;
+      let spinning = true;
+      const spin = (): void => {
+        if (!spinning) return;
+        turns++;
+        setImmediate(spin);
+      };
       setImmediate(spin);
-    };
-    setImmediate(spin);
-    try {
-      await assert.rejects(hsm.encrypt('k', 1, Buffer.from('x'), AAD), DependencyTimeoutException);
-    } finally {
-      spinning = false;
-    }
-    assert.ok(turns > 10, `the event loop turned ${turns} times before the deadline error`);
-    await waitFor('session back in the pool', async () => hsm.stats().sessionsInUse === 0);
+      try {
+        await assert.rejects(hsm.encrypt('k', 1, Buffer.from('x'), AAD), DependencyTimeoutException);
+      } finally {
+        spinning = false;
+      }
+      assert.ok(turns > 10, `the event loop turned ${turns} times before the deadline error`);
+      await waitFor('session back in the pool', async () => hsm.stats().sessionsInUse === 0);
+    });
   });
-});
+}
