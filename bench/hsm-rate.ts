@@ -4,11 +4,11 @@
  * delayed more than 20 ms (PKCS#11 runs off the loop).
  *
  *   npm run bench:hsm-rate -- [--backend softhsm|files] [--rate 1800] [--duration 60] [--op encrypt-6k]
- *                             [--sessions N] [--pin loop|all] [--warmup 5] [--log-level info] [--from-source] [--json]
+ *                             [--sessions N] [--threads N] [--pin loop|all] [--warmup 5] [--log-level info] [--from-source] [--json]
  *
  * Open loop (test/support/load/load.ts): requests leave on schedule whatever the answers do, and each latency is
  * timed from its scheduled send time, so a stall is charged for the queue it causes. The proxy (one process) keeps its
- * key in a fresh SoftHSM2 token (--backend softhsm, the default; --sessions N sets its `pkcs11.sessions`) or in a key
+ * key in a fresh SoftHSM2 token (--backend softhsm, the default; --sessions N and --threads N set its `pkcs11.sessions` and `.threads`) or in a key
  * file (--backend files), and runs from dist/ (`npm run bench:hsm-rate` builds it first; --from-source runs src/
  * through tsx). A 5 s closed-loop warm-up lets the JIT compile the request path first (`npm run bench` uses 2 s): with
  * SoftHSM each of the proxy's HSM threads compiles its own copy of the call path, and after a 2 s warm-up the first
@@ -63,6 +63,7 @@ const { values } = parseArgs({
     op: { type: 'string', default: 'encrypt-6k' },
     warmup: { type: 'string', default: '5' },
     sessions: { type: 'string' },
+    threads: { type: 'string' },
     pin: { type: 'string', default: 'loop' },
     'log-level': { type: 'string', default: 'info' },
     'from-source': { type: 'boolean', default: false },
@@ -82,7 +83,14 @@ const fail = (message: string): never => {
 if (backend !== 'softhsm' && backend !== 'files') fail(`--backend ${backend}: expected softhsm or files`);
 const pinMode = values.pin ?? 'loop';
 if (pinMode !== 'loop' && pinMode !== 'all') fail(`--pin ${pinMode}: expected loop or all`);
-if (values.sessions !== undefined && !(Number.isInteger(Number(values.sessions)) && Number(values.sessions) >= 1)) fail('--sessions must be a whole number >= 1');
+for (const option of ['sessions', 'threads'] as const) {
+  const v = values[option];
+  if (v !== undefined && !(Number.isInteger(Number(v)) && Number(v) >= 1)) fail(`--${option} must be a whole number >= 1`);
+}
+const pkcs11Options = {
+  ...(values.sessions !== undefined && { sessions: Number(values.sessions) }),
+  ...(values.threads !== undefined && { threads: Number(values.threads) }),
+};
 if (!(OPERATIONS as readonly string[]).includes(op)) fail(`--op ${op}: expected one of ${OPERATIONS.join(', ')}`);
 if (!(rate > 0) || !(durationS > 0) || !(warmupS >= 0)) fail('--rate and --duration must be positive numbers, --warmup a number >= 0');
 const missing = backend === 'softhsm' ? benchSoftHsmMissing() : undefined;
@@ -136,7 +144,7 @@ try {
     logLevel: values['log-level'] ?? 'info',
     storeConfig: { quota: BENCH_QUOTA },
     softHsm: backend === 'softhsm',
-    ...(values.sessions !== undefined && { pkcs11: { sessions: Number(values.sessions) } }),
+    ...(Object.keys(pkcs11Options).length > 0 && { pkcs11: pkcs11Options }),
     fromSource: values['from-source'] === true,
     ...(pinned && pinMode === 'all' && { cpu: 0 }),
   });
@@ -226,6 +234,7 @@ try {
     rate,
     durationS,
     sessions: values.sessions === undefined ? 'default' : Number(values.sessions),
+    threads: values.threads === undefined ? 'default' : Number(values.threads),
     placement,
     sent: result.sent,
     ok: result.ok,
@@ -262,7 +271,7 @@ try {
   else {
     process.stdout.write(
       [
-        `${op} at ${rate} req/s for ${durationS} s on ${server.name} (${backend === 'softhsm' ? `SoftHSM2 token, sessions ${figures.sessions}` : 'key files'}), open loop, ${placement}:`,
+        `${op} at ${rate} req/s for ${durationS} s on ${server.name} (${backend === 'softhsm' ? `SoftHSM2 token, sessions ${figures.sessions}, threads ${figures.threads}` : 'key files'}), open loop, ${placement}:`,
         `  sent ${figures.sent}, ok ${figures.ok}, errors ${figures.errors}; ${result.connectionsOpened ?? 0} connections opened`,
         `  latency ms  p50 ${f1(figures.p50Ms)}  p99 ${f1(figures.p99Ms)}  max ${f1(figures.maxMs)}; ${figures.over10Ms} over 10 ms, ${figures.over50Ms} over 50 ms`,
         `  proxy event-loop delay max ${f1(figures.eventLoopDelayMaxMs)} ms (lateness of a 1 ms timer, over the run's ${loopDelay.seconds} whole seconds)`,

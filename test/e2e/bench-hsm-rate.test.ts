@@ -36,6 +36,7 @@ interface Figures {
   cpuMicrosPerRequest: number;
   loadAverageBefore: number[];
   sessions: number | 'default';
+  threads: number | 'default';
   placement: string;
   over10Ms: number;
   over50Ms: number;
@@ -50,7 +51,7 @@ const pins = spawnSync('taskset', ['--version']).status === 0 && availableParall
 
 for (const backend of ['softhsm', 'files'] as const) {
   test(`bench:hsm-rate --backend ${backend}: 20 req/s for 3 s -> 60 requests sent and answered, proxy event-loop delay read`, { skip: backend === 'softhsm' ? softHsmMissing() : undefined, timeout: 180_000 }, async () => {
-    const run = await runRate(['--backend', backend, '--rate', '20', '--duration', '3', '--warmup', '0', '--from-source', '--log-level', 'warn', '--json', ...(backend === 'softhsm' ? ['--sessions', '3'] : [])]);
+    const run = await runRate(['--backend', backend, '--rate', '20', '--duration', '3', '--warmup', '0', '--from-source', '--log-level', 'warn', '--json', ...(backend === 'softhsm' ? ['--sessions', '3', '--threads', '2'] : [])]);
     assert.equal(run.status, 0, run.stderr);
     const figures = JSON.parse(run.stdout) as Figures;
     assert.equal(figures.backend, backend);
@@ -71,6 +72,7 @@ for (const backend of ['softhsm', 'files'] as const) {
     assert.equal(figures.loadAverageBefore.length, 3);
     assert.match(run.stderr, /bench:hsm-rate: encrypt-6k at 20 req\/s for 3 s \(open loop\)/);
     assert.equal(figures.sessions, backend === 'softhsm' ? 3 : 'default');
+    assert.equal(figures.threads, backend === 'softhsm' ? 2 : 'default');
     assert.ok(figures.over10Ms >= figures.over50Ms && figures.over50Ms >= 0 && figures.over10Ms <= figures.ok, `over 10 ms counts every request over 50 ms too: ${figures.over10Ms} / ${figures.over50Ms}`);
     // The proxy's own histograms saw exactly this run's 60 Encrypts (the scrape before the run is subtracted).
     assert.equal(figures.inProxy.count, 60, JSON.stringify(figures.inProxy));
@@ -99,6 +101,7 @@ test('bench:hsm-rate: unknown backend or operation, zero rate -> exit 2 naming t
     [['--rate', '0'], /--rate and --duration must be positive/],
     [['--pin', 'some'], /--pin some: expected loop or all/],
     [['--sessions', '0'], /--sessions must be a whole number >= 1/],
+    [['--threads', '1.5'], /--threads must be a whole number >= 1/],
   ] as const) {
     const run = await runRate(args);
     assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
