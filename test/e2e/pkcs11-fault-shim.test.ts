@@ -38,7 +38,9 @@ before(() => {
   shim = faultShim();
   p = new pkcs11js.PKCS11();
   p.load(shim.modulePath);
-  p.C_Initialize();
+  // With no arguments SoftHSM turns its locking off ("no concurrent access by multiple threads", SoftHSM.cpp), and
+  // the tests below call it from libuv's pool and a worker thread at once: that crashed the process (SIGSEGV).
+  p.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
   const found = p.C_GetSlotList(true).find((s) => p.C_GetTokenInfo(s).label.trim() === token.tokenLabel);
   assert.ok(found !== undefined, 'the SoftHSM token is seen through the shim');
   slot = found;
@@ -172,7 +174,7 @@ const WORKER_SCRIPT = `
   const pkcs11js = require('pkcs11js');
   const p = new pkcs11js.PKCS11();
   p.load(workerData.module);
-  try { p.C_Initialize(); } catch (e) { if (e.code !== pkcs11js.CKR_CRYPTOKI_ALREADY_INITIALIZED) throw e; }
+  try { p.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK }); } catch (e) { if (e.code !== pkcs11js.CKR_CRYPTOKI_ALREADY_INITIALIZED) throw e; }
   const slot = p.C_GetSlotList(true).find((s) => p.C_GetTokenInfo(s).label.trim() === workerData.label);
   const s = p.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
   p.C_FindObjectsInit(s, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY }]);
@@ -207,7 +209,7 @@ test('fault shim: a child process given env -> its C_Encrypt obeys the same cont
     const pkcs11js = require('pkcs11js');
     const p = new pkcs11js.PKCS11();
     p.load(process.argv[1]);
-    p.C_Initialize();
+    p.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
     const slot = p.C_GetSlotList(true).find((s) => p.C_GetTokenInfo(s).label.trim() === process.argv[2]);
     const s = p.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
     p.C_Login(s, pkcs11js.CKU_USER, process.argv[3]);
