@@ -131,6 +131,40 @@ describe('front door', { timeout: 300_000 }, () => {
     for (const s of [...idle, fifth, sixth]) s.destroy();
   });
 
+  it('idle eviction spares signed clients: the longest-idle connection that never carried a signed request goes first; a signed one only when no other is idle', async () => {
+    const p = await start({ maxConnections: 6, reservedConnections: 2 });
+    const signed = await open(p);
+    signed.on('error', () => undefined);
+    assert.equal(await roundTrip(signed, signedHealth()), 200, 'a signed request: this connection is the oldest idle one');
+    const pings: Socket[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = await open(p);
+      s.on('error', () => undefined);
+      assert.equal(await roundTrip(s, PING), 200);
+      pings.push(s);
+    }
+    const fifth = await open(p);
+    fifth.on('error', () => undefined);
+    await closedByProxy(pings[0] as Socket, 'the longest-idle unsigned connection');
+    assert.equal(signed.destroyed, false, 'the signed connection, idle longer, stays open');
+    assert.equal(await roundTrip(signed, signedHealth()), 200, 'and keeps being served');
+    // Only signed connections left: the unsigned ones go away, and the proxy has seen them go.
+    for (const s of [pings[1], pings[2], fifth]) s?.destroy();
+    const connections = (): Promise<number> => new Promise((resolve) => p.proxy.server.getConnections((_e, n) => resolve(n)));
+    await pollUntil('the proxy saw the unsigned connections close', async () => (await connections()) === 1, { timeoutMs: HANG_GUARD_MS });
+    const others: Socket[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = await open(p);
+      s.on('error', () => undefined);
+      assert.equal(await roundTrip(s, signedHealth()), 200);
+      others.push(s);
+    }
+    await open(p).then((s) => others.push(s));
+    await closedByProxy(signed, 'with no unsigned connection idle, the longest-idle signed one');
+    assert.equal(p.proxy.refusals.snapshot().idleClosed, 2);
+    for (const s of others) s.destroy();
+  });
+
   it('connection cap: connections with a request in progress are never closed for room; above maxConnections a new one is closed, counted', async () => {
     const p = await start({ maxConnections: 3, reservedConnections: 1 });
     const seen = requestsSeen(p);

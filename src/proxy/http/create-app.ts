@@ -52,6 +52,12 @@ export interface AppDeps {
   readonly observers?: readonly RequestObserver[];
   /** Recent decisions for `xks explain` and the KMS console (admin listener); tests keep one too (one code path). */
   readonly decisions: DecisionLog;
+  /**
+   * Connections that have carried a request with a valid signature: the listener's connection guard closes these
+   * last when it needs room (src/proxy/transport/connection-guard.ts), so an attacker's reconnects cannot push a
+   * signed client's keep-alive connection out. Pass the listener's set.
+   */
+  readonly authenticatedConnections?: { add(socket: object): void };
 }
 
 const PING_BODY = { status: 'ok' };
@@ -224,6 +230,7 @@ export function createApp(deps: AppDeps): express.Express {
       throw translateAuthError(error, log);
     }
     state.authenticated = true;
+    deps.authenticatedConnections?.add(req.socket);
     log.accessKeyIdUnverified = undefined;
     log.accessKeyId = pending.accessKeyId;
     // A pipelined request whose connection closed while its body was read: nobody is left to answer.

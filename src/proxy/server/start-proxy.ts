@@ -182,6 +182,8 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     version: PROXY_VERSION,
   });
   observeHsmCall = metrics.hsmCall;
+  // Connections that carried a signed request: the listener closes them for room last (docs/configuration.md).
+  const authenticatedConnections = new WeakSet<object>();
   const app = createApp({
     runtime: holder.current,
     engine,
@@ -195,8 +197,9 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     decisions,
     refusals,
     observers: [metrics.observer, ...(options.observers ?? [])],
+    authenticatedConnections,
   });
-  const listener = createListener(app, config, tls, logger, refusals, expressServerClasses(app));
+  const listener = createListener(app, config, tls, logger, refusals, expressServerClasses(app), authenticatedConnections);
   const { server } = listener;
   let url: string;
   let adminServer: Server | undefined;

@@ -77,8 +77,9 @@ function declaredLength(req: IncomingMessage): number {
  * Bounds on connections, enforced before any request handler runs (the three attack classes of issue 10):
  * - a cap on open connections (Node's server.maxConnections) with `reservedConnections` kept free: once open
  *   connections pass maxConnections - reservedConnections, each new connection closes the connection that has been
- *   idle longest (keep-alive between requests, or connected and silent), as nginx does; a connection with a request
- *   in progress is never closed for room;
+ *   idle longest (keep-alive between requests, or connected and silent), as nginx does, sparing connections that
+ *   have carried a signed request while any other is idle; a connection with a request in progress is never closed
+ *   for room;
  * - an optional cap per remote address;
  * - pipelining: a connection that queues more than maxPipelinedRequests requests, or more than maxPipelinedBytes of
  *   declared bodies, is closed; requests parsed after their connection is gone are dropped without any work.
@@ -87,7 +88,13 @@ function declaredLength(req: IncomingMessage): number {
 export function createConnectionGuard(
   server: Server,
   initial: ConnectionLimits,
-  deps: { refusals: RefusalCounters; onRefusal?: (reason: RefusalReason, detail: { remoteAddress?: string }) => void; tls: boolean },
+  deps: {
+    refusals: RefusalCounters;
+    onRefusal?: (reason: RefusalReason, detail: { remoteAddress?: string }) => void;
+    tls: boolean;
+    /** Connections that have carried a signed request (the app adds them): closed for room only when no other is idle. */
+    authenticated?: { has(socket: object): boolean };
+  },
 ): ConnectionGuard {
   let limits = initial;
   const connections = new Map<Socket, Connection>();
@@ -101,14 +108,20 @@ export function createConnectionGuard(
     deps.onRefusal?.(reason, { ...(socket.remoteAddress !== undefined && { remoteAddress: socket.remoteAddress }) });
   };
 
-  /** Close the connection idle longest (optionally: from this address), never `except`. */
+  /**
+   * Close the connection idle longest (optionally: from this address), never `except`; one that has carried a signed
+   * request only when no other is idle (an attacker without the secret cannot push a signed client's connection out).
+   */
   const closeIdle = (except: Socket, address?: string): boolean => {
-    for (const [socket, conn] of idle) {
-      if (socket === except || (address !== undefined && conn.address !== address)) continue;
-      idle.delete(socket);
-      refuse('idleClosed', socket);
-      socket.destroy();
-      return true;
+    for (const spareSigned of [true, false]) {
+      for (const [socket, conn] of idle) {
+        if (socket === except || (address !== undefined && conn.address !== address)) continue;
+        if (spareSigned && deps.authenticated?.has(socket) === true) continue;
+        idle.delete(socket);
+        refuse('idleClosed', socket);
+        socket.destroy();
+        return true;
+      }
     }
     return false;
   };

@@ -119,11 +119,13 @@ export function createListener(
   refusals: RefusalCounters,
   /** The classes the server builds requests and responses with (expressServerClasses); default Node's own. */
   classes?: ServerClasses,
+  /** Connections that have carried a signed request (the app's `authenticatedConnections`): closed for room last. */
+  authenticated?: { has(socket: object): boolean },
 ): Listener {
   const { limits } = config;
   const common = { maxHeaderSize: limits.maxHeaderBytes, connectionsCheckingInterval: checkingInterval(limits), ...classes };
   const started = { limits, tls: config.listen.tls !== undefined };
-  const guardDeps = { refusals, onRefusal: createRefusalLog(logger, Date.now), tls: tls !== undefined };
+  const guardDeps = { refusals, onRefusal: createRefusalLog(logger, Date.now), tls: tls !== undefined, ...(authenticated !== undefined && { authenticated }) };
   if (tls === undefined) {
     const server = createHttpServer(common);
     const guard = createConnectionGuard(server, limits, guardDeps);
