@@ -90,6 +90,7 @@ test('xks serve on a SoftHSM token: pkcs11-tool keys served, new key within seco
     assert.equal(backend?.['kind'], 'pkcs11');
     assert.equal(backend?.['token'], token.tokenLabel);
     assert.ok(Number(backend?.['sessionsOpen']) >= 1);
+    assert.ok(Number(backend?.['keyCopies']) >= 1, 'the keys served are used through session copies (docs/hsm.md)');
     assert.equal(status.keyStores[0]?.health, 'ACTIVE');
     const printed = formatStatus(status as unknown as ProxyStatus);
     assert.match(printed, /key store e2e  \/kms\/xks\/v1  health ACTIVE  HSM token "xks-test"\n  PKCS#11 sessions \d+\/\d+ in use \(max 32, 0 waiting\); deadline exceeded 0, device errors 0, re-initialisations 0/);

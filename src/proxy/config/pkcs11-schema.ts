@@ -36,6 +36,11 @@ export const pkcs11Schema = z
     callTimeoutMs: z.number().int().min(10).max(MAX_PKCS11_CALL_TIMEOUT_MS).default(200),
     /** How long a found key (or a key found missing) is trusted before the token is asked again. */
     keyCacheMs: z.number().int().min(0).max(60_000).default(2_000),
+    /**
+     * Run the cipher calls with a session copy of each key (C_CopyObject, CKA_TOKEN false) for as long as its cache
+     * entry lasts: on SoftHSM2 a token object is read from its file at every C_EncryptInit, a copy is in memory.
+     */
+    sessionCopies: z.boolean().default(true),
   })
   .strict()
   .refine((p) => (p.pinFile === undefined) !== (p.pinEnv === undefined), { message: 'give exactly one of pinFile or pinEnv (never a PIN in the config)' });
@@ -73,5 +78,6 @@ export function resolvePkcs11(
     threads: block.threads,
     callTimeoutMs: block.callTimeoutMs,
     keyCacheMs: block.keyCacheMs,
+    sessionCopies: block.sessionCopies,
   };
 }

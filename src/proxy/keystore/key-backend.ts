@@ -50,6 +50,8 @@ export interface KeyBackendStats {
   readonly deviceErrors?: number;
   /** Re-initialisations of the module after device errors, since start. */
   readonly reinitializations?: number;
+  /** Session copies of keys held now (PKCS#11 `sessionCopies`). */
+  readonly keyCopies?: number;
   /** Why the backend is not serving, when it is not (never holds a PIN or material). */
   readonly unavailableReason?: string;
 }

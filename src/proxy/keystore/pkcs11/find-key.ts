@@ -14,7 +14,10 @@ export interface FoundKey {
 
 /** The labels of every secret key in the token (for `xks keys list`), sorted, each once. */
 export function listSecretKeyLabels(p: Pkcs11, binding: Pkcs11Binding, session: Pkcs11Handle): string[] {
-  p.C_FindObjectsInit(session, [{ type: binding.CKA_CLASS, value: binding.CKO_SECRET_KEY }]);
+  p.C_FindObjectsInit(session, [
+    { type: binding.CKA_CLASS, value: binding.CKO_SECRET_KEY },
+    { type: binding.CKA_TOKEN, value: true },
+  ]);
   const handles: Pkcs11Handle[] = [];
   try {
     for (let batch = p.C_FindObjects(session, 64); batch.length > 0; batch = p.C_FindObjects(session, 64)) handles.push(...batch);
@@ -43,6 +46,7 @@ export function findKeyByLabel(p: Pkcs11, binding: Pkcs11Binding, session: Pkcs1
   p.C_FindObjectsInit(session, [
     { type: binding.CKA_CLASS, value: binding.CKO_SECRET_KEY },
     { type: binding.CKA_LABEL, value: externalKeyId },
+    { type: binding.CKA_TOKEN, value: true },
   ]);
   let handles: Pkcs11Handle[];
   try {

@@ -29,15 +29,19 @@ export function gcmEncryptLayout(ivGeneration: IvGeneration, plaintextBytes: num
 
 export class HsmIvError extends Error {}
 
-/** Split C_Encrypt's output into the spec A5 parts. Refuses an IV the HSM left zero (a reused IV breaks GCM). */
-export function splitGcmOutput(ivGeneration: IvGeneration, layout: GcmEncryptLayout, output: Buffer, plaintextBytes: number): { iv: Uint8Array; ciphertext: Uint8Array; tag: Uint8Array } {
+/**
+ * The spec A5 parts of an encryption, as views into `sealed`: C_Encrypt wrote its output (`outputBytes` long) after
+ * the first 12 bytes, which get the IV (the one passed in, or the one the HSM put after the tag). Refuses an output
+ * of the wrong length and an IV the HSM left zero (a reused IV breaks GCM).
+ */
+export function placeGcmOutput(ivGeneration: IvGeneration, layout: GcmEncryptLayout, sealed: Buffer, outputBytes: number, plaintextBytes: number): { iv: Uint8Array; ciphertext: Uint8Array; tag: Uint8Array } {
   const expected = ivGeneration === 'hsm-iv-after-tag' ? plaintextBytes + TAG_BYTES + GENERATED_IV_BYTES : plaintextBytes + TAG_BYTES;
-  if (output.length !== expected) throw new HsmIvError(`C_Encrypt returned ${output.length} bytes, expected ${expected} (check ivGeneration)`);
-  const ciphertext = Uint8Array.prototype.slice.call(output, 0, plaintextBytes);
-  const tag = Uint8Array.prototype.slice.call(output, plaintextBytes, plaintextBytes + TAG_BYTES);
-  const iv = ivGeneration === 'hsm-iv-after-tag' ? Uint8Array.prototype.slice.call(output, plaintextBytes + TAG_BYTES) : Uint8Array.prototype.slice.call(layout.ivIn);
-  if (iv.length !== GENERATED_IV_BYTES || iv.every((b) => b === 0)) {
-    throw new HsmIvError(`the HSM returned no IV (ivGeneration ${ivGeneration}); a zero IV is never used`);
-  }
-  return { iv, ciphertext, tag };
+  if (outputBytes !== expected) throw new HsmIvError(`C_Encrypt returned ${outputBytes} bytes, expected ${expected} (check ivGeneration)`);
+  const out = GENERATED_IV_BYTES;
+  if (ivGeneration === 'hsm-iv-after-tag') sealed.copyWithin(0, out + plaintextBytes + TAG_BYTES, out + expected);
+  else if (layout.ivIn.length === GENERATED_IV_BYTES) sealed.set(layout.ivIn, 0);
+  else throw new HsmIvError(`an IV of ${layout.ivIn.length} bytes; AES-GCM here uses ${GENERATED_IV_BYTES}`);
+  const iv = sealed.subarray(0, out);
+  if (iv.every((b) => b === 0)) throw new HsmIvError(`the HSM returned no IV (ivGeneration ${ivGeneration}); a zero IV is never used`);
+  return { iv, ciphertext: sealed.subarray(out, out + plaintextBytes), tag: sealed.subarray(out + plaintextBytes, out + plaintextBytes + TAG_BYTES) };
 }

@@ -1,5 +1,5 @@
 import { GENERATED_IV_BYTES, TAG_BYTES } from '../../../crypto/aes-gcm-sizes.js';
-import { gcmEncryptLayout, HsmIvError, splitGcmOutput } from './gcm-mechanism.js';
+import { gcmEncryptLayout, HsmIvError, placeGcmOutput } from './gcm-mechanism.js';
 import { cdivOf, roundTripsWiped } from '../checked-seal.js';
 import type { GcmSealed } from '../key-backend.js';
 import type { IvGeneration } from './pkcs11-config.js';
@@ -7,7 +7,7 @@ import type { Pkcs11, Pkcs11Binding } from './load-binding.js';
 
 /**
  * One request's cipher work on the token, as an HSM thread runs it (hsm-threads.ts): plain data in, plain data out,
- * so it crosses between threads by postMessage. The session and the key handle come from the event loop's session
+ * so it crosses between threads by postMessage (hsm-wire.ts packs its byte arrays into one buffer). The session and the key handle come from the event loop's session
  * pool and key cache; the calls run here synchronously, off the event loop.
  */
 export type HsmCall =
@@ -28,41 +28,6 @@ export type HsmCall =
   /** The deep health check's call: C_GenerateRandom in a session, through the same threads as the requests. */
   | { readonly kind: 'random'; readonly session: Uint8Array; readonly bytes: number };
 
-/**
- * The call with each byte array copied into a buffer of its own, and those buffers: handed over as a transfer list,
- * they move to the thread without another copy, and nothing else of the event loop's memory goes with them (a view
- * into Node's shared pool would otherwise take the whole pool slab along).
- */
-export function detachedCall(call: HsmCall): { readonly call: HsmCall; readonly transfer: ArrayBuffer[] } {
-  const transfer: ArrayBuffer[] = [];
-  const own = (u: Uint8Array): Uint8Array => {
-    const copy = new Uint8Array(u);
-    transfer.push(copy.buffer);
-    return copy;
-  };
-  const copied: HsmCall = ((): HsmCall => {
-    switch (call.kind) {
-      case 'encrypt':
-        return { ...call, session: own(call.session), key: own(call.key), plaintext: own(call.plaintext), aad: own(call.aad) };
-      case 'encryptChecked':
-        return {
-          ...call,
-          session: own(call.session),
-          key: own(call.key),
-          plaintext: own(call.plaintext),
-          aad: own(call.aad),
-          metadata: own(call.metadata),
-          ...(call.cdivAad !== undefined && { cdivAad: own(call.cdivAad) }),
-        };
-      case 'decrypt':
-        return { ...call, session: own(call.session), key: own(call.key), iv: own(call.iv), ciphertext: own(call.ciphertext), tag: own(call.tag), aad: own(call.aad) };
-      case 'random':
-        return { ...call, session: own(call.session) };
-    }
-  })();
-  return { call: copied, transfer };
-}
-
 /** What a call gives back: the sealed parts (encrypt), the plaintext (decrypt) or the random bytes. */
 export type HsmResult =
   | { readonly kind: 'encrypt'; readonly iv: Uint8Array; readonly ciphertext: Uint8Array; readonly tag: Uint8Array }
@@ -79,12 +44,6 @@ export type HsmResult =
     }
   | { readonly kind: 'random'; readonly random: Uint8Array };
 
-/** The buffers of a result, handed back as a transfer list (moved, not copied: no plaintext copy stays behind). */
-export function resultBuffers(result: HsmResult): ArrayBuffer[] {
-  const parts = result.kind === 'encrypt' || result.kind === 'encryptChecked' ? [result.iv, result.ciphertext, result.tag] : result.kind === 'decrypt' ? [result.plaintext] : [result.random];
-  return parts.map((u) => u.buffer as ArrayBuffer);
-}
-
 /** A failed call, as it crosses back: the CKR code of a PKCS#11 error, or which of our own errors it was. */
 export interface HsmFailure {
   readonly message: string;
@@ -95,6 +54,11 @@ export interface HsmFailure {
 }
 
 const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+/** `a` then `b` as one view when `b` follows `a` in the same buffer (as they cross: no copy needed). */
+function adjacent(a: Uint8Array, b: Uint8Array): Buffer | undefined {
+  return a.buffer === b.buffer && a.byteOffset + a.byteLength === b.byteOffset ? Buffer.from(a.buffer, a.byteOffset, a.byteLength + b.byteLength) : undefined;
+}
 
 function gcm(binding: Pkcs11Binding, iv: Buffer, aad: Uint8Array) {
   return {
@@ -111,11 +75,13 @@ export function performHsmCall(p: Pkcs11, binding: Pkcs11Binding, call: HsmCall)
   const seal = (plaintext: Uint8Array, ivGeneration: IvGeneration): GcmSealed => {
     const layout = gcmEncryptLayout(ivGeneration, plaintext.length, () => p.C_GenerateRandom(session, Buffer.alloc(GENERATED_IV_BYTES)));
     p.C_EncryptInit(session, gcm(binding, layout.ivIn, call.aad), key);
-    const output = p.C_Encrypt(session, asBuffer(plaintext), Buffer.alloc(layout.outputBytes));
-    return splitGcmOutput(ivGeneration, layout, output, plaintext.length);
+    // One buffer for the IV and C_Encrypt's output written after it: the parts are views, and it crosses back whole.
+    const sealed = Buffer.alloc(GENERATED_IV_BYTES + layout.outputBytes);
+    const output = p.C_Encrypt(session, asBuffer(plaintext), sealed.subarray(GENERATED_IV_BYTES));
+    return placeGcmOutput(ivGeneration, layout, sealed, output.length, plaintext.length);
   };
   const open = (sealed: GcmSealed): Uint8Array => {
-    const input = Buffer.concat([sealed.ciphertext, sealed.tag]);
+    const input = adjacent(sealed.ciphertext, sealed.tag) ?? Buffer.concat([sealed.ciphertext, sealed.tag]);
     p.C_DecryptInit(session, gcm(binding, asBuffer(sealed.iv), call.aad), key);
     const out = p.C_Decrypt(session, input, Buffer.alloc(input.length));
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);

@@ -6,7 +6,8 @@
  * copy of a decrypted plaintext stays here).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { describeFailure, performHsmCall, resultBuffers, type HsmCall } from './hsm-call.js';
+import { describeFailure, performHsmCall } from './hsm-call.js';
+import { decodeCall, encodeResult, type CallMessage } from './hsm-wire.js';
 import { loadPkcs11Binding } from './load-binding.js';
 
 const port = parentPort;
@@ -17,13 +18,13 @@ const pkcs11 = new binding.PKCS11();
 pkcs11.load(modulePath);
 port.postMessage('ready');
 
-port.on('message', ({ id, call }: { id: number; call: HsmCall }) => {
+port.on('message', (m: CallMessage) => {
   try {
-    const result = performHsmCall(pkcs11, binding, call);
-    port.postMessage({ id, result }, resultBuffers(result));
+    const { message, transfer } = encodeResult(m.id, performHsmCall(pkcs11, binding, decodeCall(m)));
+    port.postMessage(message, transfer);
   } catch (error) {
-    port.postMessage({ id, failure: describeFailure(error) });
+    port.postMessage({ id: m.id, failure: describeFailure(error) });
   } finally {
-    if (call.kind === 'encrypt' || call.kind === 'encryptChecked') call.plaintext.fill(0);
+    m.data.fill(0); // the call's buffer: this thread's copy of any plaintext
   }
 });

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { detachedCall, rebuildFailure, type HsmCall, type HsmFailure, type HsmResult } from './hsm-call.js';
+import { rebuildFailure, type HsmCall, type HsmResult } from './hsm-call.js';
+import { decodeResult, encodeCall, type ResultMessage } from './hsm-wire.js';
 
 /** A thread died (an uncaught error in it): its calls fail like a device error, and the next call starts another. */
 export class HsmThreadError extends Error {
@@ -19,8 +20,11 @@ export interface HsmThreads {
 
 interface Thread {
   readonly worker: Worker;
-  readonly pending: Map<number, { resolve: (r: HsmResult) => void; reject: (e: Error) => void }>;
+  readonly pending: Map<number, { resolve: (r: HsmResult) => void; reject: (e: Error) => void; sentAt: number }>;
 }
+
+/** A call waits behind a running one only if that one started less than this ago (ms). */
+const QUEUE_BEHIND_MS = 2;
 
 /** How long the first calls wait for the threads to start before going ahead anyway. */
 const STARTUP_LIMIT_MS = 10_000;
@@ -41,10 +45,20 @@ function newWorker(workerData: unknown): Worker {
 }
 
 /**
+ * Which thread takes a call, in their order (-1: none of them; the caller then takes the least busy): the first with
+ * nothing to do, or with one call handed over less than QUEUE_BEHIND_MS ago. A fast HSM's calls thus gather on the
+ * first threads, and a thread takes two in one wake-up (each wake-up of a thread costs as much CPU as the PKCS#11
+ * work itself); a call is never put behind one that is slow or stuck.
+ */
+export function packedChoice(loads: readonly { readonly waiting: number; readonly oldestAt: number }[], now: number): number {
+  return loads.findIndex((l) => l.waiting === 0 || (l.waiting === 1 && now - l.oldestAt < QUEUE_BEHIND_MS));
+}
+
+/**
  * The threads that run the PKCS#11 backend's per-request calls (docs/hsm.md "Sessions and threads"): the event loop
  * only posts a call and takes its answer, so C_EncryptInit, C_Encrypt and the rest never run on it, whatever the
- * HSM's latency. `count` threads, started at once, each running one call at a time; a call goes to the thread with
- * the fewest calls waiting. A thread that dies is replaced at the next call. Threads are unref'd: they never keep
+ * HSM's latency. `count` threads, started at once, each running one call at a time; a call goes where packedChoice
+ * says, else to the thread with the fewest calls waiting. A thread that dies is replaced at the next call. Threads are unref'd: they never keep
  * the process alive.
  */
 export function startHsmThreads(options: { modulePath: string; count: number }): HsmThreads {
@@ -56,14 +70,15 @@ export function startHsmThreads(options: { modulePath: string; count: number }):
     const worker = newWorker({ modulePath: options.modulePath });
     const thread: Thread = { worker, pending: new Map() };
     worker.unref();
-    worker.on('message', (m: { id: number; result?: HsmResult; failure?: HsmFailure } | 'ready') => {
+    worker.on('message', (m: ResultMessage | 'ready') => {
       if (m === 'ready') return onStarted?.();
       const waiter = thread.pending.get(m.id);
       if (waiter === undefined) return;
       thread.pending.delete(m.id);
       inFlight--;
-      if (m.failure !== undefined) waiter.reject(rebuildFailure(m.failure));
-      else if (m.result !== undefined) waiter.resolve(m.result);
+      const answer = decodeResult(m);
+      if ('failure' in answer) waiter.reject(rebuildFailure(answer.failure));
+      else waiter.resolve(answer.result);
     });
     const die = (reason: string): void => {
       onStarted?.();
@@ -96,7 +111,10 @@ export function startHsmThreads(options: { modulePath: string; count: number }):
     }
   });
 
-  function leastBusy(): Thread {
+  function pick(): Thread {
+    const now = performance.now();
+    const chosen = threads[packedChoice(threads.map((t) => ({ waiting: t.pending.size, oldestAt: t.pending.values().next().value?.sentAt ?? now })), now)];
+    if (chosen !== undefined) return chosen;
     let best: Thread | undefined;
     for (const t of threads) if (best === undefined || t.pending.size < best.pending.size) best = t;
     return best === undefined || (best.pending.size > 0 && threads.length < options.count) ? start() : best;
@@ -104,13 +122,13 @@ export function startHsmThreads(options: { modulePath: string; count: number }):
 
   return {
     run(call) {
-      const thread = leastBusy();
+      const thread = pick();
       const id = nextId++;
       inFlight++;
-      const { call: own, transfer } = detachedCall(call);
+      const { message, transfer } = encodeCall(id, call);
       return new Promise<HsmResult>((resolve, reject) => {
-        thread.pending.set(id, { resolve, reject });
-        thread.worker.postMessage({ id, call: own }, transfer);
+        thread.pending.set(id, { resolve, reject, sentAt: performance.now() });
+        thread.worker.postMessage(message, transfer);
       });
     },
     ready,

@@ -24,4 +24,6 @@ export interface Pkcs11Config {
   readonly callTimeoutMs: number;
   /** How long a found key (or a key found missing) is trusted before the token is asked again. */
   readonly keyCacheMs: number;
+  /** Run the cipher calls with a session copy of each key (key-copies.ts) while its cache entry lasts. */
+  readonly sessionCopies: boolean;
 }

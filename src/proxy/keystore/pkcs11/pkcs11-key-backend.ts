@@ -1,11 +1,12 @@
 import { TagMismatchError } from '../../../crypto/tag-mismatch-error.js';
-import { DependencyTimeoutException, InternalException, KeyNotFoundException } from '../../../errors/xks-errors.js';
+import { DependencyTimeoutException, InternalException } from '../../../errors/xks-errors.js';
 import type { Logger } from '../../../logging/create-logger.js';
 import type { Pkcs11Config } from './pkcs11-config.js';
 import type { CheckedSeal, GcmSealed, KeyBackend, KeyBackendStats } from '../key-backend.js';
 import type { KeyInfo } from '../key-store.js';
-import { CKR, ckrName, ckrOf, isDeviceError, isKeyGone, isSessionError, isTagFailure } from './ckr.js';
-import { findKeyByLabel, listSecretKeyLabels, type FoundKey } from './find-key.js';
+import { CKR, ckrName, ckrOf, isDeviceError, isSessionError, isTagFailure } from './ckr.js';
+import { findKeyByLabel, listSecretKeyLabels } from './find-key.js';
+import { createKeyCache } from './key-cache.js';
 import { rebuildFailure } from './hsm-call.js';
 import { startHsmThreads, HsmThreadError } from './hsm-threads.js';
 import { loadPkcs11Binding, type Pkcs11Handle } from './load-binding.js';
@@ -63,7 +64,6 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
   const counters = { deadlineExceeded: 0, deviceErrors: 0, reinitializations: 0 };
   let failure: { reason: string; nextAttemptAt: number; backoffMs: number } | undefined;
   let closed = false;
-  const cache = new Map<string, { at: number; found: FoundKey | undefined }>();
   const pool: SessionPool<Pkcs11Handle> = createSessionPool({ max: config.sessions, open: () => token.openSession(), close: (s) => token.closeSession(s), now });
   const threads = startHsmThreads({ modulePath: config.module, count: config.threads });
   let threadsStarted = false;
@@ -71,7 +71,7 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
 
   function fail(reason: string): void {
     counters.deviceErrors++;
-    cache.clear();
+    keys.clear();
     pool.discardAll();
     if (failure === undefined) {
       failure = { reason, nextAttemptAt: now() + FIRST_BACKOFF_MS, backoffMs: FIRST_BACKOFF_MS };
@@ -160,6 +160,8 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
     }
   }
 
+  const keys = createKeyCache({ config, binding, pkcs11: () => token.pkcs11, requirePresent, now, ...(deps.logger !== undefined && { logger: deps.logger }) });
+
   /** A C_Decrypt failure that means "the tag does not verify" becomes TagMismatchError; anything else is thrown. */
   function tagMismatchOrThrow(error: unknown): TagMismatchError {
     const code = ckrOf(error);
@@ -172,44 +174,17 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
     throw error;
   }
 
-  function lookup(session: Pkcs11Handle, externalKeyId: string): FoundKey | undefined {
-    const found = findKeyByLabel(token.pkcs11, binding, session, externalKeyId);
-    if (found === undefined) requirePresent(); // "no such key" only from a token that answers
-    if (found?.problem !== undefined) deps.logger?.warn({ tokenLabel: config.tokenLabel, externalKeyId, problem: found.problem }, 'HSM key not usable');
-    cache.set(externalKeyId, { at: now(), found });
-    return found;
-  }
-
-  function cached(externalKeyId: string): { found: FoundKey | undefined } | undefined {
-    const entry = cache.get(externalKeyId);
-    return entry !== undefined && now() - entry.at < config.keyCacheMs ? entry : undefined;
-  }
-
-  /** The key's handle in this session, found again once when the cached handle went stale. */
-  async function withKey<T>(session: Pkcs11Handle, externalKeyId: string, use: (handle: Pkcs11Handle) => Promise<T>): Promise<T> {
-    const first = cached(externalKeyId)?.found ?? lookup(session, externalKeyId);
-    if (first === undefined) throw new KeyNotFoundException(`No external key with id ${externalKeyId} in this key store`);
-    try {
-      return await use(first.handle);
-    } catch (error) {
-      if (!isKeyGone(ckrOf(error))) throw error;
-      const again = lookup(session, externalKeyId);
-      if (again === undefined) throw new KeyNotFoundException(`No external key with id ${externalKeyId} in this key store`);
-      return use(again.handle);
-    }
-  }
-
   return {
     kind: 'pkcs11',
     config,
     async getKey(externalKeyId) {
-      const hit = cached(externalKeyId);
+      const hit = keys.cached(externalKeyId);
       if (hit !== undefined) return hit.found?.info;
-      return run('lookup', async (session) => lookup(session, externalKeyId)?.info);
+      return run('lookup', async (session) => keys.lookup(session, externalKeyId)?.info);
     },
     encrypt(externalKeyId, _version, plaintext, gcmAad): Promise<GcmSealed> {
       return run('encrypt', (session) =>
-        withKey(session, externalKeyId, async (key) => {
+        keys.withKey(session, externalKeyId, async (key) => {
           const result = await threads.run({ kind: 'encrypt', session, key, ivGeneration: config.ivGeneration, plaintext, aad: gcmAad });
           if (result.kind !== 'encrypt') throw new Error(`an HSM thread answered an encrypt with ${result.kind}`);
           return { iv: result.iv, ciphertext: result.ciphertext, tag: result.tag };
@@ -218,7 +193,7 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
     },
     encryptChecked(externalKeyId, _version, plaintext, gcmAad, context): Promise<CheckedSeal> {
       return run('encrypt', (session) =>
-        withKey(session, externalKeyId, async (key) => {
+        keys.withKey(session, externalKeyId, async (key) => {
           const cdivAad = context.aad;
           const r = await threads.run({ kind: 'encryptChecked', session, key, ivGeneration: config.ivGeneration, plaintext, aad: gcmAad, metadata: context.metadata, ...(cdivAad !== undefined && { cdivAad }) });
           if (r.kind !== 'encryptChecked') throw new Error(`an HSM thread answered an encryptChecked with ${r.kind}`);
@@ -230,7 +205,7 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
     },
     decrypt(externalKeyId, _version, sealed, gcmAad): Promise<Uint8Array> {
       return run('decrypt', (session) =>
-        withKey(session, externalKeyId, async (key) => {
+        keys.withKey(session, externalKeyId, async (key) => {
           try {
             const result = await threads.run({ kind: 'decrypt', session, key, iv: sealed.iv, ciphertext: sealed.ciphertext, tag: sealed.tag, aad: gcmAad });
             if (result.kind !== 'decrypt') throw new Error(`an HSM thread answered a decrypt with ${result.kind}`);
@@ -257,7 +232,7 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
           { type: binding.CKA_ENCRYPT, value: usage.encrypt },
           { type: binding.CKA_DECRYPT, value: usage.decrypt },
         ]);
-        cache.delete(externalKeyId);
+        keys.drop(externalKeyId);
         const found = findKeyByLabel(token.pkcs11, binding, s, externalKeyId);
         if (found === undefined) throw new Error(`key ${externalKeyId} was generated but cannot be found`);
         return found.info;
@@ -291,6 +266,7 @@ export function openPkcs11KeyBackend(config: Pkcs11Config, deps: Pkcs11BackendDe
         sessionsMax: s.max,
         waiting: s.waiting,
         ...counters,
+        keyCopies: keys.copies(),
         ...(failure !== undefined && { unavailableReason: failure.reason }),
       };
     },

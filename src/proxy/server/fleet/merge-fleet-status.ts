@@ -5,7 +5,7 @@ const rank = (health: string) => HEALTH_RANK[health] ?? 2;
 
 type Backend = NonNullable<KeyStoreStatus['backend']>;
 /** Per-process counts of an HSM backend (docs/hsm.md): each worker has its own sessions and counters. */
-const SUMMED = ['sessionsOpen', 'sessionsInUse', 'sessionsMax', 'waiting', 'deadlineExceeded', 'deviceErrors', 'reinitializations'] as const;
+const SUMMED = ['sessionsOpen', 'sessionsInUse', 'sessionsMax', 'waiting', 'deadlineExceeded', 'deviceErrors', 'reinitializations', 'keyCopies'] as const;
 
 /**
  * The fleet's HSM backend: the token is the workers' shared one; sessions and counters are summed over the workers

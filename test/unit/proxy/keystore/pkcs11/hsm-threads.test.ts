@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { detachedCall, describeFailure, rebuildFailure } from '../../../../../src/proxy/keystore/pkcs11/hsm-call.js';
-import { HsmThreadError, startHsmThreads } from '../../../../../src/proxy/keystore/pkcs11/hsm-threads.js';
+import { describeFailure, rebuildFailure } from '../../../../../src/proxy/keystore/pkcs11/hsm-call.js';
+import { HsmThreadError, packedChoice, startHsmThreads } from '../../../../../src/proxy/keystore/pkcs11/hsm-threads.js';
 import { HsmIvError } from '../../../../../src/proxy/keystore/pkcs11/gcm-mechanism.js';
 import { loadPkcs11Binding } from '../../../../../src/proxy/keystore/pkcs11/load-binding.js';
 import { ckrOf } from '../../../../../src/proxy/keystore/pkcs11/ckr.js';
@@ -14,20 +14,14 @@ import { createSoftHsmToken, softHsmMissing } from '../../../../support/softhsm.
 
 const missing = softHsmMissing();
 
-test('detachedCall: every byte array is copied into a buffer of its own and listed for transfer (a pooled view does not take its slab along)', () => {
-  const slab = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz'); // one ArrayBuffer, many views: as Node's pool hands them out
-  const plaintext = slab.subarray(10, 15);
-  const { call, transfer } = detachedCall({ kind: 'encrypt', session: slab.subarray(0, 8), key: slab.subarray(8, 10), ivGeneration: 'proxy', plaintext, aad: slab.subarray(20, 30) });
-  assert.equal(call.kind, 'encrypt');
-  if (call.kind !== 'encrypt') return;
-  assert.equal(transfer.length, 4);
-  for (const part of [call.session, call.key, call.plaintext, call.aad]) {
-    assert.equal(part.byteOffset, 0);
-    assert.equal(part.buffer.byteLength, part.byteLength, 'a buffer exactly the size of the part');
-    assert.ok(transfer.includes(part.buffer as ArrayBuffer));
-  }
-  assert.equal(Buffer.from(call.plaintext).toString(), 'abcde');
-  assert.notEqual(call.plaintext.buffer, slab.buffer);
+test('packedChoice: the first idle thread, or the first with one call handed over under 2 ms ago; never behind a slow call or two', () => {
+  const now = 1000;
+  assert.equal(packedChoice([{ waiting: 0, oldestAt: now }, { waiting: 0, oldestAt: now }], now), 0);
+  assert.equal(packedChoice([{ waiting: 1, oldestAt: now - 0.5 }, { waiting: 0, oldestAt: now }], now), 0, 'a fast call: the next one waits behind it, one wake-up for both');
+  assert.equal(packedChoice([{ waiting: 1, oldestAt: now - 5 }, { waiting: 0, oldestAt: now }], now), 1, 'a call running 5 ms (slow or stuck): not behind it');
+  assert.equal(packedChoice([{ waiting: 2, oldestAt: now }, { waiting: 1, oldestAt: now - 1 }, { waiting: 0, oldestAt: now }], now), 1);
+  assert.equal(packedChoice([{ waiting: 2, oldestAt: now }, { waiting: 1, oldestAt: now - 3 }], now), -1, 'none: the caller takes the least busy');
+  assert.equal(packedChoice([], now), -1);
 });
 
 test('describeFailure/rebuildFailure: a CKR code and our IV error survive the crossing, with nothing but a message', () => {
@@ -78,7 +72,8 @@ test('startHsmThreads: a real SoftHSM2 token, the event loop\'s session -> encry
     assert.equal(sealed.iv.length, 12);
     assert.equal(sealed.tag.length, 16);
     assert.equal(sealed.ciphertext.length, plaintext.length);
-    assert.equal(sealed.ciphertext.buffer.byteLength, sealed.ciphertext.length, 'the ciphertext came back in a buffer of its own');
+    assert.equal(sealed.ciphertext.buffer, sealed.tag.buffer);
+    assert.equal(sealed.ciphertext.buffer.byteLength, 12 + plaintext.length + 16, 'the IV, ciphertext and tag came back in one buffer of their own');
     assert.equal(plaintext.toString(), 'a plaintext that crosses to an HSM thread', 'the caller\'s plaintext is left alone (the thread wiped its own copy)');
     const opened = await threads.run({ kind: 'decrypt', session, key, iv: sealed.iv, ciphertext: sealed.ciphertext, tag: sealed.tag, aad });
     assert.equal(opened.kind, 'decrypt');
