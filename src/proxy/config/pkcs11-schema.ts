@@ -28,10 +28,11 @@ export const pkcs11Schema = z
     sessions: z.number().int().min(1).max(256).default(32),
     /**
      * Threads that run each request's PKCS#11 calls (C_EncryptInit, C_Encrypt, ...) so the event loop never waits
-     * for the HSM; each runs one call at a time (about 25 MiB of memory each). 4: a network HSM answering in 2 ms then
-     * serves 2000 calls/s.
+     * for the HSM; each runs one call at a time (about 25 MiB of memory each). 2: SoftHSM2 needs no more, and an HSM
+     * answering in 1 ms then serves 2000 calls/s; every thread in use costs CPU (4 cost 7-15 % more per Encrypt on
+     * SoftHSM2). A slower HSM needs more: rate x latency (s), e.g. 4 for 1800 calls/s at 2 ms (docs/hsm.md).
      */
-    threads: z.number().int().min(1).max(64).default(4),
+    threads: z.number().int().min(1).max(64).default(2),
     /** Deadline of one request's HSM work (waiting for a session included); past it: DependencyTimeoutException. */
     callTimeoutMs: z.number().int().min(10).max(MAX_PKCS11_CALL_TIMEOUT_MS).default(200),
     /** How long a found key (or a key found missing) is trusted before the token is asked again. */

@@ -32,7 +32,7 @@ function problemsOf(stores: Record<string, unknown>[], env: Record<string, strin
 test('config pkcs11: the block resolves (absolute module, PIN from its file, defaults); no keyDirectory', () => {
   const s = parse([store({ pkcs11: HSM })]).keyStores[0];
   assert.equal(s?.keyDirectory, undefined);
-  assert.deepEqual(s?.pkcs11, { module: HSM.module, tokenLabel: 'xks', pin: '1234', pinSource: '/etc/xks/hsm-pin', ivGeneration: 'proxy', sessions: 32, threads: 4, callTimeoutMs: 200, keyCacheMs: 2000, sessionCopies: true });
+  assert.deepEqual(s?.pkcs11, { module: HSM.module, tokenLabel: 'xks', pin: '1234', pinSource: '/etc/xks/hsm-pin', ivGeneration: 'proxy', sessions: 32, threads: 2, callTimeoutMs: 200, keyCacheMs: 2000, sessionCopies: true });
   const fromEnv = parse([store({ pkcs11: { ...HSM, pinFile: undefined, pinEnv: 'HSM_PIN', ivGeneration: 'hsm-iv-after-tag' } })], { HSM_PIN: '5678' }).keyStores[0]?.pkcs11;
   assert.equal(fromEnv?.pin, '5678');
   assert.equal(fromEnv?.pinSource, '$HSM_PIN');
