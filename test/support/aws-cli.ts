@@ -1,8 +1,7 @@
 /** Runs the AWS CLI v2 (/usr/bin/aws) against an endpoint with a given access key, no config files, JSON output. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runChild, type ChildResult } from './run-child.js';
+import { testTempDir } from './temp-dir.js';
 
 export const AWS_CLI = '/usr/bin/aws';
 
@@ -15,7 +14,7 @@ export interface AwsCliCaller {
   readonly region?: string;
 }
 
-const home = mkdtempSync(join(tmpdir(), 'aws-cli-home-'));
+const home = testTempDir('aws-cli-home-');
 
 /** `aws <args> --endpoint-url <endpoint> --output json`; never throws for a non-zero exit (the result says). */
 export function runAwsCli(args: readonly string[], caller: AwsCliCaller): Promise<AwsCliResult> {

@@ -1,8 +1,8 @@
 /** A throw-away PKI made with the openssl binary: a test CA, a server cert it signs, and a self-signed cert. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { testTempDir } from './temp-dir.js';
 
 export interface TestPki {
   readonly caCert: string;
@@ -16,7 +16,7 @@ export interface TestPki {
 }
 
 export function makeTestPki(hosts: readonly string[]): TestPki {
-  const dir = mkdtempSync(join(tmpdir(), 'xks-pki-'));
+  const dir = testTempDir('xks-pki-');
   const p = (f: string): string => join(dir, f);
   const run = (args: string[]): void => {
     execFileSync('openssl', args, { stdio: 'ignore' });

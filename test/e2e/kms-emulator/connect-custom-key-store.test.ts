@@ -12,13 +12,12 @@ import {
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAKE_ACCESS_KEY_ID, FAKE_SECRET, startFakeXksProxy, type FakeXksProxy } from '../../support/fake-xks-proxy.js';
 import { startHarness, waitFor, type Harness } from '../../support/kms-harness.js';
 import { makeTestPki, type TestPki } from '../../support/test-pki.js';
 import type { KmsEmulatorConfig } from '../../../src/kms-emulator/context/kms-config.js';
+import { testTempDir } from '../../support/temp-dir.js';
 
 const CRED = { AccessKeyId: FAKE_ACCESS_KEY_ID, RawSecretAccessKey: FAKE_SECRET };
 let counter = 0;
@@ -245,7 +244,7 @@ describe('ConnectCustomKeyStore: DNS, TLS, VPC endpoint services, internal error
   });
 
   it('connect: VPC endpoint service deleted / misconfigured after create -> XKS_VPC_ENDPOINT_SERVICE_NOT_FOUND / _INVALID_CONFIGURATION (state survives a restart)', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'kms-state-')), 'kms.sqlite');
+    const file = join(testTempDir('kms-state-'), 'kms.sqlite');
     const first = await startHarness({ ...config(), vpcEndpointServices: [{ serviceName: svc('0gone'), privateDnsName: 'good.xks.test' }] }, file);
     let gone: string;
     try {

@@ -4,18 +4,18 @@
  * every problem listed.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runAwsCli } from '../../support/aws-cli.js';
 import { startProxyProcess, type ProxyProcess } from '../../support/proxy-process.js';
 import { runCli } from '../../support/run-cli.js';
+import { testTempDir } from '../../support/temp-dir.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
 
 describe('xks kms --identities', { timeout: 120_000 }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kms-identities-'));
+  const dir = testTempDir('kms-identities-');
   let kms: ProxyProcess;
   before(async () => {
     writeFileSync(join(dir, 'identities.json'), JSON.stringify({ strict: true, identities: [{ accessKeyId: 'AKIACLICALLER00002', principalArn: 'arn:aws:iam::111122223333:user/cli-admin' }] }));

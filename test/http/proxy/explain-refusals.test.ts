@@ -7,7 +7,7 @@
  */
 import aws4 from 'aws4';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,7 @@ import { formatAmzDate } from '../../../src/sigv4/index.js';
 import { createTestApp, kmsMetadata, signedRequest, TEST_ACCESS_KEY_ID, TEST_HOST, TEST_NOW, TEST_REGION, TEST_SECRET, type SignOptions, type TestApp, type TestAppOptions } from '../../support/test-app.js';
 import { decryptPath, encryptBody, encryptPath, flipB64, HEALTH } from '../../support/http-assertions.js';
 import { REPO_ROOT } from '../../support/repo-root.js';
+import { testTempDir } from '../../support/temp-dir.js';
 
 const WRONG_SECRET = 'WRONGWRONGWRONGWRONGWRONGWRONGWRONGWRONGWRO';
 
@@ -76,7 +77,7 @@ describe('xks explain and the console explanation: every refusal class of the or
   let adminUrl: string;
   /** The log the admin listener serves; each row's app writes into it. */
   const decisions: DecisionLog = createDecisionLog();
-  const policyDir = mkdtempSync(join(tmpdir(), 'xks-explain-'));
+  const policyDir = testTempDir('xks-explain-');
   const policy = join(policyDir, 'policy.json');
   writeFileSync(policy, JSON.stringify({ default: 'deny', rules: [{ id: 'only-key-1', effect: 'allow', when: { externalKeyId: 'key-1' } }] }));
 

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { createRequestThrottle } from '../../../src/proxy/throttle/request-throttle.js';
@@ -10,6 +9,7 @@ import { formatAmzDate } from '../../../src/sigv4/index.js';
 import { b64, createTestApp, kmsMetadata, signedRequest, TEST_ACCESS_KEY_ID, TEST_HOST, TEST_NOW, TEST_REGION, TEST_SECRET } from '../../support/test-app.js';
 import { pollUntil } from '../../support/poll-until.js';
 import { REPO_ROOT } from '../../support/repo-root.js';
+import { testTempDir } from '../../support/temp-dir.js';
 
 const SAMPLE_POLICY = resolve(REPO_ROOT, 'examples', 'authorization-policy.json');
 
@@ -61,7 +61,7 @@ test('authz: sample policy -> other kmsOperation values, or Encrypt on /decrypt,
 });
 
 test('authz: runs after body validation and before key lookup -> bad body 400, unknown key denied 403 (no key probing)', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'xks-policy-'));
+  const dir = testTempDir('xks-policy-');
   const file = join(dir, 'p.json');
   writeFileSync(file, JSON.stringify({ default: 'deny', rules: [{ id: 'only-key-1', effect: 'allow', when: { externalKeyId: 'key-1' } }] }));
   const t = createTestApp({ store: { authorizationPolicy: file } });
@@ -74,7 +74,7 @@ test('authz: runs after body validation and before key lookup -> bad body 400, u
 });
 
 test('authz: GetHealthStatus is never subject to the policy (spec A7, A14, C41), even a deny-all one', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'xks-policy-'));
+  const dir = testTempDir('xks-policy-');
   const file = join(dir, 'deny-all.json');
   writeFileSync(file, JSON.stringify({ default: 'deny', rules: [{ id: 'deny-all', effect: 'deny' }] }));
   const t = createTestApp({ store: { authorizationPolicy: file } });

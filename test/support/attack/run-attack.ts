@@ -5,8 +5,6 @@
  */
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { TEST_ACCESS_KEY_ID, TEST_REGION } from '../test-app.js';
@@ -15,6 +13,7 @@ import { BENCH_KEY_ID, type BenchServer } from '../load/servers.js';
 import { createWorkload } from '../load/workloads.js';
 import type { AttackClass, AttackOptions, AttackStats } from './attacks.js';
 import { openProbeConnections, startProbe, type ProbeSummary } from './probe.js';
+import { testTempDir } from '../temp-dir.js';
 
 /** issue 10's targets, for every class with default settings. */
 export const TARGETS = Object.freeze({ successRate: 0.99, p99Ms: 250, rssMiB: 512 });
@@ -45,7 +44,7 @@ const workerScript = (() => {
   let path: string | undefined;
   return (): string => {
     if (path === undefined) {
-      path = join(mkdtempSync(join(tmpdir(), 'xks-attack-')), 'attack-worker.cjs');
+      path = join(testTempDir('xks-attack-'), 'attack-worker.cjs');
       buildSync({ entryPoints: [join(import.meta.dirname, 'attack-worker.ts')], outfile: path, bundle: true, platform: 'node', format: 'cjs', logLevel: 'error' });
     }
     return path;

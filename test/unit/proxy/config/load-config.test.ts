@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, loadConfigFile, parseConfig } from '../../../../src/proxy/config/load-config.js';
+import { testTempDir } from '../../../support/temp-dir.js';
 
 const SECRET = 'FYtE5EFA5FT0mCc3DrGUe2sti527BitkQ0Zr9MO9fvE';
 const store = (over: Record<string, unknown> = {}) => ({
@@ -101,7 +101,7 @@ test('config: several credentials per store, usage override and empty usage are 
 });
 
 test('config: secretFile is read relative to the config file; unreadable or invalid -> problem', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'xks-config-'));
+  const dir = testTempDir('xks-config-');
   writeFileSync(join(dir, 'secret'), `${SECRET}\n`);
   writeFileSync(join(dir, 'bad-secret'), 'short\n');
   const withFile = (file: string) => ({ keyStores: [store({ credentials: [{ accessKeyId: 'AKIAI2SFODNN7EXAMPLE', secretFile: file }] })] });

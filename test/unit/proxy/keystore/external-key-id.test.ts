@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { externalKeyIdProblem } from '../../../../src/proxy/keystore/external-key-id.js';
@@ -10,8 +9,9 @@ import { parseKeyFile, serializeKeyFile } from '../../../../src/proxy/keystore/k
 import { createMemoryKeyStore } from '../../../../src/proxy/keystore/key-store.js';
 import { parseConfig } from '../../../../src/proxy/config/load-config.js';
 import { testKey } from '../../../support/test-app.js';
+import { testTempDir } from '../../../support/temp-dir.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'xks-keyid-'));
+const tmp = () => testTempDir('xks-keyid-');
 
 const ids: readonly [string, boolean][] = [
   ['k', true],

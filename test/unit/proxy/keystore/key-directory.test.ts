@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { encodeBase64 } from '../../../../src/crypto/base64.js';
@@ -11,8 +10,9 @@ import { createKeyFileCodec } from '../../../../src/proxy/keystore/key-file-code
 import { loadKeyDirectory } from '../../../../src/proxy/keystore/load-key-directory.js';
 import { testKey, testMaterial } from '../../../support/test-app.js';
 import { cpuMs } from '../../../support/cpu-time.js';
+import { testTempDir } from '../../../support/temp-dir.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'xks-keydir-'));
+const tmp = () => testTempDir('xks-keydir-');
 
 function deadPid(): number {
   const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ensureDevSetup, findDevSetup, markDevSecretShown } from '../../../../src/proxy/config/dev-setup.js';
@@ -12,8 +11,9 @@ import { loadKeyDirectory } from '../../../../src/proxy/keystore/load-key-direct
 import { applyKeyOverrides } from '../../../../src/proxy/http/proxy-runtime.js';
 import { createMemoryKeyStore } from '../../../../src/proxy/keystore/key-store.js';
 import { testKey } from '../../../support/test-app.js';
+import { testTempDir } from '../../../support/temp-dir.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'xks-keys-'));
+const tmp = () => testTempDir('xks-keys-');
 
 test('key file: serialize -> parse round-trips every field', () => {
   const key = testKey('k-1', { usage: ['DECRYPT'], status: 'DISABLED', versions: 3 });
